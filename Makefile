@@ -1,0 +1,51 @@
+# pexaudit: one entry point for the dev loop. `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# An audit of public money sends nothing anywhere.
+export GX_ANALYTICS_ENABLED := False
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test test-fast lab lint format bench sample clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## create .venv with the pinned set (requirements.lock) and pexaudit itself
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+demo: $(STAMP) ## audit the bundled sample into reports/ and print the settlement
+	$(BIN)/pexaudit demo
+
+test: $(STAMP) ## run the whole test suite (notebook, browser and property tests included)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP) ## the tests that need no kernel and no browser
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lab: $(STAMP) ## open JupyterLab on the notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.open_browser=False
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check pexaudit tests benchmarks scripts
+	$(BIN)/ruff format --check pexaudit tests benchmarks scripts
+
+format: $(STAMP) ## ruff format and autofix
+	$(BIN)/ruff check --fix pexaudit tests benchmarks scripts
+	$(BIN)/ruff format pexaudit tests benchmarks scripts
+
+bench: $(STAMP) ## print the speed figures (benchmarks/bench.py)
+	$(BIN)/python benchmarks/bench.py
+
+sample: $(STAMP) ## regenerate the bundled sample workbooks (data/conventions/cd35-2024)
+	$(BIN)/python scripts/make_sample.py
+
+clean: ## remove generated reports and caches (keeps .venv)
+	rm -rf reports/*/ reports/.*.partial .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,59 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["remove_cell"]
+# # Audit d'une convention : bilan financier
+#
+# Renseignez le dossier de la convention ci-dessous puis exécutez tout (Run > Run All Cells).
+# Le rapport reprend exactement les sections affichées ici. Les règles sont dans `pexaudit/`
+# et `expectations/` : ce carnet ne fait qu'appeler le paquet.
+
+# %% tags=["parameters"]
+convention_dir: str = "../data/conventions/cd35-2024"  # dossier de la convention (convention.yaml, paie, dépenses)
+out_dir: str = "../reports/cd35-2024-pex"  # dossier où écrire results.json et bilan_financier.xlsx
+
+# %%
+from pexaudit import notebook as nb
+
+audit = nb.start(convention_dir, out_dir)
+nb.show("header", audit)
+
+# %%
+nb.show("synthese", audit)
+
+# %%
+nb.show("convention", audit)
+
+# %%
+nb.show("execution", audit)
+
+# %%
+nb.show("personnel", audit)
+
+# %%
+nb.show("gestion", audit)
+
+# %%
+nb.show("controles", audit)
+
+# %%
+nb.show("rejets", audit)
+
+# %%
+nb.show("constats", audit)
+
+# %%
+nb.show("tracabilite", audit)
+
+# %%
+nb.show("signature", audit)

@@ -1,0 +1,175 @@
+"""One convention audited end to end: read -> check -> settle -> findings -> results.json.
+
+:func:`audit` is what the notebook calls; it touches files only to read the inputs.
+:func:`results` turns an :class:`Audit` into the ``results.json`` document of SPEC section 7.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .convention import Convention, load_convention
+from .findings import Finding, collect_findings
+from .money import cents_to_euros
+from .readers import Table, read_expenses, read_payroll, sha256_of
+from .rules import Eligibility, Flag, evaluate, raisonnable
+from .settlement import Line, Settlement, check_conservation, reconcile, settle, verdict
+
+__all__ = ["Audit", "VOLATILE_KEYS", "audit", "results", "write_json"]
+
+# Keys of results.json that change from one run to the next on the same inputs.
+VOLATILE_KEYS = ("run",)
+
+
+@dataclass
+class Audit:
+    convention: Convention
+    tables: dict[str, Table]
+    eligibility: Eligibility
+    lines: list[Line]
+    settlement: Settlement
+    flags: list[Flag]
+    findings: list[Finding]
+    verdict: str
+    inputs: list[dict]
+    gx_version: str
+    suites: dict[str, str]
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        return self.eligibility.rows
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "budget": sum(line.budget for line in self.lines),
+            "declared": sum(line.declared for line in self.lines),
+            "eligible": sum(line.eligible for line in self.lines),
+            "rejected": sum(line.rejected_total for line in self.lines),
+        }
+
+    def line(self, line_id: str) -> Line:
+        return next(line for line in self.lines if line.line == line_id)
+
+
+def audit(folder: str | Path, checker=None) -> Audit:
+    """Audit the convention in ``folder``; raises InputError on bad input."""
+    from .checks import checker as default_checker, suite_versions
+
+    started = time.perf_counter()
+    when = dt.datetime.now().astimezone()
+    convention = load_convention(folder)
+    payroll = read_payroll(convention)
+    expenses = read_expenses(convention, row_id_start=payroll.rows if payroll else 0)
+    tables = {t.role: t for t in (payroll, expenses) if t is not None}
+    checker = checker or default_checker()
+    eligibility = evaluate(convention, payroll, expenses, checker)
+    lines = reconcile(convention, eligibility.rows, eligibility.plafond)
+    expected_ids = [i for t in tables.values() for i in t.frame["row_id"].tolist()]
+    check_conservation(lines, eligibility.rows, expected_ids)
+    flags = raisonnable(convention, eligibility.rows)
+    has_payment_date = expenses.has("date_paiement") if expenses is not None else None
+    findings = collect_findings(convention, lines, eligibility.rows, flags, has_payment_date)
+    settlement = settle(convention, lines)
+    inputs = [{"role": "convention", "path": "convention.yaml", "sha256": sha256_of(convention.file), "rows": None}]
+    inputs += [{"role": t.role, "path": t.file, "sha256": t.sha256, "rows": t.rows} for t in tables.values()]
+    activity = convention.input_path("activity")
+    if activity is not None and activity.is_file():
+        inputs.append({"role": "activity", "path": convention.inputs["activity"], "sha256": sha256_of(activity), "rows": None})
+    return Audit(
+        convention=convention,
+        tables=tables,
+        eligibility=eligibility,
+        lines=lines,
+        settlement=settlement,
+        flags=flags,
+        findings=findings,
+        verdict=verdict(settlement, findings),
+        inputs=inputs,
+        gx_version=checker.version,
+        suites=suite_versions(),
+        started=when,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _rate(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def results(a: Audit) -> dict:
+    """The results.json document (SPEC section 7, ``results.schema.json``)."""
+    threshold = a.convention.variance_alert_pct
+    s = a.settlement
+    rows = []
+    for rec in a.rows.itertuples(index=False):
+        rows.append(
+            {
+                "source": rec.source,
+                "file": rec.file,
+                "sheet": rec.sheet,
+                "row": None if rec.row is None or pd.isna(rec.row) else int(rec.row),
+                "line": rec.line,
+                "amount": cents_to_euros(rec.amount),
+                "eligible_amount": cents_to_euros(rec.eligible_amount),
+                "rules": list(rec.rules),
+                "reasons": list(rec.reasons),
+            }
+        )
+    return {
+        "convention_id": a.convention.id,
+        "tool_version": __version__,
+        "inputs": a.inputs,
+        "lines": [
+            {
+                "line": line.line,
+                "kind": line.kind,
+                "budget": cents_to_euros(line.budget),
+                "declared": cents_to_euros(line.declared),
+                "eligible": cents_to_euros(line.eligible),
+                "rejected": {rule: cents_to_euros(v) for rule, v in line.rejected.items()},
+                "variance": cents_to_euros(line.variance),
+                "variance_pct": _rate(line.variance_pct),
+                "execution_rate": _rate(line.execution_rate),
+                "alert": line.alert(threshold),
+            }
+            for line in a.lines
+        ],
+        "totals": {k: cents_to_euros(v) for k, v in a.totals.items()},
+        "settlement": {
+            "granted": cents_to_euros(s.granted),
+            "funding_rate": float(s.funding_rate),
+            "justified": cents_to_euros(s.justified),
+            "paid": cents_to_euros(s.paid),
+            "balance": cents_to_euros(s.balance),
+            "outcome": s.outcome,
+            "amount": cents_to_euros(s.amount),
+        },
+        "rows": rows,
+        "findings": [
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "amount": None if f.amount is None else cents_to_euros(f.amount),
+            }
+            for f in a.findings
+        ],
+        "verdict": a.verdict,
+        "gx_version": a.gx_version,
+        "suites": a.suites,
+        "run": {"started": a.started.isoformat(timespec="seconds"), "seconds": a.seconds},
+    }
+
+
+def write_json(document: dict, path: Path) -> None:
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,131 @@
+"""Charts in one shared style, readable in print: PNG bytes, embedded by the report.
+
+matplotlib runs headless (Agg) and is imported only when a chart is drawn.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pandas as pd
+
+__all__ = ["budget_chart", "data_uri", "personnel_chart", "territory_chart"]
+
+BLUE, RED, GREY, GREEN = "#000091", "#c9191e", "#9a9a9a", "#18753c"
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            "font.family": "DejaVu Sans",
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.color": "#dddddd",
+            "grid.linewidth": 0.6,
+            "axes.axisbelow": True,
+            "svg.hashsalt": "pexaudit",
+        }
+    )
+    return plt
+
+
+def _euros(value: float, _pos=None) -> str:
+    return f"{value:,.0f} €".replace(",", " ")
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def budget_chart(lines: list[dict]) -> bytes:
+    """Budget vs declared vs eligible per budget line (euros)."""
+    plt = _plt()
+    from matplotlib.ticker import FuncFormatter
+
+    labels = [item["label"] for item in lines]
+    fig, ax = plt.subplots(figsize=(7.2, 2.9))
+    width = 0.26
+    xs = range(len(lines))
+    ax.bar([x - width for x in xs], [i["budget"] for i in lines], width, label="Budget (annexe 2)", color=GREY)
+    ax.bar(list(xs), [i["declared"] for i in lines], width, label="Déclaré", color="#6a6af4")
+    ax.bar([x + width for x in xs], [i["eligible"] for i in lines], width, label="Éligible", color=BLUE)
+    ax.set_xticks(list(xs), labels)
+    ax.yaxis.set_major_formatter(FuncFormatter(_euros))
+    ax.legend(frameon=False, ncols=3, loc="upper right", fontsize=8)
+    ax.set_title("Budget prévisionnel et réalisation par ligne", loc="left", fontsize=10)
+    return _png(fig)
+
+
+def personnel_chart(months: pd.DataFrame, spans: list[tuple[str, object, object]], period) -> bytes:
+    """Monthly eligible personnel cost per agent (stacked), with the staffing periods.
+
+    ``months``: columns month (date), who, eligible (euros), rejected (euros).
+    ``spans``: (who, start, end) of each staff member, dates or None.
+    """
+    plt = _plt()
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter
+
+    start, end = period
+    fig, (ax, band) = plt.subplots(
+        2, 1, figsize=(7.2, 3.4), sharex=True, gridspec_kw={"height_ratios": [4, 1], "hspace": 0.08}
+    )
+    pivot = months.pivot_table(index="month", columns="who", values="eligible", aggfunc="sum").fillna(0)
+    bottom = None
+    palette = [BLUE, "#6a6af4", "#8585f6", GREEN, "#b34000"]
+    for i, who in enumerate(pivot.columns):
+        values = pivot[who]
+        ax.bar(pivot.index, values, width=20, bottom=bottom, label=f"{who} (éligible)", color=palette[i % len(palette)])
+        bottom = values if bottom is None else bottom + values
+    rejected = months.groupby("month")["rejected"].sum()
+    rejected = rejected[rejected != 0]
+    if len(rejected):
+        ax.scatter(rejected.index, rejected.values, marker="x", color=RED, label="rejeté", zorder=3)
+    ax.yaxis.set_major_formatter(FuncFormatter(_euros))
+    ax.legend(frameon=False, fontsize=8, loc="upper left", ncols=3)
+    ax.set_title("Coût mensuel de personnel", loc="left", fontsize=10)
+    for row, (who, s, e) in enumerate(spans):
+        s = s or start
+        e = e or end
+        band.barh(row, (pd.Timestamp(e) - pd.Timestamp(s)).days, left=pd.Timestamp(s), height=0.5, color=BLUE)
+    band.set_yticks(range(len(spans)), [who for who, _, _ in spans])
+    band.set_xlim(pd.Timestamp(start) - pd.Timedelta(days=20), pd.Timestamp(end) + pd.Timedelta(days=20))
+    band.set_title("Périodes d'emploi", loc="left", fontsize=8)
+    band.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
+    band.grid(False)
+    return _png(fig)
+
+
+def territory_chart(labels: list[str], justified: list[float], balance: list[float]) -> bytes:
+    """Justified amount and balance (solde > 0, reversement < 0) per convention."""
+    plt = _plt()
+    from matplotlib.ticker import FuncFormatter
+
+    fig, ax = plt.subplots(figsize=(7.2, max(2.2, 0.35 * len(labels) + 1)))
+    ys = range(len(labels))
+    ax.barh(list(ys), justified, color=BLUE, label="Justifié")
+    ax.barh(list(ys), balance, color=[RED if b < 0 else GREEN for b in balance], height=0.4, label="Solde / reversement")
+    ax.set_yticks(list(ys), labels)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(FuncFormatter(_euros))
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.set_title("Montant justifié et solde par convention", loc="left", fontsize=10)
+    return _png(fig)

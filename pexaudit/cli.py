@@ -1,0 +1,143 @@
+"""Command line: ``pexaudit demo | audit | check | batch``.
+
+Thin: parses arguments, calls :mod:`pexaudit.run`, prints a French summary. Exit codes
+(SPEC section 8): 0 done whatever the verdict, 2 bad input, 1 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InputError
+from .fmt import eur, pct
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "conventions" / "cd35-2024"
+VERDICTS = {"conforme": "Conforme", "reversement": "Reversement à émettre", "a_examiner": "À examiner"}
+OUTCOMES = {"solde": "Solde à verser", "reversement": "Ordre de reversement", "solde_nul": "Soldé"}
+
+
+def _cents(euros: float) -> int:
+    return round(euros * 100)
+
+
+def summary(results: dict, folder: Path | None = None) -> str:
+    """The French summary printed after an audit, read from results.json."""
+    s, t = results["settlement"], results["totals"]
+    severities = [f["severity"] for f in results["findings"]]
+    lines = [
+        f"Convention {results['convention_id']}",
+        f"  Subvention accordée : {eur(_cents(s['granted']))} ; versée : {eur(_cents(s['paid']))}",
+        f"  Dépenses déclarées : {eur(_cents(t['declared']))} ; éligibles : {eur(_cents(t['eligible']))} ; "
+        f"rejetées : {eur(_cents(t['rejected']))}",
+        f"  Montant justifié : {eur(_cents(s['justified']))} (taux de financement {pct(s['funding_rate'] * 100)})",
+        f"  {OUTCOMES[s['outcome']]} : {eur(_cents(s['amount']))}",
+        f"  Verdict : {VERDICTS[results['verdict']]} ({severities.count('error')} constat(s) bloquant(s), "
+        f"{severities.count('warning')} alerte(s), {severities.count('info')} information(s))",
+    ]
+    if folder is not None:
+        lines.append(f"  Rapport : {folder / 'rapport.html'}")
+        lines.append(f"  Classeur : {folder / 'bilan_financier.xlsx'}")
+    return "\n".join(lines)
+
+
+def _fail(exc: BaseException) -> None:
+    if isinstance(exc, InputError):
+        click.echo(f"Erreur dans les données : {exc.message}", err=True)
+        sys.exit(2)
+    if isinstance(exc, KeyboardInterrupt):
+        click.echo("Interrompu : aucun rapport n'a été écrit pour la convention en cours.", err=True)
+        sys.exit(130)
+    click.echo(f"Erreur interne : {type(exc).__name__}: {exc}", err=True)
+    if os.environ.get("PEXAUDIT_DEBUG"):
+        traceback.print_exc()
+    sys.exit(1)
+
+
+def _audit_and_print(convention: Path, out: Path, pdf: bool) -> None:
+    from .run import run_audit
+
+    started = time.perf_counter()
+    click.echo(f"Audit de {convention} …", err=True)
+    try:
+        run = run_audit(convention, out, pdf=pdf)
+    except BaseException as exc:  # noqa: BLE001 - mapped to exit codes
+        _fail(exc)
+    results = json.loads(run.results_path.read_text(encoding="utf-8"))
+    click.echo(summary(results, run.folder))
+    click.echo(f"  Durée : {time.perf_counter() - started:.1f} s".replace(".", ","), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pexaudit")
+def main() -> None:
+    """pexaudit : contrôle du compte rendu financier des conventions de subvention de l'État.
+
+    Exemple : pexaudit audit data/conventions/cd35-2024 --out reports
+    """
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Dossier des rapports.")
+@click.option("--pdf", is_flag=True, help="Exporte aussi rapport.pdf (Chromium sans interface).")
+def demo(out: Path, pdf: bool) -> None:
+    """Audite la convention d'exemple (CD 35, 2024) dans reports/ et affiche la synthèse.
+
+    Exemple : pexaudit demo
+    """
+    _audit_and_print(SAMPLE, out, pdf)
+
+
+@main.command()
+@click.argument("convention", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Dossier où écrire OUT/<id>/ (results.json, rapport.html, bilan_financier.xlsx, audit.ipynb).")
+@click.option("--pdf", is_flag=True, help="Exporte aussi rapport.pdf (Chromium sans interface).")
+def audit(convention: Path, out: Path, pdf: bool) -> None:
+    """Audite une convention par le carnet notebooks/audit.ipynb (papermill).
+
+    Exemple : pexaudit audit data/conventions/cd35-2024 --out reports
+    """
+    _audit_and_print(convention, out, pdf)
+
+
+@main.command()
+@click.argument("convention", type=click.Path(path_type=Path))
+def check(convention: Path) -> None:
+    """Vérifie rapidement convention.yaml et les fichiers d'entrée, sans rapport.
+
+    Exemple : pexaudit check data/conventions/cd35-2024
+    """
+    try:
+        from .convention import load_convention
+        from .readers import read_expenses, read_payroll
+
+        conv = load_convention(convention)
+        click.echo(f"convention.yaml : {conv.id}, {len(conv.budget)} lignes de budget, {len(conv.staff)} agent(s)")
+        payroll = read_payroll(conv)
+        expenses = read_expenses(conv, payroll.rows if payroll else 0)
+        for table in (payroll, expenses):
+            if table is None:
+                continue
+            where = f"feuille « {table.sheet} », " if table.sheet else ""
+            unreadable = len(table.raw)
+            click.echo(
+                f"{table.file} : {table.rows} ligne(s), {where}en-tête ligne {table.header_row}"
+                + (f", {unreadable} valeur(s) illisible(s) (rejet FORMAT)" if unreadable else "")
+            )
+    except BaseException as exc:  # noqa: BLE001 - mapped to exit codes
+        _fail(exc)
+    click.echo("Données lisibles : l'audit peut être lancé.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

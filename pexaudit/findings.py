@@ -1,0 +1,198 @@
+"""Identity checks and the findings table (SPEC sections 3 and 6).
+
+A finding is data: ``rule``, ``severity`` (error / warning / info), a French ``message`` and an
+optional ``amount`` in cents. Findings never change an amount; they drive the verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pandas as pd
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
+
+from .convention import Bank, Convention
+from .fmt import date_fr, eur, pct
+from .rules import FAILING_RULES, RULE_LABELS, Flag
+from .settlement import Line
+
+__all__ = ["Finding", "bank_findings", "collect_findings", "rib_key", "siret_findings"]
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    amount: int | None = None  # cents
+
+
+def siret_findings(siret: str) -> list[Finding]:
+    digits = re.sub(r"[\s.]", "", siret)
+    if not re.fullmatch(r"\d{14}", digits):
+        return [Finding("SIRET", "error", f"SIRET « {siret} » : attendu 14 chiffres (trouvé {len(digits)} caractères)")]
+    if not stdnum_siren.is_valid(digits[:9]):
+        return [Finding("SIRET", "error", f"SIRET « {siret} » : le SIREN {digits[:9]} a une clé de contrôle fausse (Luhn)")]
+    if not stdnum_siret.is_valid(digits):
+        rule = "somme des chiffres multiple de 5 (La Poste)" if digits.startswith("356000000") else "Luhn"
+        return [Finding("SIRET", "error", f"SIRET « {siret} » : clé de contrôle fausse ({rule})")]
+    return []
+
+
+_RIB_LETTERS = {c: str(v) for v, letters in enumerate(["AJ", "BKS", "CLT", "DMU", "ENV", "FOW", "GPX", "HQY", "IRZ"], 1) for c in letters}
+RIB_LENGTHS = {"banque": 5, "guichet": 5, "compte": 11, "cle": 2}
+_RIB_NAMES = {"banque": "code banque", "guichet": "code guichet", "compte": "numéro de compte", "cle": "clé RIB"}
+
+
+def _rib_digits(text: str) -> int:
+    return int("".join(_RIB_LETTERS.get(c, c) for c in text.upper()))
+
+
+def rib_key(banque: str, guichet: str, compte: str) -> int:
+    """The French RIB key: 97 - ((89 × banque + 15 × guichet + 3 × compte) mod 97)."""
+    return 97 - (89 * _rib_digits(banque) + 15 * _rib_digits(guichet) + 3 * _rib_digits(compte)) % 97
+
+
+def _strip_zeros(value: str, length: int) -> str:
+    while len(value) > length and value.startswith("0"):
+        value = value[1:]
+    return value
+
+
+def bank_findings(bank: Bank | None) -> list[Finding]:
+    """IBAN (error), BIC (warning) and, when a RIB is given, RIB (warnings)."""
+    if bank is None:
+        return []
+    found: list[Finding] = []
+    iban = stdnum_iban.compact(bank.iban) if bank.iban else None
+    if bank.iban and not stdnum_iban.is_valid(bank.iban):
+        found.append(Finding("IBAN", "error", f"IBAN « {bank.iban} » invalide (ISO 13616 : longueur et format du pays, clé mod 97)"))
+    if bank.bic and not stdnum_bic.is_valid(bank.bic):
+        found.append(Finding("BIC", "warning", f"BIC « {bank.bic} » : attendu 8 ou 11 caractères au format ISO 9362"))
+    if bank.rib is None:
+        return found
+    raw = {k: re.sub(r"\s", "", getattr(bank.rib, k)).upper() for k in RIB_LENGTHS}
+    fixed = {k: _strip_zeros(v, RIB_LENGTHS[k]) for k, v in raw.items()}
+    bban = iban[4:] if iban and iban[:2] in ("FR", "MC") and len(iban) == 27 else None
+    agree_raw = bban is not None and bban == "".join(raw.values())
+    agree_fixed = bban is not None and bban == "".join(fixed.values())
+    if bban is None:
+        compare = "comparaison avec l'IBAN impossible (IBAN absent ou non français)"
+    elif agree_fixed:
+        compare = "une fois les zéros de tête superflus retirés, le RIB concorde avec l'IBAN"
+    else:
+        compare = "même sans les zéros de tête superflus, le RIB ne concorde pas avec l'IBAN"
+    wrong_length = [k for k, v in raw.items() if len(v) != RIB_LENGTHS[k]]
+    for k in wrong_length:
+        found.append(
+            Finding(
+                "RIB", "warning",
+                f"RIB : {_RIB_NAMES[k]} « {raw[k]} » de {len(raw[k])} caractères au lieu de {RIB_LENGTHS[k]} ; {compare}",
+            )
+        )  # fmt: skip
+    try:
+        key = rib_key(fixed["banque"], fixed["guichet"], fixed["compte"])
+        key_ok = fixed["cle"].isdigit() and int(fixed["cle"]) == key
+    except ValueError:
+        key, key_ok = None, False
+    if not key_ok:
+        expected = f"attendu {key:02d}" if key is not None else "champs non numériques"
+        found.append(Finding("RIB", "warning", f"RIB : clé « {raw['cle']} » fausse ({expected})"))
+    if bban is not None and not agree_raw and not (wrong_length and agree_fixed):
+        found.append(
+            Finding("RIB", "warning", f"RIB et IBAN en désaccord : RIB {' '.join(raw.values())}, IBAN {bank.iban} ; {compare}")
+        )
+    return found
+
+
+def collect_findings(
+    convention: Convention,
+    lines: list[Line],
+    rows: pd.DataFrame,
+    flags: list[Flag],
+    expenses_have_payment_date: bool | None,
+) -> list[Finding]:
+    """Every finding of SPEC section 6, in the order of its table."""
+    found = siret_findings(convention.siret) + bank_findings(convention.bank)
+    due, submitted = convention.report_due_date, convention.report_submitted_date
+    if submitted and submitted > due:
+        found.append(
+            Finding(
+                "BILAN_DELAI", "error",
+                f"bilan remis le {date_fr(submitted)}, {(submitted - due).days} jours après l'échéance du "
+                f"{date_fr(due)} (art. 7 ; art. 9.2 : une communication tardive peut entraîner la suppression de la subvention)",
+            )
+        )  # fmt: skip
+    for index, member in enumerate(convention.staff, start=1):
+        who = f"Agent {index} ({member.role})" if member.role else f"Agent {index}"
+        if member.ddets_validation_date is None:
+            found.append(Finding("DDETS", "warning", f"{who} : pas de date de validation par la DDETS (art. 8.4)"))
+        elif member.start and member.start < member.ddets_validation_date:
+            found.append(
+                Finding(
+                    "DDETS", "error",
+                    f"{who} : prise de poste le {date_fr(member.start)}, avant la validation DDETS du "
+                    f"{date_fr(member.ddets_validation_date)} (art. 8.4)",
+                )
+            )  # fmt: skip
+    threshold = convention.variance_alert_pct
+    for line in lines:
+        if line.alert(threshold):
+            found.append(
+                Finding(
+                    "ECART", "warning",
+                    f"ligne « {line.label} » : écart de {pct(line.variance_pct)} ({eur(line.variance, signed=True)}) "
+                    f"entre le réalisé éligible et le budget, au-delà du seuil de {pct(threshold)} : une explication est due",
+                    line.variance,
+                )
+            )  # fmt: skip
+    for flag in flags:
+        if flag.kind == "month":
+            message = (
+                f"{flag.who}, {flag.label} : coût éligible de {eur(flag.amount)}, au-delà de 1,5 fois "
+                f"la médiane de ses mois ({eur(int(flag.threshold / Fraction(3, 2)))})"
+            )
+        else:
+            message = (
+                f"pièce « {flag.who} » ({flag.label}) : {eur(flag.amount)}, plus de 20 % du budget de gestion"
+            )
+        found.append(Finding("RAISONNABLE", "warning", message, flag.amount))
+    if convention.signature_date:
+        for payment in convention.payments:
+            delay = (payment.date - convention.signature_date).days
+            if delay > 15:
+                found.append(
+                    Finding(
+                        "VERSEMENT_DELAI", "info",
+                        f"versement de {eur(payment.amount)} le {date_fr(payment.date)}, {delay} jours après la "
+                        f"signature du {date_fr(convention.signature_date)} (art. 6 : quinze jours)",
+                        payment.amount,
+                    )
+                )  # fmt: skip
+    if expenses_have_payment_date is False:
+        found.append(
+            Finding(
+                "PAIEMENT_NON_CONTROLE", "warning",
+                "les dépenses n'ont pas de colonne date de paiement : la règle PAIEMENT (dépenses effectivement payées) n'a pas été appliquée",
+            )
+        )  # fmt: skip
+    booked = {rule: sum(line.rejected.get(rule, 0) for line in lines) for rule in FAILING_RULES}
+    for rule in FAILING_RULES:
+        count = int(rows["rules"].map(lambda rules, r=rule: r in rules).sum()) if len(rows) else 0
+        if count:
+            found.append(
+                Finding(
+                    "REJETS", "warning",
+                    f"{rule} ({RULE_LABELS[rule][1]}) : {count} ligne{'s' if count > 1 else ''} écartée{'s' if count > 1 else ''}, "
+                    f"{eur(booked[rule])} rejetés au titre de cette règle",
+                    booked[rule],
+                )
+            )  # fmt: skip
+    return found

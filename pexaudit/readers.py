@@ -1,0 +1,322 @@
+"""Excel / CSV -> canonical DataFrames with lineage (SPEC section 4).
+
+Every row keeps where it came from: ``file`` (as named in convention.yaml), ``sheet`` (None for
+CSV) and ``row``, the row number a person sees in Excel (1-based, header included) or the CSV
+line number. Values are parsed here, once: amounts to integer cents, dates and months to
+``datetime.date``. A value that cannot be parsed becomes missing (``None`` / ``<NA>``) and its
+raw text is kept in :attr:`Table.raw` so that FORMAT rejections can show what was read.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .convention import Convention
+from .errors import InputError
+from .parsing import is_blank, normalize_key, parse_amount, parse_date, parse_month, text_of
+
+__all__ = ["FIELDS", "Table", "read_expenses", "read_payroll", "read_source", "sha256_of"]
+
+HEADER_SEARCH_ROWS = 20
+
+# canonical name -> (required, kind, aliases). Aliases are compared after normalize_key.
+FIELDS: dict[str, dict[str, tuple[bool, str, tuple[str, ...]]]] = {
+    "payroll": {
+        "matricule": (True, "text", ("matricule", "id agent", "identifiant agent", "employee id",
+                                     "n° agent", "numéro agent", "code agent", "matricule agent")),
+        "nom": (False, "text", ("nom", "nom prénom", "nom et prénom", "agent", "nom agent",
+                                "salarié", "employé", "name")),
+        "periode": (True, "month", ("période", "mois", "mois de paie", "période de paie",
+                                    "mois paie", "month", "date de paie", "mois payé")),
+        "brut": (True, "amount", ("brut", "salaire brut", "brut total", "rémunération brute",
+                                  "montant brut", "traitement brut", "gross")),
+        "charges_patronales": (True, "amount", ("charges patronales", "cotisations patronales",
+                                                "charges employeur", "cotisations employeur",
+                                                "part patronale", "charges sociales patronales")),
+        "autres_couts": (False, "amount", ("autres coûts", "autres charges", "autres frais",
+                                           "autres coûts employeur")),
+        "code_analytique": (False, "text", ("code analytique", "analytique", "code projet",
+                                            "axe analytique")),
+    },
+    "expenses": {
+        "piece": (True, "text", ("pièce", "n° pièce", "numéro de pièce", "référence pièce",
+                                 "réf pièce", "référence", "n° mandat", "numéro de mandat",
+                                 "mandat", "n° facture", "numéro de facture", "facture",
+                                 "pieceref")),
+        "date": (True, "date", ("date", "date pièce", "date facture", "date service fait",
+                                "date de la pièce", "date de facture", "piecedate")),
+        "date_paiement": (False, "date", ("date paiement", "date de paiement", "date règlement",
+                                          "date de règlement", "date de mandatement",
+                                          "date mandatement", "date payé")),
+        "fournisseur": (True, "text", ("fournisseur", "tiers", "prestataire", "créancier",
+                                       "nom fournisseur", "raison sociale")),
+        "libelle": (False, "text", ("libellé", "objet", "désignation", "description",
+                                    "ecriturelib")),
+        "compte": (False, "text", ("compte", "compte nature", "imputation", "comptenum",
+                                   "n° compte", "compte comptable")),
+        "ligne": (True, "text", ("ligne", "ligne budgétaire", "ligne budget", "poste",
+                                 "poste budgétaire", "budget line")),
+        "montant": (True, "amount", ("montant", "montant ttc", "montant imputé",
+                                     "montant pris en charge", "amount", "montant €")),
+        "payeur": (False, "text", ("payeur", "payé par", "organisme payeur", "payer")),
+        "code_analytique": (False, "text", ("code analytique", "analytique", "code projet",
+                                            "axe analytique")),
+    },
+}  # fmt: skip
+
+_PARSERS = {"amount": parse_amount, "date": parse_date, "month": parse_month}
+
+
+@dataclass
+class Table:
+    """One input file read into canonical columns."""
+
+    role: str
+    file: str
+    path: Path
+    sha256: str
+    frame: pd.DataFrame
+    sheet: str | None = None
+    header_row: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # canonical -> header as written
+    raw: dict[tuple[int, str], str] = field(default_factory=dict)  # (row_id, column) -> raw text
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame)
+
+    def has(self, column: str) -> bool:
+        return column in self.headers
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _alias_map(role: str, mapping: dict[str, str]) -> dict[str, str]:
+    aliases = {}
+    for canonical, (_, _, names) in FIELDS[role].items():
+        aliases[normalize_key(canonical)] = canonical
+        for name in names:
+            aliases.setdefault(normalize_key(name), canonical)
+    for header, canonical in mapping.items():  # inputs.columns wins over built-in aliases
+        if canonical in FIELDS[role]:
+            aliases[normalize_key(header)] = canonical
+    return aliases
+
+
+def _match_header(values: tuple, aliases: dict[str, str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, value in enumerate(values):
+        canonical = aliases.get(normalize_key(value))
+        if canonical and canonical not in found:
+            found[canonical] = index
+    return found
+
+
+def _find_header(
+    rows: Iterator[tuple[int, tuple]], role: str, aliases: dict[str, str]
+) -> tuple[int, tuple, dict[str, int]] | tuple[None, tuple, dict[str, int]]:
+    """The first of the first 20 rows holding every required column, else the best try."""
+    required = {k for k, (req, _, _) in FIELDS[role].items() if req}
+    best: tuple[int | None, tuple, dict[str, int]] = (None, (), {})
+    for number, values in rows:
+        found = _match_header(values, aliases)
+        if required <= found.keys():
+            return number, values, found
+        if len(found) > len(best[2]):
+            best = (None, values, found)
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    return best
+
+
+def _missing_error(role: str, file: str, sheet: str | None, best: dict[str, int]) -> InputError:
+    required = [k for k, (req, _, _) in FIELDS[role].items() if req]
+    missing = [k for k in required if k not in best]
+    hint = (
+        "ajoutez la colonne ou déclarez son en-tête dans inputs.columns de convention.yaml"
+    )
+    return InputError(
+        f"colonne obligatoire introuvable dans les {HEADER_SEARCH_ROWS} premières lignes "
+        f"(attendu une ligne d'en-tête avec : {', '.join(required)}) ; {hint}",
+        file=file,
+        sheet=sheet,
+        column=", ".join(missing),
+    )
+
+
+# --- physical readers: yield (sheet, iterator of (row number, values)) ----------------------
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _xlsx_sheets(path: Path, file: str) -> Iterable[tuple[str, Iterator[tuple[int, tuple]]]]:
+    import openpyxl  # imported here: CSV-only runs do not pay for it
+
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head == _OLE_MAGIC:
+        raise InputError(
+            "classeur protégé par mot de passe ou au format .xls (Excel 97-2003) : "
+            "attendu un .xlsx non chiffré (Fichier > Enregistrer sous > .xlsx, sans mot de passe)",
+            file=file,
+        )
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise InputError(
+            f"classeur .xlsx illisible ou corrompu ({type(exc).__name__}: {exc})", file=file
+        ) from None
+    try:
+        for sheet in workbook.worksheets:
+            if getattr(sheet, "sheet_state", "visible") != "visible":
+                continue
+            sheet.reset_dimensions()  # exporters write wrong <dimension> tags; read every row
+            yield sheet.title, enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+    finally:
+        workbook.close()
+
+
+def _decode(data: bytes, file: str) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, tuple]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
+    for record in reader:
+        yield line, tuple(record)
+        line = reader.line_num + 1
+
+
+# --- parsing rows into columns --------------------------------------------------------------
+
+
+def _build(
+    role: str,
+    rows: Iterator[tuple[int, tuple]],
+    found: dict[str, int],
+    table: Table,
+    row_id_start: int,
+) -> None:
+    spec = FIELDS[role]
+    columns: dict[str, list] = {name: [] for name in ("row_id", "row", *spec)}
+    given: dict[str, list] = {name: [] for name in spec if spec[name][1] != "text"}
+    positions = sorted(found.values())
+    row_id = row_id_start
+    for number, values in rows:
+        if all(is_blank(values[i]) if i < len(values) else True for i in positions):
+            continue  # a blank line (or notes outside the recognised columns)
+        columns["row_id"].append(row_id)
+        columns["row"].append(number)
+        for name, (_, kind, _) in spec.items():
+            index = found.get(name)
+            value = values[index] if index is not None and index < len(values) else None
+            if kind == "text":
+                columns[name].append(text_of(value))
+                continue
+            blank = is_blank(value)
+            given[name].append(not blank)
+            if index is None and name == "autres_couts":
+                columns[name].append(0)  # column absent: default 0 (SPEC 4.1)
+                continue
+            try:
+                columns[name].append(_PARSERS[kind](value))
+            except ValueError:
+                columns[name].append(None)
+                if not blank:
+                    table.raw[(row_id, name)] = text_of(value)
+        row_id += 1
+    frame = pd.DataFrame({"row_id": columns["row_id"], "row": columns["row"]})
+    frame.insert(1, "source", role)
+    frame.insert(2, "file", table.file)
+    frame.insert(3, "sheet", table.sheet)
+    for name, (_, kind, _) in spec.items():
+        if kind == "amount":
+            frame[name] = pd.array(columns[name], dtype="Int64")
+        else:
+            frame[name] = pd.Series(columns[name], dtype=object)
+        if name in given:
+            frame[f"{name}_given"] = pd.Series(given[name], dtype=bool)
+    table.frame = frame
+
+
+def read_source(
+    role: str, path: Path, file: str, columns: dict[str, str] | None = None, row_id_start: int = 0
+) -> Table:
+    """Read one payroll or expenses file (.xlsx or .csv) into a :class:`Table`."""
+    if not path.is_file():
+        raise InputError("fichier introuvable", file=file)
+    aliases = _alias_map(role, columns or {})
+    table = Table(role=role, file=file, path=path, sha256=sha256_of(path), frame=pd.DataFrame())
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise InputError("fichier vide : attendu une ligne d'en-tête puis des lignes", file=file)
+    best: dict[str, int] = {}
+    best_sheet = None
+    if suffix in (".xlsx", ".xlsm"):
+        for sheet, rows in _xlsx_sheets(path, file):
+            number, header, found = _find_header(rows, role, aliases)
+            if number is not None:
+                table.sheet, table.header_row = sheet, number
+                table.headers = {k: text_of(header[i]) for k, i in found.items()}
+                _build(role, rows, found, table, row_id_start)
+                return table
+            if len(found) > len(best) or best_sheet is None:
+                best, best_sheet = found, sheet
+        raise _missing_error(role, file, best_sheet, best)
+    if suffix in (".csv", ".txt", ".tsv"):
+        data = path.read_bytes()
+        text, encoding = _decode(data, file)
+        for delimiter in (";", "\t", ",", "|"):
+            rows = _csv_rows(text, delimiter)
+            number, header, found = _find_header(rows, role, aliases)
+            if number is not None:
+                table.header_row = number
+                table.headers = {k: text_of(header[i]) for k, i in found.items()}
+                table.notes.append(f"CSV lu en {encoding}, séparateur {delimiter!r}")
+                _build(role, rows, found, table, row_id_start)
+                return table
+            if len(found) > len(best):
+                best = found
+        raise _missing_error(role, file, None, best)
+    raise InputError(f"format de fichier non pris en charge {suffix!r} : attendu .xlsx ou .csv", file=file)
+
+
+def read_payroll(convention: Convention) -> Table | None:
+    return _read_role(convention, "payroll", 0)
+
+
+def read_expenses(convention: Convention, row_id_start: int = 0) -> Table | None:
+    return _read_role(convention, "expenses", row_id_start)
+
+
+def _read_role(convention: Convention, role: str, row_id_start: int) -> Table | None:
+    name = convention.inputs.get(role)
+    if not name:
+        return None
+    return read_source(role, convention.folder / name, name, convention.columns, row_id_start)

@@ -1,0 +1,340 @@
+"""The bilan financier as HTML sections: what the notebook displays and nbconvert exports.
+
+Each section function takes an :class:`~pexaudit.audit.Audit` and returns an HTML fragment
+(an ``IPython.display.HTML`` in a kernel, so JupyterLab shows exactly what the exported report
+shows). Fragments come from Jinja templates in ``templates/sections/`` with autoescape on:
+labels read from input files stay text. Employee names never reach a fragment: agents are
+"Agent 1", "Agent 2"... in the order of ``staff``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from . import __version__
+from .audit import Audit
+from .charts import budget_chart, data_uri, personnel_chart
+from .convention import HORS_BUDGET
+from .findings import bank_findings, siret_findings
+from .fmt import date_fr, eur, month_fr, pct
+from .rules import FAILING_RULES, RULE_LABELS
+
+__all__ = ["SECTIONS", "render_all", "section"]
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# (function name, heading) in report order; the headings are what readers look for.
+SECTIONS = [
+    ("header", None),
+    ("synthese", "1. Synthèse"),
+    ("convention", "2. La convention"),
+    ("execution", "3. Exécution budgétaire"),
+    ("personnel", "4. Frais de personnel"),
+    ("gestion", "5. Coûts de gestion"),
+    ("controles", "6. Contrôles d'éligibilité (article 4)"),
+    ("rejets", "7. Dépenses écartées"),
+    ("constats", "8. Constats"),
+    ("tracabilite", "9. Traçabilité"),
+    ("signature", "10. Visa"),
+]
+VERDICTS = {"conforme": "Conforme", "reversement": "Reversement à émettre", "a_examiner": "À examiner"}
+OUTCOMES = {"solde": "Solde à verser", "reversement": "Ordre de reversement", "solde_nul": "Soldé"}
+SEVERITIES = {"error": "bloquant", "warning": "alerte", "info": "information"}
+KINDS = {"personnel": "personnel", "management": "coûts de gestion", None: "autre"}
+ROLES = {"convention": "Convention", "payroll": "Paie", "expenses": "Dépenses", "activity": "Activité"}
+ACCOUNT_CLASSES = {
+    "60": "60 Achats", "61": "61 Services extérieurs", "62": "62 Autres services extérieurs",
+    "63": "63 Impôts et taxes", "64": "64 Charges de personnel",
+    "65": "65 Autres charges de gestion courante", "66": "66 Charges financières",
+    "67": "67 Charges exceptionnelles", "68": "68 Dotations",
+}  # fmt: skip
+
+
+@cache
+def _env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES / "sections")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(eur=eur, pct=pct, date=date_fr, month=month_fr)
+    return env
+
+
+@cache
+def _css() -> str:
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
+def _cents_pct(numerator: int, denominator: int) -> Fraction | None:
+    return None if not denominator else Fraction(numerator * 100, denominator)
+
+
+def source_label(rec) -> str:
+    if rec.source == "forfait":
+        return "forfait (calculé)"
+    sheet = f", feuille « {rec.sheet} »" if isinstance(rec.sheet, str) and rec.sheet else ""
+    return f"{rec.file}{sheet}, ligne {int(rec.row)}"
+
+
+def _common(a: Audit) -> dict:
+    return {
+        "a": a,
+        "c": a.convention,
+        "s": a.settlement,
+        "totals": a.totals,
+        "verdict_label": VERDICTS[a.verdict],
+        "outcome_label": OUTCOMES[a.settlement.outcome],
+        "severity_labels": SEVERITIES,
+        "kind_labels": KINDS,
+        "role_labels": ROLES,
+        "threshold": a.convention.variance_alert_pct,
+    }
+
+
+def _header(a: Audit) -> dict:
+    return {"css": _css()}
+
+
+def _synthese(a: Audit) -> dict:
+    s = a.settlement
+    notes = {
+        "solde": "Le montant justifié dépasse les versements : l'État verse le solde.",
+        "reversement": "Les versements dépassent le montant justifié : un ordre de reversement est à émettre (art. 5 et 9).",
+        "solde_nul": "Le montant justifié égale les versements : ni solde ni reversement.",
+    }
+    rate = s.funding_rate
+    rate_text = pct(rate * 100) if rate.denominator <= 10_000 else f"{pct(rate * 100, 4)} (non arrondi)"
+    counts = Counter(f.severity for f in a.findings)
+    return {"outcome_note": notes[s.outcome], "rate_text": rate_text, "counts": counts}
+
+
+def _convention(a: Audit) -> dict:
+    c = a.convention
+    bank = c.bank
+    findings = bank_findings(bank)
+    identity = [{"label": "SIRET", "value": c.siret, "findings": siret_findings(c.siret)}]
+    if bank is not None:
+        if bank.iban:
+            identity.append({"label": "IBAN", "value": bank.iban, "findings": [f for f in findings if f.rule == "IBAN"]})
+        if bank.bic:
+            identity.append({"label": "BIC", "value": bank.bic, "findings": [f for f in findings if f.rule == "BIC"]})
+        if bank.rib:
+            rib = bank.rib
+            value = f"{rib.banque} {rib.guichet} {rib.compte} {rib.cle}"
+            identity.append({"label": "RIB", "value": value, "findings": [f for f in findings if f.rule == "RIB"]})
+    total = c.budget_total
+    return {"identity": identity, "share": lambda cents: pct(_cents_pct(cents, total))}
+
+
+def _line_rows(a: Audit) -> list[dict]:
+    threshold = a.convention.variance_alert_pct
+    return [
+        {
+            "line": line.line,
+            "label": line.label,
+            "budget": line.budget,
+            "declared": line.declared,
+            "eligible": line.eligible,
+            "rejected_total": line.rejected_total,
+            "variance": line.variance,
+            "variance_pct": line.variance_pct,
+            "execution_pct": None if line.execution_rate is None else line.execution_rate * 100,
+            "alert": line.alert(threshold),
+        }
+        for line in a.lines
+    ]
+
+
+def _execution(a: Audit) -> dict:
+    lines = _line_rows(a)
+    chart = budget_chart(
+        [{"label": li["label"], "budget": li["budget"] / 100, "declared": li["declared"] / 100, "eligible": li["eligible"] / 100} for li in lines]
+    )
+    return {"lines": lines, "chart": data_uri(chart), "by_account": by_account(a)}
+
+
+def by_account(a: Audit) -> list[dict]:
+    """Declared and eligible charges by account class (Cerfa 15059), payroll as class 64."""
+    rows = a.rows
+    if rows.empty:
+        return []
+    classes = rows["compte"].map(lambda v: str(v)[:2] if isinstance(v, str) and v[:2].isdigit() else None)
+    classes = classes.where(rows["source"] != "payroll", "64")
+    known = rows.assign(cls=classes).dropna(subset=["cls"])
+    if known.empty:
+        return []
+    out = []
+    for cls, group in known.groupby("cls"):
+        out.append(
+            {
+                "label": ACCOUNT_CLASSES.get(cls, f"{cls} Autres"),
+                "declared": int(group["amount"].sum()),
+                "eligible": int(group["eligible_amount"].sum()),
+            }
+        )
+    unknown = rows[classes.isna() & (rows["source"] != "forfait")]
+    if len(unknown):
+        out.append(
+            {"label": "Compte non renseigné", "declared": int(unknown["amount"].sum()), "eligible": int(unknown["eligible_amount"].sum())}
+        )
+    return out
+
+
+def personnel_months(a: Audit) -> pd.DataFrame:
+    """Per agent and month: rows, declared, eligible, rejected (cents)."""
+    pay = a.rows[a.rows["source"] == "payroll"].copy()
+    if pay.empty:
+        return pd.DataFrame(columns=["month", "who", "rows", "declared", "eligible", "rejected"])
+    pay["month"] = pay["month"].map(lambda m: m if m is not None and not pd.isna(m) else None)
+    pay["rejected"] = pay["amount"] - pay["eligible_amount"]
+    pay["month_key"] = pay["month"].map(lambda m: m.isoformat() if m else "")
+    grouped = pay.groupby(["month_key", "who"], sort=True, dropna=False).agg(
+        month=("month", "first"), rows=("row_id", "size"), declared=("amount", "sum"),
+        eligible=("eligible_amount", "sum"), rejected=("rejected", "sum"),
+    )  # fmt: skip
+    return grouped.reset_index().drop(columns="month_key")
+
+
+def _personnel(a: Audit) -> dict:
+    c = a.convention
+    staff = [
+        {"who": f"Agent {i}", "role": s.role, "allocation": s.allocation * 100, "start": s.start, "end": s.end, "ddets": s.ddets_validation_date}
+        for i, s in enumerate(c.staff, start=1)
+    ]
+    months = personnel_months(a)
+    rows = [
+        {"label": month_fr(m.month) if m.month else "mois illisible", "who": m.who, "rows": int(m.rows),
+         "declared": int(m.declared), "eligible": int(m.eligible), "rejected": int(m.rejected)}
+        for m in months.itertuples(index=False)
+    ]  # fmt: skip
+    total = {k: sum(r[k] for r in rows) for k in ("rows", "declared", "eligible", "rejected")}
+    chart = None
+    if rows:
+        dated = months[months["month"].notna()]
+        frame = pd.DataFrame(
+            {"month": pd.to_datetime(dated["month"].map(lambda m: m.replace(day=15))), "who": dated["who"],
+             "eligible": dated["eligible"] / 100, "rejected": dated["rejected"] / 100}
+        )  # fmt: skip
+        spans = [(s["who"], s["start"], s["end"]) for s in staff]
+        chart = data_uri(personnel_chart(frame, spans, (c.period_start, c.period_end)))
+    return {"staff": staff, "months": rows, "months_total": total, "chart": chart}
+
+
+def _gestion(a: Audit) -> dict:
+    c = a.convention
+    mode = c.management_costs
+    personnel = a.line(c.personnel_line.line).eligible
+    cap = a.eligibility.cap
+    if mode.mode == "flat_rate":
+        rule_text = (
+            f"Forfait : {pct(mode.rate * 100)} × personnel éligible {eur(personnel)} = {eur(a.eligibility.forfait)}, "
+            "porté sur la première ligne de gestion ; les coûts de gestion réels sont remplacés par le forfait (règle FORFAIT)."
+        )
+    elif cap is not None:
+        before = sum(a.line(b.line).eligible + a.eligibility.plafond.get(b.line, 0) for b in c.management_lines)
+        cut = sum(a.eligibility.plafond.values())
+        rule_text = (
+            f"Coûts réels plafonnés à {pct(mode.cap_rate * 100)} du personnel éligible : "
+            f"{pct(mode.cap_rate * 100)} × {eur(personnel)} = {eur(cap)}. Éligible avant plafond : {eur(before)}"
+            + (f" ; écrêtement de {eur(cut)} (PLAFOND_GESTION)." if cut else " : le plafond n'est pas atteint.")
+        )
+    else:
+        rule_text = "Coûts de gestion réels, sans plafond."
+    lines = []
+    for b in c.management_lines:
+        line = a.line(b.line)
+        cut = a.eligibility.plafond.get(b.line, 0)
+        lines.append({"label": b.label, "budget": b.amount, "declared": line.declared, "before_cap": line.eligible + cut, "cap_cut": cut, "eligible": line.eligible})
+    management = {b.line for b in c.management_lines}
+    kept = a.rows[a.rows["line"].isin(management) & (a.rows["eligible_amount"] != 0)]
+    rows = [{**rec._asdict(), "source_label": source_label(rec)} for rec in kept.itertuples(index=False)]
+    for r in rows:
+        if r["source"] == "forfait":
+            r["piece"], r["libelle"] = "forfait", "forfait de gestion"
+    return {"rule_text": rule_text, "lines": lines, "rows": rows}
+
+
+def _controles(a: Audit) -> dict:
+    rows = a.rows
+    controls = []
+    for rule in FAILING_RULES:
+        checked = sum(a.eligibility.checked.get(src, {}).get(rule, 0) for src in ("payroll", "expenses"))
+        failing = rows["rules"].map(lambda rules, r=rule: r in rules) if len(rows) else pd.Series(dtype=bool)
+        controls.append(
+            {"criterion": RULE_LABELS[rule][0], "rule": rule, "what": RULE_LABELS[rule][1], "checked": checked,
+             "rows": int(failing.sum()), "amount": sum(line.rejected.get(rule, 0) for line in a.lines)}
+        )  # fmt: skip
+    for rule in ("AFFECTATION", "FORFAIT", "PLAFOND_GESTION"):
+        amount = sum(line.rejected.get(rule, 0) for line in a.lines)
+        if amount:
+            count = int(rows["rules"].map(lambda rules, r=rule: r in rules).sum())
+            controls.append({"criterion": RULE_LABELS[rule][0], "rule": rule, "what": RULE_LABELS[rule][1], "checked": "—", "rows": count, "amount": amount})
+    return {"controls": controls, "skipped": a.eligibility.skipped, "suites": list(a.suites)}
+
+
+def _rejets(a: Audit) -> dict:
+    rows = a.rows[a.rows["rules"].map(bool)]
+    out = []
+    for rec in rows.itertuples(index=False):
+        if rec.source == "payroll":
+            kind = "paie"
+            reference = f"{rec.who}, {month_fr(rec.month) if rec.month else 'mois illisible'}"
+        else:
+            kind = "dépense"
+            reference = " · ".join(str(v) for v in (rec.piece, rec.fournisseur, rec.libelle) if v)
+        out.append(
+            {"source_label": source_label(rec), "kind": kind, "reference": reference,
+             "line": rec.line if rec.line != HORS_BUDGET else "hors budget", "amount": rec.amount,
+             "rejected": rec.amount - rec.eligible_amount, "rules": rec.rules, "reasons": rec.reasons}
+        )  # fmt: skip
+    plafond = sum(a.eligibility.plafond.values())
+    return {"rows": out, "total": sum(r["rejected"] for r in out) + plafond}
+
+
+def _constats(a: Audit) -> dict:
+    return {"findings": a.findings}
+
+
+def _tracabilite(a: Audit) -> dict:
+    inputs = []
+    for item in a.inputs:
+        table = a.tables.get(item["role"])
+        inputs.append({**item, "sheet": table.sheet if table else None, "header_row": table.header_row if table else None})
+    return {
+        "inputs": inputs,
+        "tool_version": __version__,
+        "gx_version": a.gx_version,
+        "suites": a.suites,
+        "run_date": a.started.strftime("%d/%m/%Y à %H:%M"),
+    }
+
+
+def _signature(a: Audit) -> dict:
+    return {}
+
+
+def section_html(name: str, a: Audit) -> str:
+    context = {**_common(a), **globals()[f"_{name}"](a)}
+    return _env().get_template(f"{name}.html.j2").render(**context)
+
+
+def section(name: str, a: Audit):
+    """A section as an IPython HTML object (a string outside a kernel)."""
+    html = section_html(name, a)
+    try:
+        from IPython.display import HTML
+    except ImportError:  # pragma: no cover - IPython ships with the kernel
+        return html
+    return HTML(html)
+
+
+def render_all(a: Audit) -> str:
+    """All sections, in order, as one HTML fragment (tests, previews)."""
+    return "\n".join(section_html(name, a) for name, _ in SECTIONS)

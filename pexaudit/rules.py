@@ -1,0 +1,392 @@
+"""Eligibility (SPEC section 5): article-4 rules, row by row, then the aggregate rules.
+
+Row rules are GX expectations (``expectations/*.json``, run by :mod:`pexaudit.checks`) over
+columns prepared here; what they return is a table of failures. This module turns failures
+into each row's ``rules``, ``eligible_amount`` and booked rejection, then applies the
+aggregate rules in plain Python: management costs (cap or flat rate) and RAISONNABLE.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import pandas as pd
+
+from .convention import HORS_BUDGET, Convention
+from .money import round_half_up
+from .fmt import date_fr, eur, month_fr, pct
+from .parsing import normalize_text
+
+__all__ = [
+    "FAILING_RULES",
+    "RULE_ORDER",
+    "RULE_LABELS",
+    "Eligibility",
+    "evaluate",
+    "management_cap",
+    "raisonnable",
+]
+
+FAILING_RULES = ("FORMAT", "DOUBLON", "PIECE", "PERIODE", "PAIEMENT", "PAYEUR", "PROJET", "NATURE")
+RULE_ORDER = (*FAILING_RULES, "AFFECTATION", "FORFAIT", "PLAFOND_GESTION")
+# Article 4 criterion of each rule, in the words of the convention.
+RULE_LABELS = {
+    "FORMAT": ("Identifiables et contrôlables", "montant, date ou mois absent ou illisible"),
+    "DOUBLON": ("Identifiables et contrôlables", "ligne en double"),
+    "PIECE": ("Identifiables et contrôlables", "pièce ou fournisseur absent"),
+    "PERIODE": ("Engendrés pendant la réalisation du projet", "hors période"),
+    "PAIEMENT": ("Dépensés par le bénéficiaire", "paiement absent ou tardif"),
+    "PAYEUR": ("Dépensés par le bénéficiaire", "payé par un tiers"),
+    "PROJET": ("Liés à l'objet du projet", "hors projet"),
+    "NATURE": ("Nécessaires, prévus au budget", "nature non prévue au budget de gestion"),
+    "AFFECTATION": ("Liés à l'objet du projet", "quote-part non affectée au projet"),
+    "FORFAIT": ("Coûts de gestion forfaitaires", "remplacé par le forfait de gestion"),
+    "PLAFOND_GESTION": ("Raisonnables", "coûts de gestion au-delà du plafond"),
+}
+
+
+def month_end(month: dt.date | None) -> dt.date | None:
+    if month is None:
+        return None
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def payer_key(text: str) -> str | None:
+    """SIRET digits (spaces and dots ignored) or a name key (case, accents, spaces ignored)."""
+    if not text:
+        return None
+    digits = text.replace(" ", "").replace(".", "").replace("\u00a0", "")
+    return digits if digits.isdigit() else normalize_text(text)
+
+
+def _dup_rank(frame: pd.DataFrame, keys: list[pd.Series], excluded: set[int]) -> tuple[pd.Series, pd.Series]:
+    """Occurrence rank of each row's key (0 = first) and the Excel row of the first one.
+
+    Rows in ``excluded`` (FORMAT failures) take no part: their rank is null.
+    """
+    mask = ~frame["row_id"].isin(excluded)
+    key = pd.Series(list(zip(*keys, strict=True)), index=frame.index, dtype=object)
+    ranks = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    firsts = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    if mask.any():
+        kept = key[mask]
+        ranks[mask] = kept.groupby(kept).cumcount().astype("Int64")
+        first_row = frame.loc[mask, "row"].groupby(kept).transform("first")
+        firsts[mask] = first_row.astype("Int64")
+    return ranks, firsts
+
+
+@dataclass
+class Eligibility:
+    """Row-level outcome of the article-4 rules."""
+
+    rows: pd.DataFrame  # one row per input row (+ the forfait row), see ``_ROW_COLUMNS``
+    checked: dict[str, dict[str, int]]  # source -> rule -> rows checked
+    suites: dict[str, list[str]] = field(default_factory=dict)  # suite -> rules evaluated
+    skipped: list[str] = field(default_factory=list)
+    plafond: dict[str, int] = field(default_factory=dict)  # line -> cents rejected (cap)
+    cap: int | None = None  # cents, actual mode with a cap rate
+    forfait: int | None = None  # cents, flat-rate mode
+
+
+def _line_of(convention: Convention) -> tuple[dict[str, str], dict[str, str]]:
+    ids = {b.line.casefold(): b.line for b in convention.budget}
+    kinds = {b.line: b.kind or "" for b in convention.budget}
+    return ids, kinds
+
+
+def _failures_by_row(failures: pd.DataFrame) -> dict[int, list[tuple[str, str, object]]]:
+    out: dict[int, list[tuple[str, str, object]]] = {}
+    for row_id, rule, column, value in failures.itertuples(index=False):
+        out.setdefault(int(row_id), []).append((rule, column, value))
+    return out
+
+
+def prepare_payroll(frame: pd.DataFrame, convention: Convention) -> pd.DataFrame:
+    staff = convention.staff_by_id
+    out = frame.copy()
+    out["month_end"] = pd.Series([month_end(m) for m in out["periode"]], index=out.index, dtype=object)
+    out["staff_start"] = pd.Series(
+        [staff[m].start if m in staff else None for m in out["matricule"]], index=out.index, dtype=object
+    )
+    out["staff_end"] = pd.Series(
+        [staff[m].end if m in staff else None for m in out["matricule"]], index=out.index, dtype=object
+    )
+    return out
+
+
+def prepare_expenses(frame: pd.DataFrame, convention: Convention) -> pd.DataFrame:
+    ids, kinds = _line_of(convention)
+    out = frame.copy()
+    out["line"] = [ids.get(text.casefold(), HORS_BUDGET) for text in out["ligne"]]
+    out["line_kind"] = [kinds.get(line, "") for line in out["line"]]
+    out["payeur_key"] = pd.Series([payer_key(p) for p in out["payeur"]], index=out.index, dtype=object)
+    out["code_key"] = pd.Series(
+        [c.upper() if c else None for c in out["code_analytique"]], index=out.index, dtype=object
+    )
+    return out
+
+
+def _parameters(convention: Convention, role: str, table) -> dict:
+    common = {"period_start": convention.period_start, "period_end": convention.period_end}
+    if role == "payroll":
+        return {**common, "staff_ids": [s.employee_id for s in convention.staff]}
+    keys = {payer_key(convention.siret), payer_key(convention.beneficiary_name)}
+    return {
+        **common,
+        "payment_deadline": convention.payment_deadline,
+        "payer_keys": sorted(k for k in keys if k),
+        "project_codes": list(convention.project_codes),
+        "has_date_paiement": table.has("date_paiement"),
+    }
+
+
+def _check(checker, role: str, frame: pd.DataFrame, params: dict, keys) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str]]:
+    """FORMAT first, then DOUBLON keys built without the FORMAT rows, then the other rules."""
+    stage1 = checker.run(role, frame, params, rules={"FORMAT"})
+    excluded = set(stage1.failures["row_id"])
+    frame = frame.copy()
+    frame["dup_rank"], frame["dup_first"] = _dup_rank(frame, keys(frame), excluded)
+    stage2 = checker.run(role, frame, params, exclude={"FORMAT"})
+    failures = pd.concat([stage1.failures, stage2.failures], ignore_index=True)
+    return frame, failures, stage1.evaluated + stage2.evaluated, stage1.skipped + stage2.skipped
+
+
+def _payroll_keys(frame: pd.DataFrame) -> list[pd.Series]:
+    return [frame["matricule"], frame["periode"], frame["brut"], frame["charges_patronales"], frame["autres_couts"]]
+
+
+def _expense_keys(frame: pd.DataFrame) -> list[pd.Series]:
+    return [
+        frame["piece"].str.strip().str.casefold(),
+        frame["fournisseur"].str.strip().str.casefold(),
+        frame["montant"],
+    ]
+
+
+def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
+    """Apply every row rule and the aggregate rules; nothing is dropped."""
+    records: list[dict] = []
+    checked: dict[str, dict[str, int]] = {}
+    suites: dict[str, list[str]] = {}
+    skipped: list[str] = []
+    pseudonyms = {s.employee_id: f"Agent {i}" for i, s in enumerate(convention.staff, start=1)}
+    staff = convention.staff_by_id
+    personnel = convention.personnel_line.line
+    flat = convention.management_costs.mode == "flat_rate"
+
+    if payroll is not None:
+        frame = prepare_payroll(payroll.frame, convention)
+        frame, failures, evaluated, skip = _check(
+            checker, "payroll", frame, _parameters(convention, "payroll", payroll), _payroll_keys
+        )
+        suites["pexaudit_payroll"], checked["payroll"] = evaluated, {r: len(frame) for r in evaluated}
+        skipped += skip
+        by_row = _failures_by_row(failures)
+        unknown: dict[str, str] = {}
+        for rec in frame.to_dict("records"):
+            fails = by_row.get(rec["row_id"], [])
+            amount = sum(_cents(rec[c]) for c in ("brut", "charges_patronales", "autres_couts"))
+            member = staff.get(rec["matricule"])
+            who = pseudonyms.get(rec["matricule"]) or unknown.setdefault(
+                rec["matricule"], f"Hors liste {len(unknown) + 1}"
+            )
+            allocation = member.allocation if member else Fraction(1)
+            records.append(
+                _outcome(rec, "payroll", personnel, amount, fails, allocation, False, payroll, convention)
+                | {"who": who, "month": rec["periode"], "allocation": float(allocation)}
+            )
+
+    if expenses is not None:
+        frame = prepare_expenses(expenses.frame, convention)
+        frame, failures, evaluated, skip = _check(
+            checker, "expenses", frame, _parameters(convention, "expenses", expenses), _expense_keys
+        )
+        suites["pexaudit_expenses"], checked["expenses"] = evaluated, {r: len(frame) for r in evaluated}
+        skipped += skip
+        by_row = _failures_by_row(failures)
+        for rec in frame.to_dict("records"):
+            fails = by_row.get(rec["row_id"], [])
+            forfait = flat and rec["line_kind"] == "management"
+            records.append(
+                _outcome(rec, "expenses", rec["line"], _cents(rec["montant"]), fails, Fraction(1), forfait, expenses, convention)
+                | {
+                    "piece": rec["piece"], "fournisseur": rec["fournisseur"], "libelle": rec["libelle"],
+                    "date": rec["date"], "compte": rec["compte"], "date_paiement": rec["date_paiement"],
+                }
+            )  # fmt: skip
+
+    rows = pd.DataFrame.from_records(records, columns=_ROW_COLUMNS)
+    result = Eligibility(rows=rows, checked=checked, suites=suites, skipped=skipped)
+    _management(convention, result)
+    return result
+
+
+_ROW_COLUMNS = [
+    "row_id", "source", "file", "sheet", "row", "line", "amount", "eligible_amount", "rules",
+    "booked_rule", "reasons", "who", "month", "allocation", "piece", "fournisseur", "libelle",
+    "date", "compte", "date_paiement",
+]  # fmt: skip
+
+
+def _cents(value) -> int:
+    return 0 if value is None or value is pd.NA or pd.isna(value) else int(value)
+
+
+def _outcome(rec, source, line, amount, fails, allocation, forfait, table, convention) -> dict:
+    failed = [r for r in FAILING_RULES if any(f[0] == r for f in fails)]
+    reasons = list(
+        dict.fromkeys(_reason(rule, col, value, rec, table, convention) for rule, col, value in _sorted(fails))
+    )
+    if failed:
+        eligible, booked = 0, failed[0]
+        rules = failed
+    elif forfait:
+        eligible, booked = 0, "FORFAIT"
+        rules = ["FORFAIT"] if amount else []
+        reasons = ["coût réel remplacé par le forfait de gestion"] if amount else []
+    else:
+        eligible = round_half_up(amount * allocation)
+        booked = "AFFECTATION" if eligible != amount else None
+        rules = ["AFFECTATION"] if booked else []
+        if booked:
+            reasons = [f"quote-part hors projet : affectation de l'agent à {_pct(allocation)}"]
+    return {
+        "row_id": rec["row_id"], "source": source, "file": rec["file"], "sheet": rec["sheet"],
+        "row": rec["row"], "line": line, "amount": amount, "eligible_amount": eligible,
+        "rules": rules, "booked_rule": booked, "reasons": reasons,
+    }  # fmt: skip
+
+
+def _sorted(fails):
+    order = {r: i for i, r in enumerate(FAILING_RULES)}
+    return sorted(fails, key=lambda f: order[f[0]])
+
+
+def _reason(rule: str, column: str, value, rec: dict, table, convention: Convention) -> str:
+    """One sentence in French saying why the row breaks ``rule`` (shown in the report)."""
+    if rule == "FORMAT":
+        raw = table.raw.get((rec["row_id"], column))
+        return f"{column} {'absent' if raw is None else f'illisible « {raw} »'}"
+    if rule == "DOUBLON":
+        return f"répète la ligne {rec.get('dup_first')} du même fichier"
+    if rule == "PIECE":
+        return "n° de pièce absent" if column == "piece" else "fournisseur absent"
+    if rule == "PERIODE":
+        period = f"{date_fr(convention.period_start)} – {date_fr(convention.period_end)}"
+        if column == "date":
+            return f"date {date_fr(value)} hors de la période {period}"
+        month = rec["periode"]
+        if month > convention.period_end or month_end(month) < convention.period_start:
+            return f"mois {month_fr(month)} hors de la période {period}"
+        start, end = rec.get("staff_start"), rec.get("staff_end")
+        return f"mois {month_fr(month)} hors de l'emploi de l'agent ({date_fr(start)} – {date_fr(end)})"
+    if rule == "PAIEMENT":
+        if column == "date_paiement_given":
+            return "date de paiement absente"
+        return f"payé le {date_fr(value)}, après la date limite du {date_fr(convention.payment_deadline)}"
+    if rule == "PAYEUR":
+        return f"payé par « {rec.get('payeur')} », pas par le bénéficiaire"
+    if rule == "PROJET":
+        if column == "matricule":
+            return "agent absent de la liste du personnel affecté au projet"
+        return f"code analytique « {rec.get('code_analytique')} » hors projet"
+    if rule == "NATURE":
+        if rec.get("line") == HORS_BUDGET:
+            return f"ligne « {rec.get('ligne')} » absente du budget"
+        return f"ligne « {rec.get('line')} » : pas une ligne de coûts de gestion"
+    raise ValueError(f"unknown rule {rule}")
+
+
+def _management(convention: Convention, result: Eligibility) -> None:
+    """Aggregate management rule: flat-rate row, or the cap booked as PLAFOND_GESTION."""
+    rows = result.rows
+    personnel = convention.personnel_line.line
+    eligible_personnel = int(rows.loc[rows["line"] == personnel, "eligible_amount"].sum()) if len(rows) else 0
+    mode = convention.management_costs
+    if mode.mode == "flat_rate":
+        amount = round_half_up(mode.rate * eligible_personnel)
+        first = convention.management_lines[0].line
+        forfait = {
+            "row_id": -1, "source": "forfait", "file": None, "sheet": None, "row": None,
+            "line": first, "amount": amount, "eligible_amount": amount, "rules": [],
+            "booked_rule": None,
+            "reasons": [f"forfait de gestion : {_pct(mode.rate)} × {eur(eligible_personnel)} de personnel éligible"],
+        }  # fmt: skip
+        result.rows = pd.concat([rows, pd.DataFrame([forfait], columns=_ROW_COLUMNS)], ignore_index=True)
+        result.forfait = amount
+        return
+    if mode.cap_rate is None:
+        return
+    cap = round_half_up(mode.cap_rate * eligible_personnel)
+    result.cap = cap
+    eligible = {
+        b.line: int(rows.loc[rows["line"] == b.line, "eligible_amount"].sum()) if len(rows) else 0
+        for b in convention.management_lines
+    }
+    result.plafond = management_cap(eligible, cap)
+
+
+def management_cap(eligible: dict[str, int], cap: int) -> dict[str, int]:
+    """Excess of the management lines over ``cap``, taken from each line pro rata.
+
+    Each line's share in cents is rounded down; the cents left over go to the line with the
+    largest eligible amount (the first such line in budget order).
+    """
+    total = sum(eligible.values())
+    excess = total - cap
+    if excess <= 0 or not eligible:
+        return {}
+    shares = {line: excess * amount // total for line, amount in eligible.items()}
+    left = excess - sum(shares.values())
+    largest = max(eligible, key=lambda line: eligible[line])
+    shares[largest] += left
+    return {line: share for line, share in shares.items() if share}
+
+
+def _pct(rate: Fraction) -> str:
+    return pct(rate * 100).replace(",00 %", " %")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A RAISONNABLE warning: one month of one person, or one management row."""
+
+    kind: str  # "month" | "row"
+    who: str
+    label: str
+    amount: int
+    threshold: Fraction
+    row_id: int | None = None
+
+
+def raisonnable(convention: Convention, rows: pd.DataFrame) -> list[Flag]:
+    """RAISONNABLE (warnings, no rejection), SPEC section 5."""
+    flags: list[Flag] = []
+    personnel = convention.personnel_line.line
+    pay = rows[(rows["source"] == "payroll") & (rows["line"] == personnel)]
+    pay = pay[pay["month"].notna()]
+    for who, group in pay.groupby("who", sort=False):
+        months = group.groupby("month", sort=True)["eligible_amount"].sum()
+        nonzero = [int(v) for v in months if v != 0]
+        if not nonzero:
+            continue
+        median = Fraction(statistics.median(Fraction(v) for v in nonzero))
+        threshold = median * Fraction(3, 2)
+        for month, value in months.items():
+            if value != 0 and value > threshold:
+                flags.append(Flag("month", who, month.strftime("%m/%Y"), int(value), threshold))
+    management = {b.line for b in convention.management_lines}
+    budget = sum(b.amount for b in convention.management_lines)
+    limit = Fraction(budget) * Fraction(1, 5)
+    costs = rows[(rows["source"] == "expenses") & rows["line"].isin(management)]
+    for rec in costs.itertuples(index=False):
+        if rec.eligible_amount > limit:
+            flags.append(
+                Flag("row", rec.piece or "", f"{rec.file}, ligne {rec.row}", int(rec.eligible_amount), limit, rec.row_id)
+            )
+    return flags

@@ -1,0 +1,148 @@
+"""Reconciliation and settlement (SPEC section 6): budget lines, écarts, solde or reversement.
+
+Pure functions over the rows of :mod:`pexaudit.rules`; amounts are integer cents and rates
+exact fractions, rounded half-up only where SPEC shows an amount.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pandas as pd
+
+from .convention import HORS_BUDGET, BudgetLine, Convention
+from .errors import ConservationError
+from .money import round_half_up
+from .rules import RULE_ORDER
+
+__all__ = ["Line", "Settlement", "check_conservation", "reconcile", "settle", "verdict"]
+
+
+@dataclass(frozen=True)
+class Line:
+    line: str
+    label: str
+    kind: str | None
+    budget: int
+    declared: int
+    eligible: int
+    rejected: dict[str, int]  # rule -> cents, in RULE_ORDER
+    rows: int
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    @property
+    def variance(self) -> int:
+        return self.eligible - self.budget
+
+    @property
+    def variance_pct(self) -> Fraction | None:
+        """Percent with 2 decimals, rounded half-up; None when the budget is 0."""
+        if not self.budget:
+            return None
+        return Fraction(round_half_up(Fraction(self.variance * 10_000, self.budget)), 100)
+
+    @property
+    def execution_rate(self) -> Fraction | None:
+        return Fraction(self.eligible, self.budget) if self.budget else None
+
+    def alert(self, threshold: Fraction) -> bool:
+        pct = self.variance_pct
+        return pct is not None and abs(pct) > threshold
+
+
+def reconcile(convention: Convention, rows: pd.DataFrame, plafond: dict[str, int]) -> list[Line]:
+    """One :class:`Line` per budget line, then ``hors_budget`` when rows went there."""
+    budget = list(convention.budget)
+    if (rows["line"] == HORS_BUDGET).any():
+        budget.append(BudgetLine(HORS_BUDGET, "Hors budget", None, 0))
+    lines = []
+    for item in budget:
+        on_line = rows[rows["line"] == item.line]
+        rejected: dict[str, int] = {}
+        booked = on_line[on_line["booked_rule"].notna()]
+        for rule, group in booked.groupby("booked_rule"):
+            rejected[rule] = int((group["amount"] - group["eligible_amount"]).sum())
+        if plafond.get(item.line):
+            rejected["PLAFOND_GESTION"] = plafond[item.line]
+        rejected = {r: rejected[r] for r in RULE_ORDER if r in rejected}
+        lines.append(
+            Line(
+                line=item.line,
+                label=item.label,
+                kind=item.kind,
+                budget=item.amount,
+                declared=int(on_line["amount"].sum()),
+                eligible=int(on_line["eligible_amount"].sum()) - plafond.get(item.line, 0),
+                rejected=rejected,
+                rows=len(on_line),
+            )
+        )
+    return lines
+
+
+def check_conservation(lines: list[Line], rows: pd.DataFrame, expected_row_ids: list[int]) -> None:
+    """declared = eligible + Σ rejected on every line; every input row listed exactly once."""
+    for line in lines:
+        if line.declared != line.eligible + line.rejected_total:
+            raise ConservationError(
+                f"line {line.line}: declared {line.declared} != eligible {line.eligible} "
+                f"+ rejected {line.rejected_total} (cents)"
+            )
+    listed = rows.loc[rows["source"] != "forfait", "row_id"].tolist()
+    if sorted(listed) != sorted(expected_row_ids) or len(set(listed)) != len(listed):
+        raise ConservationError(
+            f"{len(expected_row_ids)} input rows read but {len(listed)} listed "
+            f"({len(set(listed))} distinct)"
+        )
+    row_sum = int(rows["amount"].sum())
+    if row_sum != sum(line.declared for line in lines):
+        raise ConservationError("rows are missing from the budget lines")
+
+
+@dataclass(frozen=True)
+class Settlement:
+    granted: int
+    funding_rate: Fraction
+    eligible_total: int
+    justified: int
+    paid: int
+
+    @property
+    def balance(self) -> int:
+        return self.justified - self.paid
+
+    @property
+    def outcome(self) -> str:
+        if self.balance > 0:
+            return "solde"
+        return "reversement" if self.balance < 0 else "solde_nul"
+
+    @property
+    def amount(self) -> int:
+        return abs(self.balance)
+
+
+def settle(convention: Convention, lines: list[Line]) -> Settlement:
+    """justified = min(granted, round(rate × eligible_total, 2)), never below zero."""
+    eligible_total = sum(line.eligible for line in lines)
+    rate = convention.funding_rate
+    if rate is None:
+        rate = Fraction(convention.subsidy_amount, convention.budget_total)
+    justified = min(convention.subsidy_amount, round_half_up(rate * eligible_total))
+    # A negative eligible total (credit notes beyond costs) justifies nothing: the State cannot
+    # claim back more than it paid. See README, "Rules: choices made where SPEC is silent".
+    justified = max(justified, 0)
+    paid = sum(p.amount for p in convention.payments)
+    return Settlement(convention.subsidy_amount, rate, eligible_total, justified, paid)
+
+
+def verdict(settlement: Settlement, findings: list) -> str:
+    if settlement.balance < 0:
+        return "reversement"
+    if any(f.severity == "error" for f in findings):
+        return "a_examiner"
+    return "conforme"

@@ -1,0 +1,285 @@
+"""The auditor's workbook ``bilan_financier.xlsx`` (openpyxl, streaming write).
+
+Detail sheets hold one row per input row; every total is a live Excel formula over them, so an
+auditor can trace any figure back to a source row. Text that comes from input files is always
+written as a string cell, even when it starts with ``=``, ``+``, ``-`` or ``@``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from . import __version__
+from .audit import Audit
+from .convention import HORS_BUDGET
+from .money import cents_to_euros
+from .report import ACCOUNT_CLASSES, OUTCOMES, ROLES, SEVERITIES, VERDICTS
+
+__all__ = ["SHEETS", "write_workbook"]
+
+SHEETS = ["Synthèse", "Budget", "Personnel", "Gestion", "Dépenses écartées", "Constats", "Traçabilité"]
+EURO = '#,##0.00 "€";-#,##0.00 "€"'
+PERCENT = "0.00 %"
+DATE = "dd/mm/yyyy"
+HEADER_FILL = PatternFill("solid", fgColor="E3E3FD")
+BOLD = Font(bold=True)
+
+
+class _Sheet:
+    """A write-only sheet with typed cell helpers; rows are appended in order."""
+
+    def __init__(self, wb: Workbook, title: str, widths: list[int], header: list[str] | None = None) -> None:
+        self.ws = wb.create_sheet(title)
+        self.title = title
+        self.row = 0
+        for index, width in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(index)].width = width
+        self.header_width = 0
+        if header:
+            self.ws.freeze_panes = "A2"
+            self.header_width = len(header)
+            self.append([self.head(h) for h in header])
+
+    def head(self, text: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws, value=text)
+        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        return cell
+
+    def text(self, value: object, *, bold: bool = False) -> WriteOnlyCell:
+        """A string cell, never a formula, whatever the text starts with."""
+        cell = WriteOnlyCell(self.ws, value=None if value is None else str(value))
+        if value is not None:
+            cell.data_type = "s"
+        if bold:
+            cell.font = BOLD
+        return cell
+
+    def euro(self, value: object, *, bold: bool = False) -> WriteOnlyCell:
+        """Cents as euros, or a formula string starting with ``=``."""
+        if isinstance(value, int):
+            value = cents_to_euros(value)
+        cell = WriteOnlyCell(self.ws, value=value)
+        cell.number_format = EURO
+        if bold:
+            cell.font = BOLD
+        return cell
+
+    def number(self, value: object, fmt: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws, value=value)
+        cell.number_format = fmt
+        return cell
+
+    def date(self, value: dt.date | None) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws, value=value)
+        cell.number_format = DATE
+        return cell
+
+    def append(self, cells: list) -> int:
+        self.ws.append(cells)
+        self.row += 1
+        return self.row
+
+    def filter(self) -> None:
+        if self.header_width:
+            self.ws.auto_filter.ref = f"A1:{get_column_letter(self.header_width)}{max(self.row, 2)}"
+
+
+def _int(value) -> int | None:
+    return None if value is None or value is pd.NA or value != value else int(value)
+
+
+def _date(value) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
+
+
+def write_workbook(a: Audit, path: Path) -> None:
+    """Write the workbook of ``a`` to ``path``."""
+    wb = Workbook(write_only=True)
+    wb.properties.creator = f"pexaudit {__version__}"
+    wb.properties.created = wb.properties.modified = a.started.replace(tzinfo=None, microsecond=0)
+    c = a.convention
+    rows = a.rows
+
+    synthese = _Sheet(wb, "Synthèse", [44, 22, 70])
+    budget = _Sheet(wb, "Budget", [16, 30, 16, 16, 16, 18, 16, 16, 16, 16, 12, 14])
+    pay = _Sheet(
+        wb, "Personnel", [14, 18, 12, 8, 12, 12, 12, 14, 14, 14, 14, 18, 60],
+        ["Source", "Fichier", "Feuille", "Ligne", "Agent", "Matricule", "Mois", "Ligne budgétaire",
+         "Montant déclaré", "Montant éligible", "Rejeté", "Règles", "Motifs"],
+    )  # fmt: skip
+    exp = _Sheet(
+        wb, "Gestion", [10, 18, 14, 8, 16, 12, 12, 26, 40, 10, 8, 16, 14, 14, 14, 18, 60],
+        ["Source", "Fichier", "Feuille", "Ligne", "Pièce", "Date", "Date de paiement", "Fournisseur",
+         "Libellé", "Compte", "Classe", "Ligne budgétaire", "Montant déclaré", "Montant éligible",
+         "Rejeté", "Règles", "Motifs"],
+    )  # fmt: skip
+
+    # Detail sheets first: the totals refer to their ranges.
+    matricules = _matricules(a)
+    for rec in rows[rows["source"] == "payroll"].itertuples(index=False):
+        r = pay.row + 1
+        pay.append(
+            [pay.text("paie"), pay.text(rec.file), pay.text(rec.sheet), _int(rec.row), pay.text(rec.who),
+             pay.text(matricules.get(rec.row_id)), pay.date(_date(rec.month)), pay.text(rec.line),
+             pay.euro(int(rec.amount)), pay.euro(int(rec.eligible_amount)), pay.euro(f"=I{r}-J{r}"),
+             pay.text(", ".join(rec.rules)), pay.text(" ; ".join(rec.reasons))]
+        )  # fmt: skip
+    for rec in rows[rows["source"] != "payroll"].itertuples(index=False):
+        r = exp.row + 1
+        forfait = rec.source == "forfait"
+        compte = None if forfait else rec.compte
+        exp.append(
+            [exp.text("forfait" if forfait else "dépense"), exp.text(rec.file), exp.text(rec.sheet),
+             None if forfait else _int(rec.row), exp.text("forfait de gestion" if forfait else rec.piece),
+             exp.date(None if forfait else _date(rec.date)), exp.date(None if forfait else _date(rec.date_paiement)),
+             exp.text(None if forfait else rec.fournisseur), exp.text(rec.reasons[0] if forfait else rec.libelle),
+             exp.text(compte), exp.text(compte[:2] if compte and compte[:2].isdigit() else None),
+             exp.text(rec.line), exp.euro(int(rec.amount)), exp.euro(int(rec.eligible_amount)),
+             exp.euro(f"=M{r}-N{r}"), exp.text(", ".join(rec.rules)),
+             exp.text("" if forfait else " ; ".join(rec.reasons))]
+        )  # fmt: skip
+    pay_last, exp_last = max(pay.row, 2), max(exp.row, 2)
+
+    def sumifs(sheet: str, value_col: str, key_col: str, key: str, last: int) -> str:
+        return f"SUMIFS('{sheet}'!${value_col}$2:${value_col}${last},'{sheet}'!${key_col}$2:${key_col}${last},{key})"
+
+    # Budget: the Cerfa 15059 table (prévision / réalisation / écart / %).
+    budget.append([budget.head(h) for h in (
+        "Ligne", "Intitulé", "Nature", "Prévision (annexe 2)", "Réalisation déclarée",
+        "Éligible avant plafond", "Écrêtement (plafond)", "Réalisation éligible", "Rejeté",
+        "Écart (€)", "Écart (%)", "Taux d'exécution")])  # fmt: skip
+    budget.ws.freeze_panes = "A2"
+    first = budget.row + 1
+    for line in a.lines:
+        r = budget.row + 1
+        key = f"$A{r}"
+        declared = f"={sumifs('Personnel', 'I', 'H', key, pay_last)}+{sumifs('Gestion', 'M', 'L', key, exp_last)}"
+        before = f"={sumifs('Personnel', 'J', 'H', key, pay_last)}+{sumifs('Gestion', 'N', 'L', key, exp_last)}"
+        kind = {"personnel": "personnel", "management": "gestion"}.get(line.kind, "hors budget" if line.line == HORS_BUDGET else "autre")
+        budget.append(
+            [budget.text(line.line), budget.text(line.label), budget.text(kind), budget.euro(line.budget),
+             budget.euro(declared), budget.euro(before), budget.euro(a.eligibility.plafond.get(line.line, 0)),
+             budget.euro(f"=F{r}-G{r}"), budget.euro(f"=E{r}-H{r}"), budget.euro(f"=H{r}-D{r}"),
+             budget.number(f'=IF(D{r}=0,"",ROUND(J{r}/D{r}*100,2))', '0.00" %"'),
+             budget.number(f'=IF(D{r}=0,"",H{r}/D{r})', PERCENT)]
+        )  # fmt: skip
+    last = budget.row
+    total_row = budget.append(
+        [budget.text("Total", bold=True), None, None]
+        + [budget.euro(f"=SUM({col}{first}:{col}{last})", bold=True) for col in "DEFGHIJ"]
+        + [budget.number(f'=IF(D{last + 1}=0,"",ROUND(J{last + 1}/D{last + 1}*100,2))', '0.00" %"'),
+           budget.number(f'=IF(D{last + 1}=0,"",H{last + 1}/D{last + 1})', PERCENT)]
+    )  # fmt: skip
+    budget.append([])
+    budget.append([budget.head(h) for h in ("Compte (classe)", "Intitulé", "", "", "Réalisation déclarée", "Réalisation éligible (avant plafond)")])
+    budget.append(
+        [budget.text("64"), budget.text(ACCOUNT_CLASSES["64"]), None, None,
+         budget.euro(f"=SUM('Personnel'!I2:I{pay_last})"), budget.euro(f"=SUM('Personnel'!J2:J{pay_last})")]
+    )  # fmt: skip
+    for cls in sorted({str(v)[:2] for v in rows.loc[rows["source"] == "expenses", "compte"] if isinstance(v, str) and v[:2].isdigit()}):
+        key = f'"{cls}"'
+        budget.append(
+            [budget.text(cls), budget.text(ACCOUNT_CLASSES.get(cls, f"{cls} Autres")), None, None,
+             budget.euro(f"={sumifs('Gestion', 'M', 'K', key, exp_last)}"),
+             budget.euro(f"={sumifs('Gestion', 'N', 'K', key, exp_last)}")]
+        )  # fmt: skip
+
+    # Synthèse: the settlement formula of SPEC section 6, live.
+    s = a.settlement
+    t = f"Budget!$H${total_row}"
+    synthese.append([synthese.text("Bilan financier", bold=True), synthese.text(c.id)])
+    synthese.append([synthese.text("Convention"), synthese.text(c.title)])
+    synthese.append([synthese.text("Bénéficiaire"), synthese.text(c.beneficiary_name), synthese.text(f"SIRET {c.siret}")])
+    synthese.append([synthese.text("Période"), synthese.date(c.period_start), synthese.date(c.period_end)])
+    synthese.append([])
+    g = synthese.append([synthese.text("Subvention accordée (art. 5)"), synthese.euro(s.granted)])
+    b = synthese.append([synthese.text("Budget prévisionnel total"), synthese.euro(f"=Budget!$D${total_row}")])
+    if c.funding_rate is not None:
+        rate = synthese.append([synthese.text("Taux de financement (convention)"), synthese.number(float(c.funding_rate), "0.0000%")])
+    else:
+        rate = synthese.append([synthese.text("Taux de financement (accordé / budget)"), synthese.number(f"=B{g}/B{b}", "0.0000%")])
+    e = synthese.append([synthese.text("Dépenses éligibles"), synthese.euro(f"={t}")])
+    j = synthese.append(
+        [synthese.text("Montant justifié"), synthese.euro(f"=MAX(0,MIN(B{g},ROUND(B{rate}*B{e},2)))", bold=True),
+         synthese.text("min(accordé ; arrondi(taux × éligible ; 2))")]
+    )  # fmt: skip
+    first_pay = synthese.row + 2
+    synthese.append([synthese.head("Versements"), synthese.head("Montant"), synthese.head("Date")])
+    for p in c.payments:
+        synthese.append([synthese.text("versement"), synthese.euro(p.amount), synthese.date(p.date)])
+    last_pay = max(synthese.row, first_pay)
+    v = synthese.append([synthese.text("Total versé (art. 6)"), synthese.euro(f"=SUM(B{first_pay}:B{last_pay})")])
+    bal = synthese.append([synthese.text("Solde (justifié − versé)"), synthese.euro(f"=B{j}-B{v}", bold=True)])
+    synthese.append(
+        [synthese.text("Issue"),
+         synthese.number(f'=IF(B{bal}>0,"{OUTCOMES["solde"]}",IF(B{bal}<0,"{OUTCOMES["reversement"]}","{OUTCOMES["solde_nul"]}"))', "@"),
+         synthese.text(OUTCOMES[s.outcome])]
+    )  # fmt: skip
+    synthese.append([synthese.text("Montant à verser ou à reverser"), synthese.euro(f"=ABS(B{bal})", bold=True)])
+    synthese.append([synthese.text("Verdict"), synthese.text(VERDICTS[a.verdict], bold=True)])
+    synthese.append([])
+    synthese.append([synthese.text(f"Établi par pexaudit {__version__} le {a.started:%d/%m/%Y}")])
+
+    # Dépenses écartées: every row with a rule, linked to its detail row.
+    rejected = _Sheet(
+        wb, "Dépenses écartées", [12, 18, 14, 8, 40, 16, 14, 14, 16, 18, 60],
+        ["Nature", "Fichier", "Feuille", "Ligne", "Référence", "Ligne budgétaire", "Montant déclaré",
+         "Rejeté", "Règle imputée", "Règles", "Motifs"],
+    )  # fmt: skip
+    for rec in rows[rows["rules"].map(bool)].itertuples(index=False):
+        payroll = rec.source == "payroll"
+        reference = f"{rec.who} {rec.month:%m/%Y}" if payroll and _date(rec.month) else (
+            rec.who if payroll else " · ".join(str(v) for v in (rec.piece, rec.fournisseur, rec.libelle) if v)
+        )
+        rejected.append(
+            [rejected.text("paie" if payroll else "dépense"), rejected.text(rec.file), rejected.text(rec.sheet),
+             _int(rec.row), rejected.text(reference), rejected.text(rec.line), rejected.euro(int(rec.amount)),
+             rejected.euro(int(rec.amount - rec.eligible_amount)), rejected.text(rec.booked_rule),
+             rejected.text(", ".join(rec.rules)), rejected.text(" ; ".join(rec.reasons))]
+        )  # fmt: skip
+    for line_id, cents in a.eligibility.plafond.items():
+        rejected.append(
+            [rejected.text("plafond"), None, None, None, rejected.text("écrêtement des coûts de gestion"),
+             rejected.text(line_id), None, rejected.euro(cents), rejected.text("PLAFOND_GESTION"),
+             rejected.text("PLAFOND_GESTION"), None]
+        )  # fmt: skip
+    last_rejected = rejected.row
+    rejected.filter()
+    rejected.append([rejected.text("Total", bold=True), None, None, None, None, None,
+                     rejected.euro(f"=SUM(G2:G{max(last_rejected, 2)})", bold=True),
+                     rejected.euro(f"=SUM(H2:H{max(last_rejected, 2)})", bold=True)])  # fmt: skip
+
+    findings = _Sheet(wb, "Constats", [12, 24, 100, 16], ["Gravité", "Règle", "Constat", "Montant"])
+    for f in a.findings:
+        findings.append([findings.text(SEVERITIES[f.severity]), findings.text(f.rule), findings.text(f.message),
+                         findings.euro(f.amount) if f.amount is not None else None])  # fmt: skip
+    findings.filter()
+
+    trail = _Sheet(wb, "Traçabilité", [14, 40, 10, 70], ["Rôle", "Fichier", "Lignes", "SHA-256"])
+    for item in a.inputs:
+        trail.append([trail.text(ROLES[item["role"]]), trail.text(item["path"]), item["rows"], trail.text(item["sha256"])])
+    trail.append([])
+    trail.append([trail.text("Outil"), trail.text(f"pexaudit {__version__}")])
+    trail.append([trail.text("Great Expectations"), trail.text(a.gx_version)])
+    for name, version in a.suites.items():
+        trail.append([trail.text("Suite GX"), trail.text(f"{name} v{version}")])
+    trail.append([trail.text("Date du contrôle"), trail.text(a.started.strftime("%d/%m/%Y %H:%M"))])
+
+    pay.filter()
+    exp.filter()
+    wb.save(path)
+
+
+def _matricules(a: Audit) -> dict[int, str]:
+    table = a.tables.get("payroll")
+    if table is None:
+        return {}
+    return dict(zip(table.frame["row_id"], table.frame["matricule"], strict=True))
