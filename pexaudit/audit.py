@@ -22,7 +22,7 @@ from .readers import Table, read_expenses, read_payroll, sha256_of
 from .rules import Eligibility, Flag, evaluate, raisonnable
 from .settlement import Line, Settlement, check_conservation, reconcile, settle, verdict
 
-__all__ = ["Audit", "VOLATILE_KEYS", "audit", "results", "write_json"]
+__all__ = ["VOLATILE_KEYS", "Audit", "audit", "results", "write_json"]
 
 # Keys of results.json that change from one run to the next on the same inputs.
 VOLATILE_KEYS = ("run",)
@@ -63,7 +63,8 @@ class Audit:
 
 def audit(folder: str | Path, checker=None) -> Audit:
     """Audit the convention in ``folder``; raises InputError on bad input."""
-    from .checks import checker as default_checker, suite_versions
+    from .checks import checker as default_checker
+    from .checks import suite_versions
 
     started = time.perf_counter()
     when = dt.datetime.now().astimezone()
@@ -84,7 +85,9 @@ def audit(folder: str | Path, checker=None) -> Audit:
     inputs += [{"role": t.role, "path": t.file, "sha256": t.sha256, "rows": t.rows} for t in tables.values()]
     activity = convention.input_path("activity")
     if activity is not None and activity.is_file():
-        inputs.append({"role": "activity", "path": convention.inputs["activity"], "sha256": sha256_of(activity), "rows": None})
+        inputs.append(
+            {"role": "activity", "path": convention.inputs["activity"], "sha256": sha256_of(activity), "rows": None}
+        )
     return Audit(
         convention=convention,
         tables=tables,
@@ -115,8 +118,8 @@ def results(a: Audit) -> dict:
         rows.append(
             {
                 "source": rec.source,
-                "file": rec.file,
-                "sheet": rec.sheet,
+                "file": rec.file if isinstance(rec.file, str) else None,
+                "sheet": rec.sheet if isinstance(rec.sheet, str) else None,
                 "row": None if rec.row is None or pd.isna(rec.row) else int(rec.row),
                 "line": rec.line,
                 "amount": cents_to_euros(rec.amount),

@@ -101,7 +101,7 @@ def personnel_chart(months: pd.DataFrame, spans: list[tuple[str, object, object]
     ax.yaxis.set_major_formatter(FuncFormatter(_euros))
     ax.legend(frameon=False, fontsize=8, loc="upper left", ncols=3)
     ax.set_title("Coût mensuel de personnel", loc="left", fontsize=10)
-    for row, (who, s, e) in enumerate(spans):
+    for row, (_, s, e) in enumerate(spans):
         s = s or start
         e = e or end
         band.barh(row, (pd.Timestamp(e) - pd.Timestamp(s)).days, left=pd.Timestamp(s), height=0.5, color=BLUE)
@@ -121,7 +121,9 @@ def territory_chart(labels: list[str], justified: list[float], balance: list[flo
     fig, ax = plt.subplots(figsize=(7.2, max(2.2, 0.35 * len(labels) + 1)))
     ys = range(len(labels))
     ax.barh(list(ys), justified, color=BLUE, label="Justifié")
-    ax.barh(list(ys), balance, color=[RED if b < 0 else GREEN for b in balance], height=0.4, label="Solde / reversement")
+    ax.barh(
+        list(ys), balance, color=[RED if b < 0 else GREEN for b in balance], height=0.4, label="Solde / reversement"
+    )
     ax.set_yticks(list(ys), labels)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(FuncFormatter(_euros))

@@ -110,8 +110,7 @@ class Checker:
             info = item.exception_info or {}
             if info.get("raised_exception"):
                 raise RuntimeError(
-                    f"GX expectation {item.expectation_config.type} failed to run: "
-                    f"{info.get('exception_message')}"
+                    f"GX expectation {item.expectation_config.type} failed to run: {info.get('exception_message')}"
                 )
             kwargs = item.expectation_config.kwargs
             rule = item.expectation_config.meta["rule"]

@@ -69,7 +69,7 @@ def _audit_and_print(convention: Path, out: Path, pdf: bool) -> None:
     click.echo(f"Audit de {convention} …", err=True)
     try:
         run = run_audit(convention, out, pdf=pdf)
-    except BaseException as exc:  # noqa: BLE001 - mapped to exit codes
+    except BaseException as exc:
         _fail(exc)
     results = json.loads(run.results_path.read_text(encoding="utf-8"))
     click.echo(summary(results, run.folder))
@@ -86,8 +86,14 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
-              show_default=True, help="Dossier des rapports.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Dossier des rapports.",
+)
 @click.option("--pdf", is_flag=True, help="Exporte aussi rapport.pdf (Chromium sans interface).")
 def demo(out: Path, pdf: bool) -> None:
     """Audite la convention d'exemple (CD 35, 2024) dans reports/ et affiche la synthèse.
@@ -99,8 +105,13 @@ def demo(out: Path, pdf: bool) -> None:
 
 @main.command()
 @click.argument("convention", type=click.Path(path_type=Path))
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Dossier où écrire OUT/<id>/ (results.json, rapport.html, bilan_financier.xlsx, audit.ipynb).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Dossier où écrire OUT/<id>/ (results.json, rapport.html, bilan_financier.xlsx, audit.ipynb).",
+)
 @click.option("--pdf", is_flag=True, help="Exporte aussi rapport.pdf (Chromium sans interface).")
 def audit(convention: Path, out: Path, pdf: bool) -> None:
     """Audite une convention par le carnet notebooks/audit.ipynb (papermill).
@@ -134,7 +145,7 @@ def check(convention: Path) -> None:
                 f"{table.file} : {table.rows} ligne(s), {where}en-tête ligne {table.header_row}"
                 + (f", {unreadable} valeur(s) illisible(s) (rejet FORMAT)" if unreadable else "")
             )
-    except BaseException as exc:  # noqa: BLE001 - mapped to exit codes
+    except BaseException as exc:
         _fail(exc)
     click.echo("Données lisibles : l'audit peut être lancé.")
 

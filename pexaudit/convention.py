@@ -12,8 +12,8 @@ import datetime as dt
 import difflib
 import re
 import warnings
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path, PurePosixPath
 
@@ -24,10 +24,10 @@ from .money import as_fraction
 from .parsing import parse_amount, parse_date
 
 __all__ = [
+    "HORS_BUDGET",
     "BudgetLine",
     "Convention",
     "ConventionWarning",
-    "HORS_BUDGET",
     "StaffMember",
     "add_months",
     "load_convention",
@@ -180,13 +180,14 @@ class _Yaml:
         self.data, self.lines, self.file = data, lines, file
 
     def error(self, path: str, expected: str) -> InputError:
-        line = self.lines.get(path)
-        while line is None and path:
-            path_up = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path)
-            if path_up == path:
+        """An error on ``path``, located at its line or, for a missing key, its parent's."""
+        line, up = self.lines.get(path), path
+        while line is None and up:
+            parent = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", up)
+            if parent == up:
                 break
-            path, line = path_up, self.lines.get(path_up)
-        return InputError(expected, file=self.file, row=line, key=path_or(path))
+            up, line = parent, self.lines.get(parent)
+        return InputError(expected, file=self.file, row=line, key=path or None)
 
     def get(self, path: str, default: object = _MISSING) -> object:
         node: object = self.data
@@ -273,10 +274,6 @@ class _Yaml:
             raise self.error(path, f"attendu un nombre (trouvé {value!r})") from None
 
 
-def path_or(path: str) -> str | None:
-    return path or None
-
-
 def _kind(value: object) -> str:
     if value is None or value is _MISSING:
         return "rien"
@@ -353,9 +350,7 @@ def load_convention(folder: str | Path) -> Convention:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(
-            f"YAML illisible ({problem})", file=label, row=mark.line + 1 if mark else None
-        ) from None
+        raise InputError(f"YAML illisible ({problem})", file=label, row=mark.line + 1 if mark else None) from None
     if not isinstance(data, dict):
         raise InputError("attendu une table de clés YAML (id, period, budget...)", file=label)
     doc = _Yaml(data, _key_lines(node) if node is not None else {}, label)

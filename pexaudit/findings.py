@@ -39,14 +39,20 @@ def siret_findings(siret: str) -> list[Finding]:
     if not re.fullmatch(r"\d{14}", digits):
         return [Finding("SIRET", "error", f"SIRET « {siret} » : attendu 14 chiffres (trouvé {len(digits)} caractères)")]
     if not stdnum_siren.is_valid(digits[:9]):
-        return [Finding("SIRET", "error", f"SIRET « {siret} » : le SIREN {digits[:9]} a une clé de contrôle fausse (Luhn)")]
+        return [
+            Finding("SIRET", "error", f"SIRET « {siret} » : le SIREN {digits[:9]} a une clé de contrôle fausse (Luhn)")
+        ]
     if not stdnum_siret.is_valid(digits):
         rule = "somme des chiffres multiple de 5 (La Poste)" if digits.startswith("356000000") else "Luhn"
         return [Finding("SIRET", "error", f"SIRET « {siret} » : clé de contrôle fausse ({rule})")]
     return []
 
 
-_RIB_LETTERS = {c: str(v) for v, letters in enumerate(["AJ", "BKS", "CLT", "DMU", "ENV", "FOW", "GPX", "HQY", "IRZ"], 1) for c in letters}
+_RIB_LETTERS = {
+    c: str(v)
+    for v, letters in enumerate(["AJ", "BKS", "CLT", "DMU", "ENV", "FOW", "GPX", "HQY", "IRZ"], 1)
+    for c in letters
+}
 RIB_LENGTHS = {"banque": 5, "guichet": 5, "compte": 11, "cle": 2}
 _RIB_NAMES = {"banque": "code banque", "guichet": "code guichet", "compte": "numéro de compte", "cle": "clé RIB"}
 
@@ -73,7 +79,11 @@ def bank_findings(bank: Bank | None) -> list[Finding]:
     found: list[Finding] = []
     iban = stdnum_iban.compact(bank.iban) if bank.iban else None
     if bank.iban and not stdnum_iban.is_valid(bank.iban):
-        found.append(Finding("IBAN", "error", f"IBAN « {bank.iban} » invalide (ISO 13616 : longueur et format du pays, clé mod 97)"))
+        found.append(
+            Finding(
+                "IBAN", "error", f"IBAN « {bank.iban} » invalide (ISO 13616 : longueur et format du pays, clé mod 97)"
+            )
+        )
     if bank.bic and not stdnum_bic.is_valid(bank.bic):
         found.append(Finding("BIC", "warning", f"BIC « {bank.bic} » : attendu 8 ou 11 caractères au format ISO 9362"))
     if bank.rib is None:
@@ -107,7 +117,11 @@ def bank_findings(bank: Bank | None) -> list[Finding]:
         found.append(Finding("RIB", "warning", f"RIB : clé « {raw['cle']} » fausse ({expected})"))
     if bban is not None and not agree_raw and not (wrong_length and agree_fixed):
         found.append(
-            Finding("RIB", "warning", f"RIB et IBAN en désaccord : RIB {' '.join(raw.values())}, IBAN {bank.iban} ; {compare}")
+            Finding(
+                "RIB",
+                "warning",
+                f"RIB et IBAN en désaccord : RIB {' '.join(raw.values())}, IBAN {bank.iban} ; {compare}",
+            )
         )
     return found
 
@@ -160,9 +174,7 @@ def collect_findings(
                 f"la médiane de ses mois ({eur(int(flag.threshold / Fraction(3, 2)))})"
             )
         else:
-            message = (
-                f"pièce « {flag.who} » ({flag.label}) : {eur(flag.amount)}, plus de 20 % du budget de gestion"
-            )
+            message = f"pièce « {flag.who} » ({flag.label}) : {eur(flag.amount)}, plus de 20 % du budget de gestion"
         found.append(Finding("RAISONNABLE", "warning", message, flag.amount))
     if convention.signature_date:
         for payment in convention.payments:

@@ -40,9 +40,7 @@ def is_blank(value: object) -> bool:
         return True
     if isinstance(value, float) and value != value:  # NaN
         return True
-    if isinstance(value, str) and not value.strip():
-        return True
-    return False
+    return isinstance(value, str) and not value.strip()
 
 
 def text_of(value: object) -> str:

@@ -10,7 +10,6 @@ raw text is kept in :attr:`Table.raw` so that FORMAT rejections can show what wa
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import zipfile
@@ -148,9 +147,7 @@ def _find_header(
 def _missing_error(role: str, file: str, sheet: str | None, best: dict[str, int]) -> InputError:
     required = [k for k, (req, _, _) in FIELDS[role].items() if req]
     missing = [k for k in required if k not in best]
-    hint = (
-        "ajoutez la colonne ou déclarez son en-tête dans inputs.columns de convention.yaml"
-    )
+    hint = "ajoutez la colonne ou déclarez son en-tête dans inputs.columns de convention.yaml"
     return InputError(
         f"colonne obligatoire introuvable dans les {HEADER_SEARCH_ROWS} premières lignes "
         f"(attendu une ligne d'en-tête avec : {', '.join(required)}) ; {hint}",
@@ -179,9 +176,7 @@ def _xlsx_sheets(path: Path, file: str) -> Iterable[tuple[str, Iterator[tuple[in
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise InputError(
-            f"classeur .xlsx illisible ou corrompu ({type(exc).__name__}: {exc})", file=file
-        ) from None
+        raise InputError(f"classeur .xlsx illisible ou corrompu ({type(exc).__name__}: {exc})", file=file) from None
     try:
         for sheet in workbook.worksheets:
             if getattr(sheet, "sheet_state", "visible") != "visible":
@@ -252,9 +247,10 @@ def _build(
                     table.raw[(row_id, name)] = text_of(value)
         row_id += 1
     frame = pd.DataFrame({"row_id": columns["row_id"], "row": columns["row"]})
-    frame.insert(1, "source", role)
-    frame.insert(2, "file", table.file)
-    frame.insert(3, "sheet", table.sheet)
+    size = len(frame)
+    frame.insert(1, "source", pd.Series([role] * size, dtype=object))
+    frame.insert(2, "file", pd.Series([table.file] * size, dtype=object))
+    frame.insert(3, "sheet", pd.Series([table.sheet] * size, dtype=object))
     for name, (_, kind, _) in spec.items():
         if kind == "amount":
             frame[name] = pd.array(columns[name], dtype="Int64")

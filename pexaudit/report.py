@@ -122,7 +122,9 @@ def _convention(a: Audit) -> dict:
     identity = [{"label": "SIRET", "value": c.siret, "findings": siret_findings(c.siret)}]
     if bank is not None:
         if bank.iban:
-            identity.append({"label": "IBAN", "value": bank.iban, "findings": [f for f in findings if f.rule == "IBAN"]})
+            identity.append(
+                {"label": "IBAN", "value": bank.iban, "findings": [f for f in findings if f.rule == "IBAN"]}
+            )
         if bank.bic:
             identity.append({"label": "BIC", "value": bank.bic, "findings": [f for f in findings if f.rule == "BIC"]})
         if bank.rib:
@@ -155,7 +157,15 @@ def _line_rows(a: Audit) -> list[dict]:
 def _execution(a: Audit) -> dict:
     lines = _line_rows(a)
     chart = budget_chart(
-        [{"label": li["label"], "budget": li["budget"] / 100, "declared": li["declared"] / 100, "eligible": li["eligible"] / 100} for li in lines]
+        [
+            {
+                "label": li["label"],
+                "budget": li["budget"] / 100,
+                "declared": li["declared"] / 100,
+                "eligible": li["eligible"] / 100,
+            }
+            for li in lines
+        ]
     )
     return {"lines": lines, "chart": data_uri(chart), "by_account": by_account(a)}
 
@@ -182,7 +192,11 @@ def by_account(a: Audit) -> list[dict]:
     unknown = rows[classes.isna() & (rows["source"] != "forfait")]
     if len(unknown):
         out.append(
-            {"label": "Compte non renseigné", "declared": int(unknown["amount"].sum()), "eligible": int(unknown["eligible_amount"].sum())}
+            {
+                "label": "Compte non renseigné",
+                "declared": int(unknown["amount"].sum()),
+                "eligible": int(unknown["eligible_amount"].sum()),
+            }
         )
     return out
 
@@ -205,7 +219,14 @@ def personnel_months(a: Audit) -> pd.DataFrame:
 def _personnel(a: Audit) -> dict:
     c = a.convention
     staff = [
-        {"who": f"Agent {i}", "role": s.role, "allocation": s.allocation * 100, "start": s.start, "end": s.end, "ddets": s.ddets_validation_date}
+        {
+            "who": f"Agent {i}",
+            "role": s.role,
+            "allocation": s.allocation * 100,
+            "start": s.start,
+            "end": s.end,
+            "ddets": s.ddets_validation_date,
+        }
         for i, s in enumerate(c.staff, start=1)
     ]
     months = personnel_months(a)
@@ -251,7 +272,16 @@ def _gestion(a: Audit) -> dict:
     for b in c.management_lines:
         line = a.line(b.line)
         cut = a.eligibility.plafond.get(b.line, 0)
-        lines.append({"label": b.label, "budget": b.amount, "declared": line.declared, "before_cap": line.eligible + cut, "cap_cut": cut, "eligible": line.eligible})
+        lines.append(
+            {
+                "label": b.label,
+                "budget": b.amount,
+                "declared": line.declared,
+                "before_cap": line.eligible + cut,
+                "cap_cut": cut,
+                "eligible": line.eligible,
+            }
+        )
     management = {b.line for b in c.management_lines}
     kept = a.rows[a.rows["line"].isin(management) & (a.rows["eligible_amount"] != 0)]
     rows = [{**rec._asdict(), "source_label": source_label(rec)} for rec in kept.itertuples(index=False)]
@@ -275,7 +305,16 @@ def _controles(a: Audit) -> dict:
         amount = sum(line.rejected.get(rule, 0) for line in a.lines)
         if amount:
             count = int(rows["rules"].map(lambda rules, r=rule: r in rules).sum())
-            controls.append({"criterion": RULE_LABELS[rule][0], "rule": rule, "what": RULE_LABELS[rule][1], "checked": "—", "rows": count, "amount": amount})
+            controls.append(
+                {
+                    "criterion": RULE_LABELS[rule][0],
+                    "rule": rule,
+                    "what": RULE_LABELS[rule][1],
+                    "checked": "—",
+                    "rows": count,
+                    "amount": amount,
+                }
+            )
     return {"controls": controls, "skipped": a.eligibility.skipped, "suites": list(a.suites)}
 
 
@@ -306,7 +345,9 @@ def _tracabilite(a: Audit) -> dict:
     inputs = []
     for item in a.inputs:
         table = a.tables.get(item["role"])
-        inputs.append({**item, "sheet": table.sheet if table else None, "header_row": table.header_row if table else None})
+        inputs.append(
+            {**item, "sheet": table.sheet if table else None, "header_row": table.header_row if table else None}
+        )
     return {
         "inputs": inputs,
         "tool_version": __version__,

@@ -17,14 +17,14 @@ from fractions import Fraction
 import pandas as pd
 
 from .convention import HORS_BUDGET, Convention
-from .money import round_half_up
 from .fmt import date_fr, eur, month_fr, pct
+from .money import round_half_up
 from .parsing import normalize_text
 
 __all__ = [
     "FAILING_RULES",
-    "RULE_ORDER",
     "RULE_LABELS",
+    "RULE_ORDER",
     "Eligibility",
     "evaluate",
     "management_cap",
@@ -145,7 +145,9 @@ def _parameters(convention: Convention, role: str, table) -> dict:
     }
 
 
-def _check(checker, role: str, frame: pd.DataFrame, params: dict, keys) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str]]:
+def _check(
+    checker, role: str, frame: pd.DataFrame, params: dict, keys
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str]]:
     """FORMAT first, then DOUBLON keys built without the FORMAT rows, then the other rules."""
     stage1 = checker.run(role, frame, params, rules={"FORMAT"})
     excluded = set(stage1.failures["row_id"])
@@ -387,6 +389,8 @@ def raisonnable(convention: Convention, rows: pd.DataFrame) -> list[Flag]:
     for rec in costs.itertuples(index=False):
         if rec.eligible_amount > limit:
             flags.append(
-                Flag("row", rec.piece or "", f"{rec.file}, ligne {rec.row}", int(rec.eligible_amount), limit, rec.row_id)
+                Flag(
+                    "row", rec.piece or "", f"{rec.file}, ligne {rec.row}", int(rec.eligible_amount), limit, rec.row_id
+                )
             )
     return flags

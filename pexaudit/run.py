@@ -53,9 +53,7 @@ def export_html(notebook_path: Path, html_path: Path, title: str) -> None:
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     if _EXPORTER is None:
-        exporter = HTMLExporter(
-            template_name="pexaudit", extra_template_basedirs=[str(TEMPLATES)], exclude_input=True
-        )
+        exporter = HTMLExporter(template_name="pexaudit", extra_template_basedirs=[str(TEMPLATES)], exclude_input=True)
         exporter.register_preprocessor(
             TagRemovePreprocessor(remove_cell_tags={"remove_cell"}, enabled=True), enabled=True
         )

@@ -95,8 +95,7 @@ def check_conservation(lines: list[Line], rows: pd.DataFrame, expected_row_ids: 
     listed = rows.loc[rows["source"] != "forfait", "row_id"].tolist()
     if sorted(listed) != sorted(expected_row_ids) or len(set(listed)) != len(listed):
         raise ConservationError(
-            f"{len(expected_row_ids)} input rows read but {len(listed)} listed "
-            f"({len(set(listed))} distinct)"
+            f"{len(expected_row_ids)} input rows read but {len(listed)} listed ({len(set(listed))} distinct)"
         )
     row_sum = int(rows["amount"].sum())
     if row_sum != sum(line.declared for line in lines):

@@ -163,7 +163,9 @@ def write_workbook(a: Audit, path: Path) -> None:
         key = f"$A{r}"
         declared = f"={sumifs('Personnel', 'I', 'H', key, pay_last)}+{sumifs('Gestion', 'M', 'L', key, exp_last)}"
         before = f"={sumifs('Personnel', 'J', 'H', key, pay_last)}+{sumifs('Gestion', 'N', 'L', key, exp_last)}"
-        kind = {"personnel": "personnel", "management": "gestion"}.get(line.kind, "hors budget" if line.line == HORS_BUDGET else "autre")
+        kind = {"personnel": "personnel", "management": "gestion"}.get(
+            line.kind, "hors budget" if line.line == HORS_BUDGET else "autre"
+        )
         budget.append(
             [budget.text(line.line), budget.text(line.label), budget.text(kind), budget.euro(line.budget),
              budget.euro(declared), budget.euro(before), budget.euro(a.eligibility.plafond.get(line.line, 0)),
@@ -179,12 +181,26 @@ def write_workbook(a: Audit, path: Path) -> None:
            budget.number(f'=IF(D{last + 1}=0,"",H{last + 1}/D{last + 1})', PERCENT)]
     )  # fmt: skip
     budget.append([])
-    budget.append([budget.head(h) for h in ("Compte (classe)", "Intitulé", "", "", "Réalisation déclarée", "Réalisation éligible (avant plafond)")])
+    budget.append(
+        [
+            budget.head(h)
+            for h in (
+                "Compte (classe)",
+                "Intitulé",
+                "",
+                "",
+                "Réalisation déclarée",
+                "Réalisation éligible (avant plafond)",
+            )
+        ]
+    )
     budget.append(
         [budget.text("64"), budget.text(ACCOUNT_CLASSES["64"]), None, None,
          budget.euro(f"=SUM('Personnel'!I2:I{pay_last})"), budget.euro(f"=SUM('Personnel'!J2:J{pay_last})")]
     )  # fmt: skip
-    for cls in sorted({str(v)[:2] for v in rows.loc[rows["source"] == "expenses", "compte"] if isinstance(v, str) and v[:2].isdigit()}):
+    for cls in sorted(
+        {str(v)[:2] for v in rows.loc[rows["source"] == "expenses", "compte"] if isinstance(v, str) and v[:2].isdigit()}
+    ):
         key = f'"{cls}"'
         budget.append(
             [budget.text(cls), budget.text(ACCOUNT_CLASSES.get(cls, f"{cls} Autres")), None, None,
@@ -197,15 +213,21 @@ def write_workbook(a: Audit, path: Path) -> None:
     t = f"Budget!$H${total_row}"
     synthese.append([synthese.text("Bilan financier", bold=True), synthese.text(c.id)])
     synthese.append([synthese.text("Convention"), synthese.text(c.title)])
-    synthese.append([synthese.text("Bénéficiaire"), synthese.text(c.beneficiary_name), synthese.text(f"SIRET {c.siret}")])
+    synthese.append(
+        [synthese.text("Bénéficiaire"), synthese.text(c.beneficiary_name), synthese.text(f"SIRET {c.siret}")]
+    )
     synthese.append([synthese.text("Période"), synthese.date(c.period_start), synthese.date(c.period_end)])
     synthese.append([])
     g = synthese.append([synthese.text("Subvention accordée (art. 5)"), synthese.euro(s.granted)])
     b = synthese.append([synthese.text("Budget prévisionnel total"), synthese.euro(f"=Budget!$D${total_row}")])
     if c.funding_rate is not None:
-        rate = synthese.append([synthese.text("Taux de financement (convention)"), synthese.number(float(c.funding_rate), "0.0000%")])
+        rate = synthese.append(
+            [synthese.text("Taux de financement (convention)"), synthese.number(float(c.funding_rate), "0.0000%")]
+        )
     else:
-        rate = synthese.append([synthese.text("Taux de financement (accordé / budget)"), synthese.number(f"=B{g}/B{b}", "0.0000%")])
+        rate = synthese.append(
+            [synthese.text("Taux de financement (accordé / budget)"), synthese.number(f"=B{g}/B{b}", "0.0000%")]
+        )
     e = synthese.append([synthese.text("Dépenses éligibles"), synthese.euro(f"={t}")])
     j = synthese.append(
         [synthese.text("Montant justifié"), synthese.euro(f"=MAX(0,MIN(B{g},ROUND(B{rate}*B{e},2)))", bold=True),
@@ -236,8 +258,10 @@ def write_workbook(a: Audit, path: Path) -> None:
     )  # fmt: skip
     for rec in rows[rows["rules"].map(bool)].itertuples(index=False):
         payroll = rec.source == "payroll"
-        reference = f"{rec.who} {rec.month:%m/%Y}" if payroll and _date(rec.month) else (
-            rec.who if payroll else " · ".join(str(v) for v in (rec.piece, rec.fournisseur, rec.libelle) if v)
+        reference = (
+            f"{rec.who} {rec.month:%m/%Y}"
+            if payroll and _date(rec.month)
+            else (rec.who if payroll else " · ".join(str(v) for v in (rec.piece, rec.fournisseur, rec.libelle) if v))
         )
         rejected.append(
             [rejected.text("paie" if payroll else "dépense"), rejected.text(rec.file), rejected.text(rec.sheet),
@@ -265,7 +289,9 @@ def write_workbook(a: Audit, path: Path) -> None:
 
     trail = _Sheet(wb, "Traçabilité", [14, 40, 10, 70], ["Rôle", "Fichier", "Lignes", "SHA-256"])
     for item in a.inputs:
-        trail.append([trail.text(ROLES[item["role"]]), trail.text(item["path"]), item["rows"], trail.text(item["sha256"])])
+        trail.append(
+            [trail.text(ROLES[item["role"]]), trail.text(item["path"]), item["rows"], trail.text(item["sha256"])]
+        )
     trail.append([])
     trail.append([trail.text("Outil"), trail.text(f"pexaudit {__version__}")])
     trail.append([trail.text("Great Expectations"), trail.text(a.gx_version)])

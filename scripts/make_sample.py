@@ -36,7 +36,9 @@ def payroll_rows() -> list[list]:
         if month == 6:  # June exported twice: DOUBLON
             rows.append(list(rows[-1]))
         if month == 3:  # the head of department's pay charged by mistake: PROJET
-            rows.append(["M0388", "MARTIN Yves", dt.datetime(2024, 3, 1), D("3842.10"), D("1444.63"), D("85.50"), "PEX35"])
+            rows.append(
+                ["M0388", "MARTIN Yves", dt.datetime(2024, 3, 1), D("3842.10"), D("1444.63"), D("85.50"), "PEX35"]
+            )
         if month == 10:  # regularisation of two days of unpaid leave: negative row, kept
             rows.append(["M0412", "DUPONT Claire", dt.datetime(2024, 10, 1), D("-96.17"), D("-36.16"), D("0"), "PEX35"])
     # December overtime paid in January 2025: the month paid is outside the period (PERIODE)
@@ -104,10 +106,25 @@ def write_expenses(path: Path) -> None:
     ws = wb.active
     ws.title = "Mandats 2024"
     _title(ws, "Grand livre analytique PEX35 - mandats imputés à la convention")
-    ws.append(["N° mandat", "Date", "Date de paiement", "Fournisseur", "Libellé", "Compte", "Ligne", "Montant", "Payeur", "Code analytique"])
+    ws.append(
+        [
+            "N° mandat",
+            "Date",
+            "Date de paiement",
+            "Fournisseur",
+            "Libellé",
+            "Compte",
+            "Ligne",
+            "Montant",
+            "Payeur",
+            "Code analytique",
+        ]
+    )
     for piece, date, paid, *rest, amount, payer, code in EXPENSES:
         value = float(amount) if amount.replace(".", "").lstrip("-").isdigit() else amount
-        ws.append([piece or None, dt.datetime.fromisoformat(date), dt.datetime.fromisoformat(paid), *rest, value, payer, code])
+        ws.append(
+            [piece or None, dt.datetime.fromisoformat(date), dt.datetime.fromisoformat(paid), *rest, value, payer, code]
+        )
         ws.cell(ws.max_row, 2).number_format = ws.cell(ws.max_row, 3).number_format = "dd/mm/yyyy"
     wb.save(path)
 

@@ -1,0 +1,5 @@
+"""``python -m pexaudit`` is the ``pexaudit`` command."""
+
+from .cli import main
+
+main()

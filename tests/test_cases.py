@@ -1,0 +1,47 @@
+"""Data-driven: every folder of tests/cases/ is a convention with a hand-computed expected.json.
+
+Dropping a folder in adds a test. Only the keys present in expected.json are compared; rows are
+matched by (source, file, row) and every input row must be there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from pexaudit.audit import audit, results
+
+CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if (p / "expected.json").is_file())
+
+
+@pytest.fixture(scope="module")
+def computed(checker):
+    return {case.name: results(audit(case, checker)) for case in CASES}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_case(case, computed, schema):
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    got = computed[case.name]
+    jsonschema.validate(got, schema)
+    lines = {line["line"]: line for line in got["lines"]}
+    assert set(lines) == set(expected["lines"])
+    for line_id, want in expected["lines"].items():
+        for key, value in want.items():
+            assert lines[line_id][key] == value, f"{line_id}.{key}"
+    assert got["totals"] == expected["totals"]
+    for key, value in expected["settlement"].items():
+        assert got["settlement"][key] == value, f"settlement.{key}"
+    assert got["verdict"] == expected["verdict"]
+    if "rows" in expected:
+        keyed = {(r["source"], r["file"], r["row"]): r for r in got["rows"]}
+        assert len(keyed) == len(got["rows"]) == len(expected["rows"])
+        for want in expected["rows"]:
+            row = keyed[(want["source"], want["file"], want["row"])]
+            assert {k: row[k] for k in want} == want
+    if "findings" in expected:
+        assert Counter(f["rule"] for f in got["findings"]) == Counter(expected["findings"])

@@ -1,0 +1,42 @@
+"""The HTML report's structure, escaping of hostile labels, and pseudonymisation."""
+
+from __future__ import annotations
+
+from pexaudit.audit import audit
+from pexaudit.report import SECTIONS, render_all, section_html
+
+
+def test_sections_in_order_with_headings(make_convention, checker):
+    html = render_all(audit(make_convention(payroll=["A1;03/2024;1000;400;0"]), checker))
+    positions = [html.index(heading) for _, heading in SECTIONS if heading]
+    assert positions == sorted(positions)
+    assert html.count("<img") == 2 and "data:image/png;base64," in html
+    assert "<script" not in html
+
+
+def test_hostile_labels_are_escaped(make_convention, checker):
+    expenses = [
+        "F1;10/03/2025;20/03/2025;<script>alert(1)</script>;gestion;10;;P1",
+        "<img src=x onerror=alert(2)>;10/03/2025;20/03/2025;A;gestion;10;;P1",
+    ]
+    html = render_all(audit(make_convention(expenses=expenses), checker))
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+
+
+def test_names_and_matricules_never_appear(make_convention, checker):
+    folder = make_convention(
+        payroll_header="matricule;nom;periode;brut;charges_patronales",
+        payroll=["A1;Zébulon TARTEMPION;03/2024;1000;400", "ZZ77;Ursule VOISIN;03/2024;1000;400"],
+    )
+    html = render_all(audit(folder, checker))
+    for secret in ("Zébulon", "TARTEMPION", "Ursule", "VOISIN", "ZZ77"):
+        assert secret not in html
+    assert "Agent 1" in html and "Hors liste 1" in html
+
+
+def test_settlement_in_large_type_in_french_format(make_convention, checker):
+    a = audit(make_convention(payroll=["A1;03/2024;1234,56;0;0"]), checker)
+    html = section_html("synthese", a)
+    assert 'class="outcome reversement"' in html
+    assert "Ordre de reversement : 8 765,44 €" in html

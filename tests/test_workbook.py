@@ -1,0 +1,107 @@
+"""bilan_financier.xlsx: live formulas whose computed values equal results.json; text stays text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import formulas
+import openpyxl
+import pytest
+
+from pexaudit.audit import audit, results
+from pexaudit.workbook import SHEETS, write_workbook
+
+from .conftest import SAMPLE
+
+CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if (p / "convention.yaml").is_file())
+
+
+def evaluate(path: Path) -> dict[tuple[str, str], object]:
+    """Every cell's computed value, keyed by (SHEET NAME, A1), as a spreadsheet would show it."""
+    solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
+    values = {}
+    for key, value in solution.items():
+        match = re.fullmatch(r"'\[[^\]]+\](.+)'!([A-Z]+\d+)", key)
+        if match:
+            values[(match.group(1), match.group(2))] = value.value[0][0]
+    return values
+
+
+@pytest.fixture(scope="module", params=[SAMPLE, *CASES], ids=lambda p: p.name)
+def workbook(request, checker, tmp_path_factory):
+    a = audit(request.param, checker)
+    path = tmp_path_factory.mktemp("wb") / "bilan_financier.xlsx"
+    write_workbook(a, path)
+    return results(a), path, evaluate(path)
+
+
+def money(value) -> float:
+    return round(float(value), 2)
+
+
+def test_sheets_and_layout(workbook):
+    _, path, _ = workbook
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == SHEETS
+    for name in ("Personnel", "Gestion", "Dépenses écartées", "Constats"):
+        assert wb[name].freeze_panes == "A2"
+        assert wb[name].auto_filter.ref
+    assert "€" in wb["Budget"]["D2"].number_format
+
+
+def test_budget_formulas_equal_results(workbook):
+    res, path, values = workbook
+    sheet = openpyxl.load_workbook(path)["Budget"]
+    for index, line in enumerate(res["lines"], start=2):
+        assert sheet[f"A{index}"].value == line["line"]
+        assert str(sheet[f"E{index}"].value).startswith("=SUMIFS(")
+        assert money(values[("BUDGET", f"E{index}")]) == line["declared"]
+        assert money(values[("BUDGET", f"H{index}")]) == line["eligible"]
+        assert money(values[("BUDGET", f"I{index}")]) == round(sum(line["rejected"].values()), 2)
+        assert money(values[("BUDGET", f"J{index}")]) == line["variance"]
+        pct = values[("BUDGET", f"K{index}")]
+        assert (None if pct == "" else money(pct)) == line["variance_pct"]
+    total = len(res["lines"]) + 2
+    assert sheet[f"A{total}"].value == "Total"
+    for col, key in (("D", "budget"), ("E", "declared"), ("H", "eligible"), ("I", "rejected")):
+        assert money(values[("BUDGET", f"{col}{total}")]) == res["totals"][key]
+
+
+def test_settlement_formulas_equal_results(workbook):
+    res, path, values = workbook
+    sheet = openpyxl.load_workbook(path)["Synthèse"]
+    rows = {sheet[f"A{r}"].value: r for r in range(1, sheet.max_row + 1)}
+    s = res["settlement"]
+    assert money(values[("SYNTHÈSE", f"B{rows['Montant justifié']}")]) == s["justified"]
+    assert money(values[("SYNTHÈSE", f"B{rows['Total versé (art. 6)']}")]) == s["paid"]
+    assert money(values[("SYNTHÈSE", f"B{rows['Solde (justifié − versé)']}")]) == s["balance"]
+    assert money(values[("SYNTHÈSE", f"B{rows['Montant à verser ou à reverser']}")]) == s["amount"]
+    assert sheet[f"B{rows['Montant justifié']}"].value.startswith("=MAX(0,MIN(")
+
+
+def test_rejected_sheet_total_equals_results(workbook):
+    res, path, values = workbook
+    sheet = openpyxl.load_workbook(path)["Dépenses écartées"]
+    last = sheet.max_row
+    assert sheet[f"A{last}"].value == "Total"
+    affectation_like = sum(v for line in res["lines"] for r, v in line["rejected"].items())
+    assert money(values[("DÉPENSES ÉCARTÉES", f"H{last}")]) == round(affectation_like, 2)
+
+
+HOSTILE = ['=HYPERLINK("http://x","clic")', "+33 1 23", "-2+3", "@SUM(A1)", "=1+1"]
+
+
+def test_formula_like_labels_stay_text(make_convention, checker, tmp_path):
+    expenses = [f"F{i};10/03/2024;20/03/2024;{label};gestion;10;;P1" for i, label in enumerate(HOSTILE)]
+    expenses.append("=cmd|' /C calc'!A0;10/03/2024;20/03/2024;A;gestion;5;;P1")
+    a = audit(make_convention(expenses=expenses, payroll=["A1;03/2024;1;1;0"]), checker)
+    path = tmp_path / "b.xlsx"
+    write_workbook(a, path)
+    sheet = openpyxl.load_workbook(path)["Gestion"]
+    suppliers = [sheet[f"H{r}"].value for r in range(2, 2 + len(HOSTILE))]
+    assert suppliers == HOSTILE
+    for r in range(2, 2 + len(HOSTILE)):
+        assert sheet[f"H{r}"].data_type == "s"
+    assert sheet[f"E{2 + len(HOSTILE)}"].value == "=cmd|' /C calc'!A0"
+    assert sheet[f"E{2 + len(HOSTILE)}"].data_type == "s"
