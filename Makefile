@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export GX_ANALYTICS_ENABLED := False
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast lab lint format bench sample clean
+.PHONY: help install browser demo test test-fast lab lint format bench sample clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,10 +21,17 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
+browser: ## install Debian's chromium (browser test, --pdf) when it is missing
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  echo "installing Debian's chromium for the browser test"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+
 demo: $(STAMP) ## audit the bundled sample into reports/ and print the settlement
 	$(BIN)/pexaudit demo
 
-test: $(STAMP) ## run the whole test suite (notebook, browser and property tests included)
+test: $(STAMP) browser ## run the whole test suite (notebook, browser and property tests included)
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP) ## the tests that need no kernel and no browser

@@ -68,8 +68,9 @@ def budget_chart(lines: list[dict]) -> bytes:
     ax.bar([x + width for x in xs], [i["eligible"] for i in lines], width, label="Éligible", color=BLUE)
     ax.set_xticks(list(xs), labels)
     ax.yaxis.set_major_formatter(FuncFormatter(_euros))
-    ax.legend(frameon=False, ncols=3, loc="upper right", fontsize=8)
-    ax.set_title("Budget prévisionnel et réalisation par ligne", loc="left", fontsize=10)
+    ax.margins(y=0.1)
+    ax.set_title("Budget prévisionnel et réalisation par ligne", loc="left", fontsize=10, pad=22)
+    ax.legend(frameon=False, ncols=3, loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, borderaxespad=0.2)
     return _png(fig)
 
 
@@ -85,9 +86,10 @@ def personnel_chart(months: pd.DataFrame, spans: list[tuple[str, object, object]
 
     start, end = period
     fig, (ax, band) = plt.subplots(
-        2, 1, figsize=(7.2, 3.4), sharex=True, gridspec_kw={"height_ratios": [4, 1], "hspace": 0.08}
+        2, 1, figsize=(7.2, 3.8), sharex=True, gridspec_kw={"height_ratios": [5, 1.2], "hspace": 0.35}
     )
     pivot = months.pivot_table(index="month", columns="who", values="eligible", aggfunc="sum").fillna(0)
+    pivot = pivot.loc[:, (pivot != 0).any()]
     bottom = None
     palette = [BLUE, "#6a6af4", "#8585f6", GREEN, "#b34000"]
     for i, who in enumerate(pivot.columns):
@@ -99,13 +101,16 @@ def personnel_chart(months: pd.DataFrame, spans: list[tuple[str, object, object]
     if len(rejected):
         ax.scatter(rejected.index, rejected.values, marker="x", color=RED, label="rejeté", zorder=3)
     ax.yaxis.set_major_formatter(FuncFormatter(_euros))
-    ax.legend(frameon=False, fontsize=8, loc="upper left", ncols=3)
-    ax.set_title("Coût mensuel de personnel", loc="left", fontsize=10)
+    ax.margins(y=0.12)
+    ax.set_title("Coût mensuel de personnel", loc="left", fontsize=10, pad=22)
+    ax.legend(frameon=False, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, borderaxespad=0.2)
     for row, (_, s, e) in enumerate(spans):
         s = s or start
         e = e or end
-        band.barh(row, (pd.Timestamp(e) - pd.Timestamp(s)).days, left=pd.Timestamp(s), height=0.5, color=BLUE)
+        band.barh(row, (pd.Timestamp(e) - pd.Timestamp(s)).days, left=pd.Timestamp(s), height=0.45, color=BLUE)
     band.set_yticks(range(len(spans)), [who for who, _, _ in spans])
+    band.set_ylim(-0.6, len(spans) - 0.4)
+    band.invert_yaxis()
     band.set_xlim(pd.Timestamp(start) - pd.Timedelta(days=20), pd.Timestamp(end) + pd.Timedelta(days=20))
     band.set_title("Périodes d'emploi", loc="left", fontsize=8)
     band.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,21 @@ def checker():
 @pytest.fixture(scope="session")
 def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def run_cli(*args, cwd=None):
+    """``python -m pexaudit ARGS`` in a subprocess, as a user would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "pexaudit", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory):
+    """One real ``pexaudit audit`` of the bundled sample, shared by the CLI and browser tests."""
+    out = tmp_path_factory.mktemp("reports")
+    proc = run_cli("audit", SAMPLE, "--out", out)
+    return proc, out / "cd35-2024-pex"
 
 
 BASE_CONVENTION = {

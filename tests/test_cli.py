@@ -5,30 +5,18 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from .conftest import ROOT, SAMPLE
+from .conftest import ROOT, SAMPLE, run_cli
 
 pytestmark = pytest.mark.slow
 CASES = ROOT / "tests" / "cases"
 
 
-def pexaudit(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "pexaudit", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
-    )
-
-
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    proc = pexaudit("audit", SAMPLE, "--out", out)
-    return proc, out / "cd35-2024-pex"
+pexaudit = run_cli
 
 
 def test_audit_writes_the_four_outputs_and_a_french_summary(sample_run, schema):

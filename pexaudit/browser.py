@@ -1,0 +1,174 @@
+"""Headless Chromium through the DevTools protocol: render check, screenshot, PDF.
+
+Debian's ``chromium`` runs with every background service off (no update check, no sync, no
+component download) and a fresh profile; the page is opened from ``file://`` and any request
+that is not ``file:`` or ``data:`` is recorded as external. Used by the browser test and by
+``pexaudit audit --pdf``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Render", "chromium_path", "print_pdf", "render"]
+
+FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+    "--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--disable-quic", "--disable-extensions", "--disable-default-apps",
+    "--metrics-recording-only", "--mute-audio", "--hide-scrollbars", "--remote-debugging-port=0",
+]  # fmt: skip
+
+
+def chromium_path() -> str | None:
+    for name in (os.environ.get("PEXAUDIT_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        if name and (found := shutil.which(name)):
+            return found
+    return None
+
+
+@dataclass
+class Render:
+    console_errors: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    screenshot: bytes | None = None
+    pdf: bytes | None = None
+    title: str = ""
+
+
+class _Cdp:
+    """A minimal DevTools client: commands with ids, events collected as they come."""
+
+    def __init__(self, url: str) -> None:
+        import websocket  # websocket-client, a Jupyter dependency
+
+        self.ws = websocket.create_connection(url, timeout=30, suppress_origin=True)
+        self.next_id = 0
+        self.events: list[dict] = []
+
+    def send(self, method: str, session: str | None = None, **params) -> dict:
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        self.ws.send(json.dumps(message))
+        while True:
+            reply = json.loads(self.ws.recv())
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            self.events.append(reply)
+
+    def wait_for(self, method: str, timeout: float = 30.0) -> dict:
+        deadline = time.monotonic() + timeout
+        for event in self.events:
+            if event.get("method") == method:
+                return event
+        while time.monotonic() < deadline:
+            event = json.loads(self.ws.recv())
+            self.events.append(event)
+            if event.get("method") == method:
+                return event
+        raise TimeoutError(method)
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def render(html_path: Path, *, screenshot: bool = True, pdf: bool = False, width: int = 1200) -> Render:
+    """Open ``html_path`` in headless Chromium and report what happened."""
+    binary = chromium_path()
+    if binary is None:
+        raise FileNotFoundError("chromium introuvable (paquet Debian « chromium »)")
+    profile = Path(tempfile.mkdtemp(prefix="pexaudit-chromium-"))
+    process = subprocess.Popen(
+        [binary, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},1600", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.is_file() and len(port_file.read_text().splitlines()) >= 2):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("chromium n'a pas démarré")
+            time.sleep(0.05)
+        port, path = port_file.read_text().splitlines()[:2]
+        cdp = _Cdp(f"ws://127.0.0.1:{port}{path}")
+        try:
+            return _drive(cdp, html_path, screenshot, pdf, width)
+        finally:
+            cdp.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            process.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _drive(cdp: _Cdp, html_path: Path, screenshot: bool, pdf: bool, width: int) -> Render:
+    target = cdp.send("Target.createTarget", url="about:blank")["targetId"]
+    session = cdp.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+    for domain in ("Page", "Runtime", "Log", "Network"):
+        cdp.send(f"{domain}.enable", session)
+    cdp.send("Page.navigate", session, url=html_path.resolve().as_uri())
+    cdp.wait_for("Page.loadEventFired")
+    time.sleep(0.2)  # late console messages
+    result = Render()
+    result.title = cdp.send("Runtime.evaluate", session, expression="document.title", returnByValue=True)["result"][
+        "value"
+    ]
+    if screenshot:
+        height = cdp.send(
+            "Runtime.evaluate", session, expression="document.documentElement.scrollHeight", returnByValue=True
+        )
+        cdp.send(
+            "Emulation.setDeviceMetricsOverride",
+            session,
+            width=width,
+            height=int(height["result"]["value"]),
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        result.screenshot = base64.b64decode(cdp.send("Page.captureScreenshot", session, format="png")["data"])
+    if pdf:
+        data = cdp.send(
+            "Page.printToPDF", session, preferCSSPageSize=True, printBackground=True, displayHeaderFooter=False
+        )
+        result.pdf = base64.b64decode(data["data"])
+    for event in cdp.events:
+        method, params = event.get("method"), event.get("params", {})
+        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            result.console_errors.append(
+                " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", []))
+            )
+        elif method == "Runtime.exceptionThrown":
+            result.console_errors.append(params.get("exceptionDetails", {}).get("text", "exception"))
+        elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+            result.console_errors.append(params["entry"].get("text", ""))
+        elif method == "Network.requestWillBeSent":
+            url = params.get("request", {}).get("url", "")
+            result.requests.append(url)
+            if not url.startswith(("file:", "data:", "about:")):
+                result.external_requests.append(url)
+    return result
+
+
+def print_pdf(html_path: Path, pdf_path: Path) -> None:
+    """``rapport.html`` -> ``rapport.pdf`` (A4, the report's print stylesheet)."""
+    outcome = render(html_path, screenshot=False, pdf=True)
+    if outcome.external_requests:
+        raise RuntimeError(f"le rapport a tenté des requêtes externes : {outcome.external_requests}")
+    pdf_path.write_bytes(outcome.pdf or b"")
