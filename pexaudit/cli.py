@@ -150,5 +150,59 @@ def check(convention: Path) -> None:
     click.echo("Données lisibles : l'audit peut être lancé.")
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Dossier des rapports et de consolidation.{json,html,xlsx}.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Processus d'audit en parallèle (un noyau chaud chacun).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADRESSE",
+    default=None,
+    help="Adresse d'un ordonnanceur Dask distributed existant (tcp://hôte:8786).",
+)
+@click.option("--no-progress", is_flag=True, help="Sans barre de progression.")
+def batch(paths: tuple[Path, ...], out: Path, workers: int, scheduler: str | None, no_progress: bool) -> None:
+    """Audite toutes les conventions trouvées (dossiers contenant convention.yaml) et consolide.
+
+    Une convention en erreur est listée avec son erreur ; les autres continuent.
+    Code de sortie 2 si une convention a des données invalides.
+
+    Exemple : pexaudit batch conventions/ --out reports --workers 2
+    """
+    from .batch import run_batch
+
+    try:
+        result = run_batch(paths, out, workers=workers, scheduler=scheduler, progress=not no_progress)
+    except BaseException as exc:
+        _fail(exc)
+    done = [o for o in result.outcomes if o.ok]
+    failed = [o for o in result.outcomes if not o.ok]
+    consolidated = json.loads((result.out / "consolidation.json").read_text(encoding="utf-8"))
+    totals = consolidated["totals"]
+    click.echo(
+        f"{len(done)} convention(s) auditée(s), {len(failed)} en erreur, en {result.seconds:.1f} s".replace(".", ",")
+    )
+    click.echo(
+        f"  Justifié : {eur(_cents(totals['justified']))} ; versé : {eur(_cents(totals['paid']))} ; "
+        f"reversements à émettre : {eur(_cents(totals['reversements']))} ; soldes à verser : {eur(_cents(totals['soldes']))}"
+    )
+    for o in failed:
+        click.echo(f"  Erreur ({'données' if o.status == 'input_error' else 'interne'}) : {o.error}", err=True)
+    click.echo(f"  Consolidation : {result.out / 'consolidation.html'}")
+    sys.exit(result.exit_code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -46,12 +46,12 @@ def pct(value: float | Fraction | Decimal | None, decimals: int = 2) -> str:
 
 
 def date_fr(value: dt.date | None) -> str:
-    if value is None:
+    if not isinstance(value, dt.date):
         return "—"
     return value.strftime("%d/%m/%Y")
 
 
 def month_fr(value: dt.date | None) -> str:
-    if value is None:
+    if not isinstance(value, dt.date):
         return "—"
     return format_date(value, format="MMMM y", locale=LOCALE)

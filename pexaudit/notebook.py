@@ -11,7 +11,7 @@ from .audit import Audit, audit, results, write_json
 from .report import section
 from .workbook import write_workbook
 
-__all__ = ["show", "start"]
+__all__ = ["reset_namespace", "show", "start", "warm"]
 
 
 def start(convention_dir: str, out_dir: str) -> Audit:
@@ -27,3 +27,35 @@ def start(convention_dir: str, out_dir: str) -> Audit:
 def show(name: str, a: Audit):
     """One report section (see ``pexaudit.report.SECTIONS``), as JupyterLab displays it."""
     return section(name, a)
+
+
+def warm() -> None:
+    """Pay the imports and set-ups once in a kernel (GX context, matplotlib, templates).
+
+    Run by :mod:`pexaudit.run` on a new kernel while the driver does its own imports; a
+    convention audited afterwards gives the same results as on a cold kernel.
+    """
+    from .charts import _plt
+    from .checks import checker
+    from .report import _env
+
+    checker()
+    _plt()
+    _env()
+
+
+def reset_namespace() -> None:
+    """What ``%reset -f`` does (a clean user namespace, output caches flushed), minus the full
+    ``gc.collect()`` IPython forces on each reset: 0,4 s on a kernel holding GX and pandas.
+    Unreachable cycles are left to Python's automatic collection.
+    """
+    import gc
+
+    from IPython import get_ipython
+
+    collect = gc.collect
+    gc.collect = lambda generation=2: 0
+    try:
+        get_ipython().reset(new_session=False)
+    finally:
+        gc.collect = collect

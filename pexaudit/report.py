@@ -62,6 +62,7 @@ def _env() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=lambda value: "" if value is None else value,  # a missing label is an empty cell
     )
     env.filters.update(eur=eur, pct=pct, date=date_fr, month=month_fr)
     return env

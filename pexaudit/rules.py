@@ -222,7 +222,7 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
                 }
             )  # fmt: skip
 
-    rows = pd.DataFrame.from_records(records, columns=_ROW_COLUMNS)
+    rows = _tidy(pd.DataFrame.from_records(records, columns=_ROW_COLUMNS))
     result = Eligibility(rows=rows, checked=checked, suites=suites, skipped=skipped)
     _management(convention, result)
     return result
@@ -233,6 +233,31 @@ _ROW_COLUMNS = [
     "booked_rule", "reasons", "who", "month", "allocation", "piece", "fournisseur", "libelle",
     "date", "compte", "date_paiement",
 ]  # fmt: skip
+
+
+_OPTIONAL = [
+    "file",
+    "sheet",
+    "booked_rule",
+    "who",
+    "month",
+    "piece",
+    "fournisseur",
+    "libelle",
+    "date",
+    "compte",
+    "date_paiement",
+]
+
+
+def _tidy(rows: pd.DataFrame) -> pd.DataFrame:
+    """Columns a row may lack (a forfait has no file, an expense no month) hold None, not NaN."""
+    for column in _OPTIONAL:
+        rows[column] = rows[column].astype(object).where(rows[column].notna(), None)
+    rows["row"] = rows["row"].astype("Int64")
+    for column in ("amount", "eligible_amount"):
+        rows[column] = rows[column].astype("int64")
+    return rows
 
 
 def _cents(value) -> int:
@@ -319,7 +344,7 @@ def _management(convention: Convention, result: Eligibility) -> None:
             "booked_rule": None,
             "reasons": [f"forfait de gestion : {_pct(mode.rate)} × {eur(eligible_personnel)} de personnel éligible"],
         }  # fmt: skip
-        result.rows = pd.concat([rows, pd.DataFrame([forfait], columns=_ROW_COLUMNS)], ignore_index=True)
+        result.rows = _tidy(pd.concat([rows, pd.DataFrame([forfait], columns=_ROW_COLUMNS)], ignore_index=True))
         result.forfait = amount
         return
     if mode.cap_rate is None:

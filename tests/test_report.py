@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+
 from pexaudit.audit import audit
 from pexaudit.report import SECTIONS, render_all, section_html
+
+from .conftest import SAMPLE
+
+FOLDERS = [SAMPLE, *sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_dir())]
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_every_section_renders_for_every_convention(folder, checker):
+    html = render_all(audit(folder, checker))
+    assert all(heading in html for _, heading in SECTIONS if heading)
+    assert not re.search(r">\s*(nan|None|NaT|&lt;NA&gt;)\s*<", html)  # no missing value leaks into a cell
 
 
 def test_sections_in_order_with_headings(make_convention, checker):

@@ -1,0 +1,263 @@
+"""Batch audits: every convention folder under some paths, on warm kernels, then consolidation.
+
+Each convention is audited exactly as ``pexaudit audit`` would (:func:`pexaudit.run.run_audit`,
+the real notebook through papermill). Workers are processes that keep one warm kernel each and
+clear its namespace between conventions; with ``scheduler`` the same per-convention job runs on
+an existing Dask distributed cluster. A convention that fails is listed with its error and the
+others go on.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .convention import load_convention
+from .errors import InputError
+
+__all__ = ["BatchResult", "Outcome", "audit_one", "find_conventions", "run_batch", "territory_of"]
+
+
+@dataclass
+class Outcome:
+    folder: str
+    status: str  # "ok" | "input_error" | "internal_error"
+    convention_id: str | None = None
+    title: str | None = None
+    beneficiary: str | None = None
+    territory: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[Outcome]
+    out: Path
+    seconds: float
+
+    @property
+    def exit_code(self) -> int:
+        statuses = {o.status for o in self.outcomes}
+        if "input_error" in statuses:
+            return 2
+        return 1 if "internal_error" in statuses else 0
+
+
+def territory_of(convention_id: str) -> str:
+    """The département in an id such as ``cd35-2024-pex`` (``35``, ``2A``, ``974``); else the id."""
+    for token in convention_id.lower().split("-"):
+        match = re.fullmatch(r"[a-z]*?(\d{2,3}|2[ab])", token)
+        if match:
+            return match.group(1).upper()
+    return convention_id
+
+
+def find_conventions(paths: Iterable[str | Path]) -> list[Path]:
+    """Every folder holding a ``convention.yaml``, under each path (or the path itself)."""
+    found: dict[Path, None] = {}
+    for path in map(Path, paths):
+        if not path.exists():
+            raise InputError("dossier introuvable", file=str(path))
+        if (path / "convention.yaml").is_file():
+            found[path.resolve()] = None
+            continue
+        for yaml_file in sorted(path.rglob("convention.yaml")):
+            if not any(part.startswith(".") for part in yaml_file.relative_to(path).parts):
+                found[yaml_file.parent.resolve()] = None
+    return list(found)
+
+
+# --- worker side: one warm kernel per process, reused --------------------------------------
+
+_KERNEL = None
+_LOCK = threading.Lock()
+
+
+def _kernel():
+    global _KERNEL
+    from .run import Kernel
+
+    if _KERNEL is None or not _KERNEL.km.is_alive():
+        _KERNEL = Kernel()
+        import atexit
+        from multiprocessing import util
+
+        util.Finalize(None, _KERNEL.shutdown, exitpriority=100)  # process-pool workers
+        atexit.register(_KERNEL.shutdown)  # Dask workers and plain processes
+    return _KERNEL
+
+
+def start_worker() -> None:
+    """Process-pool initializer: start the kernel before the first convention arrives."""
+    _kernel()
+
+
+def audit_one(folder: str, out_root: str) -> Outcome:
+    """Audit one convention on this process's warm kernel; errors become an Outcome."""
+    from .run import run_audit
+
+    started = time.perf_counter()
+    outcome = Outcome(folder=folder, status="ok")
+    with _LOCK:  # one convention at a time per kernel (Dask may run tasks in threads)
+        try:
+            run = run_audit(folder, out_root, kernel=_kernel())
+            c = run.convention
+            outcome.convention_id, outcome.title, outcome.beneficiary = c.id, c.title, c.beneficiary_name
+            outcome.territory = territory_of(c.id)
+        except InputError as exc:
+            outcome.status, outcome.error = "input_error", exc.message
+        except Exception as exc:
+            outcome.status, outcome.error = "internal_error", f"{type(exc).__name__}: {exc}"
+    outcome.seconds = round(time.perf_counter() - started, 3)
+    return outcome
+
+
+# --- driver -----------------------------------------------------------------------------
+
+
+def _precheck(folders: list[Path]) -> tuple[list[Path], list[Outcome]]:
+    """Load every convention.yaml first: bad ones and duplicate ids never reach a kernel."""
+    todo, failed, seen = [], [], {}
+    for folder in folders:
+        try:
+            convention = load_convention(folder)
+        except InputError as exc:
+            failed.append(Outcome(folder=str(folder), status="input_error", error=exc.message))
+            continue
+        if convention.id in seen:
+            message = (
+                f"identifiant {convention.id!r} déjà utilisé par {seen[convention.id]} : les rapports s'écraseraient"
+            )
+            failed.append(
+                Outcome(
+                    str(folder),
+                    "input_error",
+                    convention.id,
+                    error=f"{folder / 'convention.yaml'}, clé « id » : {message}",
+                )
+            )
+            continue
+        seen[convention.id] = folder
+        todo.append(folder)
+    return todo, failed
+
+
+def run_batch(
+    paths: Iterable[str | Path],
+    out: str | Path,
+    *,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> BatchResult:
+    """Audit every convention found, then write OUT/consolidation.{json,html,xlsx}."""
+    from .consolidation import write_consolidation
+
+    started = time.perf_counter()
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    folders = find_conventions(paths)
+    todo, outcomes = _precheck(folders)
+    consolidation = _LazyKernel("import pexaudit.consolidation")
+    try:
+        # The consolidation kernel starts while the last conventions run, not before: at the
+        # start it would take CPU from the workers' own kernels as they warm up.
+        bar = _Progress(
+            len(folders), progress, near_end=max(len(folders) - workers, 0), on_near_end=consolidation.start
+        )
+        for failed in outcomes:
+            bar.update(failed)
+        if scheduler:
+            outcomes += _run_dask(todo, out, scheduler, bar)
+        elif workers <= 1 or len(todo) <= 1:
+            outcomes += [bar.update(audit_one(str(f), str(out))) for f in todo]
+        else:
+            outcomes += _run_pool(todo, out, workers, bar)
+        bar.close()
+        outcomes.sort(key=lambda o: o.folder)
+        result = BatchResult(outcomes, out, 0.0)
+        write_consolidation(result, consolidation.start())
+    finally:
+        consolidation.shutdown()
+        if _KERNEL is not None:
+            _KERNEL.shutdown()
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _run_pool(todo: list[Path], out: Path, workers: int, bar) -> list[Outcome]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding ZMQ threads
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context, initializer=start_worker) as pool:
+        futures = [pool.submit(audit_one, str(folder), str(out)) for folder in todo]
+        return [bar.update(future.result()) for future in as_completed(futures)]
+
+
+def _run_dask(todo: list[Path], out: Path, scheduler: str, bar) -> list[Outcome]:
+    from distributed import Client, as_completed
+
+    with Client(scheduler) as client:
+        futures = [client.submit(audit_one, str(folder), str(out), pure=False) for folder in todo]
+        return [bar.update(future.result()) for future in as_completed(futures)]
+
+
+class _LazyKernel:
+    def __init__(self, warm_up: str) -> None:
+        self.warm_up, self.kernel = warm_up, None
+
+    def start(self):
+        from .run import Kernel
+
+        if self.kernel is None:
+            self.kernel = Kernel(warm_up=self.warm_up)
+        return self.kernel
+
+    def shutdown(self) -> None:
+        if self.kernel is not None:
+            self.kernel.shutdown()
+
+
+class _Progress:
+    """A bar and a live count on stderr: ``Audits: 12/24 [ok 11, erreurs 1]``."""
+
+    def __init__(self, total: int, enabled: bool, near_end: int = 0, on_near_end=None) -> None:
+        self.ok = self.failed = 0
+        self.near_end, self.on_near_end = near_end, on_near_end
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc="Audits", unit="conv", dynamic_ncols=True)
+
+    def update(self, outcome: Outcome) -> Outcome:
+        if outcome.ok:
+            self.ok += 1
+        else:
+            self.failed += 1
+        if self.on_near_end is not None and self.ok + self.failed >= self.near_end:
+            self.on_near_end()
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"ok {self.ok}, erreurs {self.failed}", refresh=False)
+            self.bar.update(1)
+            if not outcome.ok:
+                self.bar.write(f"  échec : {outcome.folder} : {outcome.error}")
+        return outcome
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def outcome_dict(outcome: Outcome) -> dict:
+    return asdict(outcome)

@@ -1,0 +1,160 @@
+"""The controller's consolidated view of a batch: OUT/consolidation.{json,html,xlsx}.
+
+One row per convention (settlement, verdict, findings count), totals, the reversements to
+issue, and the conventions that could not be audited with their error. The HTML is rendered
+from ``notebooks/consolidation.ipynb`` like the single audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from . import __version__
+from .charts import data_uri, territory_chart
+from .fmt import eur
+from .report import OUTCOMES, VERDICTS, _css, _env
+from .run import ROOT, execute, export_html
+
+__all__ = ["build", "load", "section_html", "show", "write_consolidation"]
+
+NOTEBOOK = ROOT / "notebooks" / "consolidation.ipynb"
+MONEY = ("granted", "eligible", "justified", "paid", "balance", "amount")
+
+
+def _cents(euros: float) -> int:
+    return round(euros * 100)
+
+
+def build(result) -> dict:
+    """The consolidation document from a :class:`~pexaudit.batch.BatchResult`."""
+    rows, errors = [], []
+    for o in result.outcomes:
+        if not o.ok:
+            errors.append({"folder": o.folder, "convention_id": o.convention_id, "status": o.status, "error": o.error})
+            continue
+        res = json.loads((result.out / o.convention_id / "results.json").read_text(encoding="utf-8"))
+        s, severities = res["settlement"], [f["severity"] for f in res["findings"]]
+        rows.append(
+            {"convention_id": o.convention_id, "territory": o.territory, "title": o.title,
+             "beneficiary": o.beneficiary, "folder": o.folder, "granted": s["granted"],
+             "eligible": res["totals"]["eligible"], "justified": s["justified"], "paid": s["paid"],
+             "balance": s["balance"], "outcome": s["outcome"], "amount": s["amount"], "verdict": res["verdict"],
+             "findings": {sev: severities.count(sev) for sev in ("error", "warning", "info")},
+             "report": f"{o.convention_id}/rapport.html", "seconds": o.seconds}
+        )  # fmt: skip
+    totals = {key: sum(_cents(r[key]) for r in rows) / 100 for key in MONEY if key != "amount"}
+    totals["reversements"] = sum(_cents(r["amount"]) for r in rows if r["outcome"] == "reversement") / 100
+    totals["soldes"] = sum(_cents(r["amount"]) for r in rows if r["outcome"] == "solde") / 100
+    totals["conventions"], totals["errors"] = len(rows), len(errors)
+    totals["verdicts"] = {v: sum(r["verdict"] == v for r in rows) for v in VERDICTS}
+    return {
+        "tool_version": __version__,
+        "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "conventions": rows,
+        "errors": errors,
+        "totals": totals,
+    }
+
+
+def write_consolidation(result, kernel) -> None:
+    """Write the three consolidation files into ``result.out``, each complete or not at all."""
+    document = build(result)
+    out = result.out
+    _atomic(
+        out / "consolidation.json",
+        lambda p: p.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"),
+    )
+    _atomic(out / "consolidation.xlsx", lambda p: _workbook(document, p))
+    notebook = out / f".consolidation.{os.getpid()}.ipynb"
+    try:
+        execute(NOTEBOOK, notebook, {"consolidation_json": str(out / "consolidation.json")}, kernel)
+        _atomic(out / "consolidation.html", lambda p: export_html(notebook, p, "Consolidation des bilans financiers"))
+    finally:
+        notebook.unlink(missing_ok=True)
+
+
+def _atomic(path: Path, write) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    write(partial)
+    partial.replace(path)
+
+
+def _workbook(document: dict, path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Consolidation"
+    header = ["Convention", "Territoire", "Bénéficiaire", "Accordé", "Éligible", "Justifié", "Versé", "Solde",
+              "Issue", "Montant", "Verdict", "Bloquants", "Alertes", "Informations"]  # fmt: skip
+    ws.append(header)
+    for r in document["conventions"]:
+        ws.append(
+            [r["convention_id"], r["territory"], r["beneficiary"], r["granted"], r["eligible"], r["justified"],
+             r["paid"], r["balance"], OUTCOMES[r["outcome"]], r["amount"], VERDICTS[r["verdict"]],
+             r["findings"]["error"], r["findings"]["warning"], r["findings"]["info"]]
+        )  # fmt: skip
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # labels from inputs never become formulas
+    last = max(ws.max_row, 2)
+    ws.append(
+        ["Total", None, None]
+        + [f"=SUM({c}2:{c}{last})" for c in "DEFGH"]
+        + [None, f'=SUMIF(I2:I{last},"{OUTCOMES["reversement"]}",J2:J{last})']
+    )
+    for row in ws.iter_rows(min_row=2, min_col=4, max_col=10):
+        for cell in row:
+            cell.number_format = '#,##0.00 "€"'
+    widths = [22, 10, 40, 14, 14, 14, 14, 14, 22, 14, 22, 10, 10, 12]
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:N{last}"
+    errors = wb.create_sheet("Erreurs")
+    errors.append(["Dossier", "Convention", "Nature", "Erreur"])
+    for e in document["errors"]:
+        errors.append(
+            [e["folder"], e["convention_id"], "données" if e["status"] == "input_error" else "interne", e["error"]]
+        )
+        for cell in errors[errors.max_row]:
+            cell.data_type = "s" if cell.value is not None else cell.data_type
+    errors.column_dimensions["A"].width = 50
+    errors.column_dimensions["D"].width = 100
+    wb.save(path)
+
+
+# --- what notebooks/consolidation.ipynb shows ------------------------------------------------
+
+
+def load(path: str) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def section_html(document: dict) -> str:
+    rows = document["conventions"]
+    chart = None
+    if rows:
+        by_territory = sorted(rows, key=lambda r: (r["territory"] or "", r["convention_id"]))
+        chart = data_uri(
+            territory_chart(
+                [f"{r['territory']} · {r['convention_id']}" for r in by_territory],
+                [r["justified"] for r in by_territory],
+                [r["balance"] for r in by_territory],
+            )
+        )
+    reversements = [r for r in rows if r["outcome"] == "reversement"]
+    return _env().get_template("consolidation.html.j2").render(
+        css=_css(), d=document, rows=rows, chart=chart, reversements=reversements, verdicts=VERDICTS,
+        outcomes=OUTCOMES, cents=_cents, eur=eur,
+    )  # fmt: skip
+
+
+def show(document: dict):
+    from IPython.display import HTML
+
+    return HTML(section_html(document))

@@ -1,0 +1,151 @@
+"""Batch audits: good and broken conventions, consolidation files, warm = cold, Dask."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pexaudit.batch import find_conventions, run_batch, territory_of
+from pexaudit.run import RESET, Kernel, run_audit
+
+from .conftest import ROOT, SAMPLE, run_cli
+
+pytestmark = pytest.mark.slow
+CASES = ROOT / "tests" / "cases"
+VOLATILE = ("run",)
+
+
+def stable(results: dict) -> dict:
+    return {k: v for k, v in results.items() if k not in VOLATILE}
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    """The sample, the three cases, a convention with a bad yaml and one with a missing column."""
+    root = tmp_path_factory.mktemp("conventions")
+    shutil.copytree(SAMPLE, root / "cd35")
+    for case in ("flat-rate", "cap-binds", "partial-mid-year"):
+        shutil.copytree(CASES / case, root / "cases" / case)
+    (root / "broken-yaml").mkdir()
+    (root / "broken-yaml" / "convention.yaml").write_text("id: broken\nperiod: {start: 2024-01-01}\n", encoding="utf-8")
+    shutil.copytree(CASES / "flat-rate", root / "broken-column")
+    text = (
+        (root / "broken-column" / "convention.yaml")
+        .read_text(encoding="utf-8")
+        .replace("id: flat-rate-2024", "id: broken-column")
+    )
+    (root / "broken-column" / "convention.yaml").write_text(text, encoding="utf-8")
+    (root / "broken-column" / "paie.csv").write_text("matricule;periode;brut\nA1;01/2024;1\n", encoding="utf-8")
+    out = tmp_path_factory.mktemp("out")
+    proc = run_cli("batch", root, "--out", out, "--workers", "2")
+    return root, out, proc
+
+
+def test_finds_every_convention_folder(mixed):
+    root, _, _ = mixed
+    names = sorted(p.name for p in find_conventions([root]))
+    assert names == ["broken-column", "broken-yaml", "cap-binds", "cd35", "flat-rate", "partial-mid-year"]
+
+
+def test_batch_exit_code_and_summary(mixed):
+    _, _, proc = mixed
+    assert proc.returncode == 2, proc.stderr
+    assert "4 convention(s) auditée(s), 2 en erreur" in proc.stdout
+    assert "period.end" in proc.stderr and "charges_patronales" in proc.stderr
+
+
+def test_each_convention_has_its_outputs_and_right_results(mixed):
+    _, out, _ = mixed
+    for case in ("flat-rate", "cap-binds", "partial-mid-year"):
+        expected = json.loads((CASES / case / "expected.json").read_text(encoding="utf-8"))
+        conv_id = next(
+            line.split(":", 1)[1].strip()
+            for line in (CASES / case / "convention.yaml").read_text().splitlines()
+            if line.startswith("id:")
+        )
+        results = json.loads((out / conv_id / "results.json").read_text(encoding="utf-8"))
+        assert results["totals"] == expected["totals"]
+        assert results["verdict"] == expected["verdict"]
+        assert all((out / conv_id / name).is_file() for name in ("rapport.html", "bilan_financier.xlsx", "audit.ipynb"))
+    assert not (out / "broken").exists() and not (out / "broken-column").exists()
+    assert not list(out.glob(".*partial"))
+
+
+def test_consolidation_files(mixed):
+    _, out, _ = mixed
+    document = json.loads((out / "consolidation.json").read_text(encoding="utf-8"))
+    assert [r["convention_id"] for r in document["conventions"]] == [
+        "cap-binds-2024",
+        "flat-rate-2024",
+        "partial-2024",
+        "cd35-2024-pex",
+    ]
+    by_id = {r["convention_id"]: r for r in document["conventions"]}
+    assert by_id["cd35-2024-pex"]["outcome"] == "reversement" and by_id["cd35-2024-pex"]["amount"] == 4898.58
+    assert by_id["cd35-2024-pex"]["territory"] == "35"
+    assert document["totals"]["reversements"] == round(4898.58 + 8589.29, 2)
+    assert document["totals"]["soldes"] == round(3230.00 + 5504.42, 2)
+    assert {e["status"] for e in document["errors"]} == {"input_error"} and len(document["errors"]) == 2
+    html = (out / "consolidation.html").read_text(encoding="utf-8")
+    assert "Consolidation des bilans financiers" in html and "4 898,58 €" in html
+    assert "<script" not in html and 'src="data:image/png;base64,' in html
+    assert "Conventions non auditées" in html and "broken-yaml" in html
+    sheet = openpyxl.load_workbook(out / "consolidation.xlsx")["Consolidation"]
+    assert sheet.max_row == 6 and sheet["A6"].value == "Total" and sheet["D6"].value.startswith("=SUM(")
+    assert openpyxl.load_workbook(out / "consolidation.xlsx")["Erreurs"].max_row == 3
+
+
+def test_warm_and_cold_runs_give_identical_results(tmp_path):
+    """The same conventions on one reused kernel, in two orders, and each on a cold kernel."""
+    cases = [SAMPLE, CASES / "partial-mid-year", CASES / "flat-rate"]
+    cold = {}
+    for case in cases:
+        run = run_audit(case, tmp_path / "cold")
+        cold[run.convention.id] = run.folder
+    kernel = Kernel()
+    try:
+        for case in [*cases, *reversed(cases)]:
+            run = run_audit(case, tmp_path / "warm", kernel=kernel)
+            warm_results = json.loads(run.results_path.read_text(encoding="utf-8"))
+            cold_results = json.loads((cold[run.convention.id] / "results.json").read_text(encoding="utf-8"))
+            assert stable(warm_results) == stable(cold_results)
+            assert _html(run.folder) == _html(cold[run.convention.id])
+        kernel.run("x_from_a_previous_audit = 1")
+        kernel.run(RESET)
+        kernel.run("assert 'x_from_a_previous_audit' not in globals() and 'audit' not in globals()")
+    finally:
+        kernel.shutdown()
+
+
+def _html(folder: Path) -> str:
+    import re
+
+    text = (folder / "rapport.html").read_text(encoding="utf-8")
+    return re.sub(r"\d{2}/\d{2}/\d{4} à \d{2}:\d{2}", "<date>", text)
+
+
+def test_dask_scheduler_runs_the_same_job(tmp_path):
+    from distributed import LocalCluster
+
+    root = tmp_path / "conventions"
+    shutil.copytree(CASES / "cap-binds", root / "a")
+    shutil.copytree(CASES / "flat-rate", root / "b")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = run_batch([root], tmp_path / "out", scheduler=cluster.scheduler_address, progress=False)
+    assert result.exit_code == 0
+    assert sorted(o.convention_id for o in result.outcomes) == ["cap-binds-2024", "flat-rate-2024"]
+    res = json.loads((tmp_path / "out" / "cap-binds-2024" / "results.json").read_text(encoding="utf-8"))
+    assert res["settlement"]["amount"] == 3230.0
+    assert (tmp_path / "out" / "consolidation.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("convention_id", "territory"),
+    [("cd35-2024-pex", "35"), ("cd2a-2024", "2A"), ("dep974-2024", "974"), ("pex-2024", "pex-2024")],
+)
+def test_territory_of(convention_id, territory):
+    assert territory_of(convention_id) == territory
