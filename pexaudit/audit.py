@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,25 +110,50 @@ def _rate(value) -> float | None:
     return None if value is None else float(value)
 
 
+def _rows(a: Audit) -> Iterator[dict]:
+    for rec in a.rows.itertuples(index=False):
+        yield {
+            "source": rec.source,
+            "file": rec.file if isinstance(rec.file, str) else None,
+            "sheet": rec.sheet if isinstance(rec.sheet, str) else None,
+            "row": None if rec.row is None or pd.isna(rec.row) else int(rec.row),
+            "line": rec.line,
+            "amount": cents_to_euros(rec.amount),
+            "eligible_amount": cents_to_euros(rec.eligible_amount),
+            "rules": list(rec.rules),
+            "reasons": list(rec.reasons),
+        }
+
+
 def results(a: Audit) -> dict:
     """The results.json document (SPEC section 7, ``results.schema.json``)."""
+    summary = _summary(a)
+    return {
+        **{k: summary[k] for k in _HEAD},
+        "rows": list(_rows(a)),
+        **{k: v for k, v in summary.items() if k not in _HEAD},
+    }
+
+
+_HEAD = ("convention_id", "tool_version", "inputs", "lines", "totals", "settlement")
+
+
+def write_results(a: Audit, path: Path) -> None:
+    """results.json, with ``rows`` streamed one by one (a million rows stay out of memory)."""
+    summary = _summary(a)
+    head = {k: summary[k] for k in _HEAD}
+    tail = {k: v for k, v in summary.items() if k not in _HEAD}
+    with path.open("w", encoding="utf-8") as out:
+        text = json.dumps(head, ensure_ascii=False, indent=2)
+        out.write(text[:-2] + ',\n  "rows": [')
+        for index, row in enumerate(_rows(a)):
+            out.write(("\n    " if index == 0 else ",\n    ") + json.dumps(row, ensure_ascii=False))
+        out.write("\n  ],\n" + json.dumps(tail, ensure_ascii=False, indent=2)[2:] + "\n")
+
+
+def _summary(a: Audit) -> dict:
     threshold = a.convention.variance_alert_pct
     s = a.settlement
-    rows = []
-    for rec in a.rows.itertuples(index=False):
-        rows.append(
-            {
-                "source": rec.source,
-                "file": rec.file if isinstance(rec.file, str) else None,
-                "sheet": rec.sheet if isinstance(rec.sheet, str) else None,
-                "row": None if rec.row is None or pd.isna(rec.row) else int(rec.row),
-                "line": rec.line,
-                "amount": cents_to_euros(rec.amount),
-                "eligible_amount": cents_to_euros(rec.eligible_amount),
-                "rules": list(rec.rules),
-                "reasons": list(rec.reasons),
-            }
-        )
     return {
         "convention_id": a.convention.id,
         "tool_version": __version__,
@@ -157,7 +183,6 @@ def results(a: Audit) -> dict:
             "outcome": s.outcome,
             "amount": cents_to_euros(s.amount),
         },
-        "rows": rows,
         "findings": [
             {
                 "rule": f.rule,

@@ -18,7 +18,7 @@ from stdnum.fr import siret as stdnum_siret
 
 from .convention import Bank, Convention
 from .fmt import date_fr, eur, pct
-from .rules import FAILING_RULES, RULE_LABELS, Flag
+from .rules import FAILING_RULES, RULE_LABELS, Flag, rule_counts
 from .settlement import Line
 
 __all__ = ["Finding", "bank_findings", "collect_findings", "rib_key", "siret_findings"]
@@ -196,8 +196,9 @@ def collect_findings(
             )
         )  # fmt: skip
     booked = {rule: sum(line.rejected.get(rule, 0) for line in lines) for rule in FAILING_RULES}
+    counts = rule_counts(rows)
     for rule in FAILING_RULES:
-        count = int(rows["rules"].map(lambda rules, r=rule: r in rules).sum()) if len(rows) else 0
+        count = counts.get(rule, 0)
         if count:
             found.append(
                 Finding(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .audit import Audit, audit, results, write_json
+from .audit import Audit, audit, write_results
 from .report import section
 from .workbook import write_workbook
 
@@ -19,7 +19,7 @@ def start(convention_dir: str, out_dir: str) -> Audit:
     a = audit(convention_dir)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_json(results(a), out / "results.json")
+    write_results(a, out / "results.json")
     write_workbook(a, out / "bilan_financier.xlsx")
     return a
 

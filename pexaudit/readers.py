@@ -10,6 +10,7 @@ raw text is kept in :attr:`Table.raw` so that FORMAT rejections can show what wa
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import zipfile
@@ -127,32 +128,57 @@ def _match_header(values: tuple, aliases: dict[str, str]) -> dict[str, int]:
     return found
 
 
-def _find_header(
-    rows: Iterator[tuple[int, tuple]], role: str, aliases: dict[str, str]
-) -> tuple[int, tuple, dict[str, int]] | tuple[None, tuple, dict[str, int]]:
-    """The first of the first 20 rows holding every required column, else the best try."""
+@dataclass
+class _Header:
+    row: int | None  # the header row (data starts below it); None when not found
+    values: tuple
+    found: dict[str, int]  # canonical -> column index
+    near: int | None = None  # the closest candidate row, for the error message
+
+
+def _find_header(rows: Iterator[tuple[int, tuple]], role: str, aliases: dict[str, str]) -> _Header:
+    """The first of the first 20 rows holding every required column, else the best try.
+
+    A two-level header (``Montants`` merged over ``Brut | Charges`` below, ``Matricule``
+    merged down over both rows) reads as one: blank cells take the value of the row above.
+    """
     required = {k for k, (req, _, _) in FIELDS[role].items() if req}
-    best: tuple[int | None, tuple, dict[str, int]] = (None, (), {})
+    best = _Header(None, (), {})
+    previous: tuple = ()
     for number, values in rows:
         found = _match_header(values, aliases)
         if required <= found.keys():
-            return number, values, found
-        if len(found) > len(best[2]):
-            best = (None, values, found)
+            return _Header(number, values, found, number)
+        if previous:
+            width = max(len(values), len(previous))
+            merged = tuple(
+                values[i]
+                if i < len(values) and not is_blank(values[i])
+                else (previous[i] if i < len(previous) else None)
+                for i in range(width)
+            )
+            found_merged = _match_header(merged, aliases)
+            if required <= found_merged.keys():
+                return _Header(number, merged, found_merged, number)
+        if len(found) > len(best.found):
+            best = _Header(None, values, found, number)
         if number >= HEADER_SEARCH_ROWS:
             break
+        previous = values
     return best
 
 
-def _missing_error(role: str, file: str, sheet: str | None, best: dict[str, int]) -> InputError:
+def _missing_error(role: str, file: str, sheet: str | None, best: _Header) -> InputError:
     required = [k for k, (req, _, _) in FIELDS[role].items() if req]
-    missing = [k for k in required if k not in best]
+    missing = [k for k in required if k not in best.found]
     hint = "ajoutez la colonne ou déclarez son en-tête dans inputs.columns de convention.yaml"
+    where = f" ; l'en-tête le plus proche est ligne {best.near}" if best.near and best.found else ""
     return InputError(
         f"colonne obligatoire introuvable dans les {HEADER_SEARCH_ROWS} premières lignes "
-        f"(attendu une ligne d'en-tête avec : {', '.join(required)}) ; {hint}",
+        f"(attendu une ligne d'en-tête avec : {', '.join(required)}){where} ; {hint}",
         file=file,
         sheet=sheet,
+        row=best.near if best.found else None,
         column=", ".join(missing),
     )
 
@@ -187,9 +213,48 @@ def _xlsx_sheets(path: Path, file: str) -> Iterable[tuple[str, Iterator[tuple[in
         workbook.close()
 
 
+def _formula_cells(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """Formula text of the given (row, column index) cells, read without cached values."""
+    import openpyxl
+
+    wanted: dict[int, set[int]] = {}
+    for number, index in cells:
+        wanted.setdefault(number, set()).add(index)
+    last = max(wanted)
+    found = {}
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        worksheet = workbook[sheet]
+        worksheet.reset_dimensions()
+        for number, values in enumerate(worksheet.iter_rows(min_row=1, max_row=last, values_only=True), start=1):
+            for index in wanted.get(number, ()):
+                value = values[index] if index < len(values) else None
+                if isinstance(value, str) and value.startswith("="):
+                    found[(number, index)] = value
+    finally:
+        workbook.close()
+    return found
+
+
 def _decode(data: bytes, file: str) -> tuple[str, str]:
+    """UTF-8 (with or without BOM), UTF-16 (Excel's « Texte Unicode »), else Windows-1252."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise InputError(f"fichier marqué UTF-8 mais octet invalide à la position {exc.start}", file=file) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    head = data[:4096]
+    if b"\x00" in head:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > len(head) // 4 and even == 0:
+            return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+        if even > len(head) // 4 and odd == 0:
+            return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+        raise InputError(
+            "fichier binaire, pas un texte CSV : attendu un CSV en UTF-8 ou Windows-1252 (ou un .xlsx)", file=file
+        )
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -217,11 +282,19 @@ def _build(
     found: dict[str, int],
     table: Table,
     row_id_start: int,
+    formulas=None,
 ) -> None:
+    """Parse the data rows into canonical columns.
+
+    ``formulas`` (xlsx only) maps blank cells to their formula text when the workbook holds a
+    formula with no cached value (written by a program, never opened in Excel): such a cell is
+    not empty but unreadable, so FORMAT, with the formula shown.
+    """
     spec = FIELDS[role]
     columns: dict[str, list] = {name: [] for name in ("row_id", "row", *spec)}
     given: dict[str, list] = {name: [] for name in spec if spec[name][1] != "text"}
     positions = sorted(found.values())
+    blanks: list[tuple[int, int, str, int, int]] = []  # (Excel row, column index, name, row_id, list index)
     row_id = row_id_start
     for number, values in rows:
         if all(is_blank(values[i]) if i < len(values) else True for i in positions):
@@ -236,6 +309,8 @@ def _build(
                 continue
             blank = is_blank(value)
             given[name].append(not blank)
+            if blank and index is not None:
+                blanks.append((number, index, name, row_id, len(given[name]) - 1))
             if index is None and name == "autres_couts":
                 columns[name].append(0)  # column absent: default 0 (SPEC 4.1)
                 continue
@@ -246,6 +321,12 @@ def _build(
                 if not blank:
                     table.raw[(row_id, name)] = text_of(value)
         row_id += 1
+    if blanks and formulas is not None:
+        texts = formulas({(number, index) for number, index, *_ in blanks})
+        for number, index, name, rid, position in blanks:
+            if (number, index) in texts:
+                given[name][position] = True
+                table.raw[(rid, name)] = f"{texts[(number, index)]} : formule sans valeur calculée"
     frame = pd.DataFrame({"row_id": columns["row_id"], "row": columns["row"]})
     size = len(frame)
     frame.insert(1, "source", pd.Series([role] * size, dtype=object))
@@ -272,33 +353,34 @@ def read_source(
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
         raise InputError("fichier vide : attendu une ligne d'en-tête puis des lignes", file=file)
-    best: dict[str, int] = {}
+    best = _Header(None, (), {})
     best_sheet = None
     if suffix in (".xlsx", ".xlsm"):
         for sheet, rows in _xlsx_sheets(path, file):
-            number, header, found = _find_header(rows, role, aliases)
-            if number is not None:
-                table.sheet, table.header_row = sheet, number
-                table.headers = {k: text_of(header[i]) for k, i in found.items()}
-                _build(role, rows, found, table, row_id_start)
+            header = _find_header(rows, role, aliases)
+            if header.row is not None:
+                table.sheet, table.header_row = sheet, header.row
+                table.headers = {k: text_of(header.values[i]) for k, i in header.found.items()}
+                lookup = functools.partial(_formula_cells, path, sheet)
+                _build(role, rows, header.found, table, row_id_start, formulas=lookup)
                 return table
-            if len(found) > len(best) or best_sheet is None:
-                best, best_sheet = found, sheet
+            if len(header.found) > len(best.found) or best_sheet is None:
+                best, best_sheet = header, sheet
         raise _missing_error(role, file, best_sheet, best)
     if suffix in (".csv", ".txt", ".tsv"):
         data = path.read_bytes()
         text, encoding = _decode(data, file)
         for delimiter in (";", "\t", ",", "|"):
             rows = _csv_rows(text, delimiter)
-            number, header, found = _find_header(rows, role, aliases)
-            if number is not None:
-                table.header_row = number
-                table.headers = {k: text_of(header[i]) for k, i in found.items()}
+            header = _find_header(rows, role, aliases)
+            if header.row is not None:
+                table.header_row = header.row
+                table.headers = {k: text_of(header.values[i]) for k, i in header.found.items()}
                 table.notes.append(f"CSV lu en {encoding}, séparateur {delimiter!r}")
-                _build(role, rows, found, table, row_id_start)
+                _build(role, rows, header.found, table, row_id_start)
                 return table
-            if len(found) > len(best):
-                best = found
+            if len(header.found) > len(best.found):
+                best = header
         raise _missing_error(role, file, None, best)
     raise InputError(f"format de fichier non pris en charge {suffix!r} : attendu .xlsx ou .csv", file=file)
 

@@ -23,11 +23,14 @@ from .charts import budget_chart, data_uri, personnel_chart
 from .convention import HORS_BUDGET
 from .findings import bank_findings, siret_findings
 from .fmt import date_fr, eur, month_fr, pct
-from .rules import FAILING_RULES, RULE_LABELS
+from .rules import FAILING_RULES, RULE_LABELS, rule_counts
 
 __all__ = ["SECTIONS", "render_all", "section"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Long tables list their first rows only; every row is in the workbook (a 1 048 576-row
+# ledger must not make a 500 MB report).
+MAX_TABLE_ROWS = 300
 # (function name, heading) in report order; the headings are what readers look for.
 SECTIONS = [
     ("header", None),
@@ -285,27 +288,29 @@ def _gestion(a: Audit) -> dict:
         )
     management = {b.line for b in c.management_lines}
     kept = a.rows[a.rows["line"].isin(management) & (a.rows["eligible_amount"] != 0)]
-    rows = [{**rec._asdict(), "source_label": source_label(rec)} for rec in kept.itertuples(index=False)]
+    rows = [
+        {**rec._asdict(), "source_label": source_label(rec)}
+        for rec in kept.head(MAX_TABLE_ROWS).itertuples(index=False)
+    ]
     for r in rows:
         if r["source"] == "forfait":
             r["piece"], r["libelle"] = "forfait", "forfait de gestion"
-    return {"rule_text": rule_text, "lines": lines, "rows": rows}
+    return {"rule_text": rule_text, "lines": lines, "rows": rows, "count": len(kept), "sheet": "Gestion"}
 
 
 def _controles(a: Audit) -> dict:
-    rows = a.rows
+    counts = rule_counts(a.rows)
     controls = []
     for rule in FAILING_RULES:
         checked = sum(a.eligibility.checked.get(src, {}).get(rule, 0) for src in ("payroll", "expenses"))
-        failing = rows["rules"].map(lambda rules, r=rule: r in rules) if len(rows) else pd.Series(dtype=bool)
         controls.append(
             {"criterion": RULE_LABELS[rule][0], "rule": rule, "what": RULE_LABELS[rule][1], "checked": checked,
-             "rows": int(failing.sum()), "amount": sum(line.rejected.get(rule, 0) for line in a.lines)}
+             "rows": counts.get(rule, 0), "amount": sum(line.rejected.get(rule, 0) for line in a.lines)}
         )  # fmt: skip
     for rule in ("AFFECTATION", "FORFAIT", "PLAFOND_GESTION"):
         amount = sum(line.rejected.get(rule, 0) for line in a.lines)
         if amount:
-            count = int(rows["rules"].map(lambda rules, r=rule: r in rules).sum())
+            count = counts.get(rule, 0)
             controls.append(
                 {
                     "criterion": RULE_LABELS[rule][0],
@@ -320,9 +325,9 @@ def _controles(a: Audit) -> dict:
 
 
 def _rejets(a: Audit) -> dict:
-    rows = a.rows[a.rows["rules"].map(bool)]
+    rows = a.rows[a.rows["rules"].str.len() > 0]
     out = []
-    for rec in rows.itertuples(index=False):
+    for rec in rows.head(MAX_TABLE_ROWS).itertuples(index=False):
         if rec.source == "payroll":
             kind = "paie"
             reference = f"{rec.who}, {month_fr(rec.month) if rec.month else 'mois illisible'}"
@@ -335,7 +340,8 @@ def _rejets(a: Audit) -> dict:
              "rejected": rec.amount - rec.eligible_amount, "rules": rec.rules, "reasons": rec.reasons}
         )  # fmt: skip
     plafond = sum(a.eligibility.plafond.values())
-    return {"rows": out, "total": sum(r["rejected"] for r in out) + plafond}
+    total = int((rows["amount"] - rows["eligible_amount"]).sum()) + plafond
+    return {"rows": out, "count": len(rows), "total": total, "sheet": "Dépenses écartées"}
 
 
 def _constats(a: Audit) -> dict:

@@ -29,6 +29,7 @@ __all__ = [
     "evaluate",
     "management_cap",
     "raisonnable",
+    "rule_counts",
 ]
 
 FAILING_RULES = ("FORMAT", "DOUBLON", "PIECE", "PERIODE", "PAIEMENT", "PAYEUR", "PROJET", "NATURE")
@@ -49,6 +50,13 @@ RULE_LABELS = {
 }
 
 
+def rule_counts(rows: pd.DataFrame) -> dict[str, int]:
+    """How many rows list each rule (a row counts once per rule it lists)."""
+    if rows.empty:
+        return {}
+    return {str(k): int(v) for k, v in rows["rules"].explode().dropna().value_counts().items()}
+
+
 def month_end(month: dt.date | None) -> dt.date | None:
     if month is None:
         return None
@@ -64,19 +72,17 @@ def payer_key(text: str) -> str | None:
 
 
 def _dup_rank(frame: pd.DataFrame, keys: list[pd.Series], excluded: set[int]) -> tuple[pd.Series, pd.Series]:
-    """Occurrence rank of each row's key (0 = first) and the Excel row of the first one.
+    """Occurrence rank of each row's key (0 = first, file order) and the Excel row of the first.
 
     Rows in ``excluded`` (FORMAT failures) take no part: their rank is null.
     """
     mask = ~frame["row_id"].isin(excluded)
-    key = pd.Series(list(zip(*keys, strict=True)), index=frame.index, dtype=object)
     ranks = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     firsts = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     if mask.any():
-        kept = key[mask]
-        ranks[mask] = kept.groupby(kept).cumcount().astype("Int64")
-        first_row = frame.loc[mask, "row"].groupby(kept).transform("first")
-        firsts[mask] = first_row.astype("Int64")
+        groups = frame.loc[mask].groupby([key[mask] for key in keys], sort=False, dropna=False)
+        ranks[mask] = groups.cumcount().astype("Int64")
+        firsts[mask] = groups["row"].transform("first").astype("Int64")
     return ranks, firsts
 
 
@@ -97,13 +103,6 @@ def _line_of(convention: Convention) -> tuple[dict[str, str], dict[str, str]]:
     ids = {b.line.casefold(): b.line for b in convention.budget}
     kinds = {b.line: b.kind or "" for b in convention.budget}
     return ids, kinds
-
-
-def _failures_by_row(failures: pd.DataFrame) -> dict[int, list[tuple[str, str, object]]]:
-    out: dict[int, list[tuple[str, str, object]]] = {}
-    for row_id, rule, column, value in failures.itertuples(index=False):
-        out.setdefault(int(row_id), []).append((rule, column, value))
-    return out
 
 
 def prepare_payroll(frame: pd.DataFrame, convention: Convention) -> pd.DataFrame:
@@ -171,14 +170,14 @@ def _expense_keys(frame: pd.DataFrame) -> list[pd.Series]:
 
 
 def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
-    """Apply every row rule and the aggregate rules; nothing is dropped."""
-    records: list[dict] = []
+    """Apply every row rule and the aggregate rules; nothing is dropped.
+
+    Column-wise: per-row Python work is done only for rows that break a rule (their reasons).
+    """
+    parts: list[pd.DataFrame] = []
     checked: dict[str, dict[str, int]] = {}
     suites: dict[str, list[str]] = {}
     skipped: list[str] = []
-    pseudonyms = {s.employee_id: f"Agent {i}" for i, s in enumerate(convention.staff, start=1)}
-    staff = convention.staff_by_id
-    personnel = convention.personnel_line.line
     flat = convention.management_costs.mode == "flat_rate"
 
     if payroll is not None:
@@ -188,20 +187,18 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
         )
         suites["pexaudit_payroll"], checked["payroll"] = evaluated, {r: len(frame) for r in evaluated}
         skipped += skip
-        by_row = _failures_by_row(failures)
-        unknown: dict[str, str] = {}
-        for rec in frame.to_dict("records"):
-            fails = by_row.get(rec["row_id"], [])
-            amount = sum(_cents(rec[c]) for c in ("brut", "charges_patronales", "autres_couts"))
-            member = staff.get(rec["matricule"])
-            who = pseudonyms.get(rec["matricule"]) or unknown.setdefault(
-                rec["matricule"], f"Hors liste {len(unknown) + 1}"
-            )
-            allocation = member.allocation if member else Fraction(1)
-            records.append(
-                _outcome(rec, "payroll", personnel, amount, fails, allocation, False, payroll, convention)
-                | {"who": who, "month": rec["periode"], "allocation": float(allocation)}
-            )
+        staff = convention.staff_by_id
+        pseudonyms = {s.employee_id: f"Agent {i}" for i, s in enumerate(convention.staff, start=1)}
+        unknown = [m for m in dict.fromkeys(frame["matricule"]) if m not in pseudonyms]
+        pseudonyms |= {m: f"Hors liste {i}" for i, m in enumerate(unknown, start=1)}
+        allocation = frame["matricule"].map(lambda m: staff[m].allocation if m in staff else Fraction(1))
+        amount = sum(frame[c].fillna(0).astype("int64") for c in ("brut", "charges_patronales", "autres_couts"))
+        out = _outcomes(frame, failures, amount, allocation, pd.Series(False, index=frame.index), payroll, convention)
+        out["line"] = convention.personnel_line.line
+        out["who"] = frame["matricule"].map(pseudonyms)
+        out["month"] = frame["periode"]
+        out["allocation"] = allocation.map(float)
+        parts.append(out)
 
     if expenses is not None:
         frame = prepare_expenses(expenses.frame, convention)
@@ -210,22 +207,92 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
         )
         suites["pexaudit_expenses"], checked["expenses"] = evaluated, {r: len(frame) for r in evaluated}
         skipped += skip
-        by_row = _failures_by_row(failures)
-        for rec in frame.to_dict("records"):
-            fails = by_row.get(rec["row_id"], [])
-            forfait = flat and rec["line_kind"] == "management"
-            records.append(
-                _outcome(rec, "expenses", rec["line"], _cents(rec["montant"]), fails, Fraction(1), forfait, expenses, convention)
-                | {
-                    "piece": rec["piece"], "fournisseur": rec["fournisseur"], "libelle": rec["libelle"],
-                    "date": rec["date"], "compte": rec["compte"], "date_paiement": rec["date_paiement"],
-                }
-            )  # fmt: skip
+        forfait = (frame["line_kind"] == "management") & flat
+        amount = frame["montant"].fillna(0).astype("int64")
+        out = _outcomes(
+            frame, failures, amount, pd.Series(Fraction(1), index=frame.index), forfait, expenses, convention
+        )
+        out["line"] = frame["line"]
+        for column in ("piece", "fournisseur", "libelle", "date", "compte", "date_paiement"):
+            out[column] = frame[column]
+        parts.append(out)
 
-    rows = _tidy(pd.DataFrame.from_records(records, columns=_ROW_COLUMNS))
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_ROW_COLUMNS)
+    rows = _tidy(rows.reindex(columns=_ROW_COLUMNS))
     result = Eligibility(rows=rows, checked=checked, suites=suites, skipped=skipped)
     _management(convention, result)
     return result
+
+
+def _outcomes(
+    frame: pd.DataFrame,
+    failures: pd.DataFrame,
+    amount: pd.Series,
+    allocation: pd.Series,
+    forfait: pd.Series,
+    table,
+    convention: Convention,
+) -> pd.DataFrame:
+    """amount, eligible_amount, rules, booked_rule and reasons of every row of ``frame``."""
+    order = {rule: i for i, rule in enumerate(FAILING_RULES)}
+    failed: dict[int, list] = {}
+    for row_id, rule, column, value in sorted(failures.itertuples(index=False), key=lambda f: (f[0], order[f[1]])):
+        failed.setdefault(int(row_id), []).append((rule, column, value))
+    row_ids = frame["row_id"].to_numpy()
+    has_failure = frame["row_id"].isin(failed.keys()).to_numpy()
+    is_forfait = forfait.to_numpy(dtype=bool) & ~has_failure
+    plain = ~has_failure & ~is_forfait
+
+    numerators = allocation.map(lambda f: f.numerator).to_numpy(dtype=object)
+    denominators = allocation.map(lambda f: f.denominator).to_numpy(dtype=object)
+    cents = amount.to_numpy(dtype=object)  # Python ints: exact whatever the size
+    magnitude = (2 * abs(cents) * numerators + denominators) // (2 * denominators)
+    eligible = [m if a >= 0 else -m for a, m in zip(cents, magnitude, strict=True)]
+    eligible = [e if p else 0 for e, p in zip(eligible, plain, strict=True)]
+
+    rules: list[list[str]] = []
+    booked: list[str | None] = []
+    reasons: list[list[str]] = []
+    records = frame.set_index("row_id", drop=False).loc[list(failed)].to_dict("records") if failed else []
+    failing_records = {rec["row_id"]: rec for rec in records}
+    for row_id, a, e, fail, flat, alloc in zip(
+        row_ids, cents, eligible, has_failure, is_forfait, allocation, strict=True
+    ):
+        if fail:
+            fails = failed[int(row_id)]
+            names = list(dict.fromkeys(f[0] for f in fails))
+            rec = failing_records[row_id]
+            rules.append(names)
+            booked.append(names[0])
+            reasons.append(
+                list(dict.fromkeys(_reason(rule, col, value, rec, table, convention) for rule, col, value in fails))
+            )
+        elif flat:
+            rules.append(["FORFAIT"] if a else [])
+            booked.append("FORFAIT" if a else None)
+            reasons.append(["coût réel remplacé par le forfait de gestion"] if a else [])
+        elif e != a:
+            rules.append(["AFFECTATION"])
+            booked.append("AFFECTATION")
+            reasons.append([f"quote-part hors projet : affectation de l'agent à {_pct(alloc)}"])
+        else:
+            rules.append([])
+            booked.append(None)
+            reasons.append([])
+    return pd.DataFrame(
+        {
+            "row_id": frame["row_id"].to_numpy(),
+            "source": table.role,
+            "file": frame["file"].to_numpy(),
+            "sheet": frame["sheet"].to_numpy(),
+            "row": frame["row"].to_numpy(),
+            "amount": cents,
+            "eligible_amount": eligible,
+            "rules": rules,
+            "booked_rule": booked,
+            "reasons": reasons,
+        }
+    )
 
 
 _ROW_COLUMNS = [
@@ -258,40 +325,6 @@ def _tidy(rows: pd.DataFrame) -> pd.DataFrame:
     for column in ("amount", "eligible_amount"):
         rows[column] = rows[column].astype("int64")
     return rows
-
-
-def _cents(value) -> int:
-    return 0 if value is None or value is pd.NA or pd.isna(value) else int(value)
-
-
-def _outcome(rec, source, line, amount, fails, allocation, forfait, table, convention) -> dict:
-    failed = [r for r in FAILING_RULES if any(f[0] == r for f in fails)]
-    reasons = list(
-        dict.fromkeys(_reason(rule, col, value, rec, table, convention) for rule, col, value in _sorted(fails))
-    )
-    if failed:
-        eligible, booked = 0, failed[0]
-        rules = failed
-    elif forfait:
-        eligible, booked = 0, "FORFAIT"
-        rules = ["FORFAIT"] if amount else []
-        reasons = ["coût réel remplacé par le forfait de gestion"] if amount else []
-    else:
-        eligible = round_half_up(amount * allocation)
-        booked = "AFFECTATION" if eligible != amount else None
-        rules = ["AFFECTATION"] if booked else []
-        if booked:
-            reasons = [f"quote-part hors projet : affectation de l'agent à {_pct(allocation)}"]
-    return {
-        "row_id": rec["row_id"], "source": source, "file": rec["file"], "sheet": rec["sheet"],
-        "row": rec["row"], "line": line, "amount": amount, "eligible_amount": eligible,
-        "rules": rules, "booked_rule": booked, "reasons": reasons,
-    }  # fmt: skip
-
-
-def _sorted(fails):
-    order = {r: i for i, r in enumerate(FAILING_RULES)}
-    return sorted(fails, key=lambda f: order[f[0]])
 
 
 def _reason(rule: str, column: str, value, rec: dict, table, convention: Convention) -> str:
