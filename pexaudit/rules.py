@@ -321,6 +321,8 @@ def _tidy(rows: pd.DataFrame) -> pd.DataFrame:
     """Columns a row may lack (a forfait has no file, an expense no month) hold None, not NaN."""
     for column in _OPTIONAL:
         rows[column] = rows[column].astype(object).where(rows[column].notna(), None)
+    for column in ("source", "line", "rules", "reasons"):
+        rows[column] = rows[column].astype(object)
     rows["row"] = rows["row"].astype("Int64")
     for column in ("amount", "eligible_amount"):
         rows[column] = rows[column].astype("int64")
