@@ -189,7 +189,13 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def _xlsx_sheets(path: Path, file: str) -> Iterable[tuple[str, Iterator[tuple[int, tuple]]]]:
-    import openpyxl  # imported here: CSV-only runs do not pay for it
+    """Visible sheets as (name, rows numbered as in Excel), read by calamine.
+
+    python-calamine (Rust) reads cell values some 30 times faster than openpyxl and streams
+    rows, which a ledger at Excel's row limit needs; openpyxl writes the workbook and reads
+    formula texts (:func:`_formula_cells`).
+    """
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     with open(path, "rb") as handle:
         head = handle.read(8)
@@ -199,18 +205,21 @@ def _xlsx_sheets(path: Path, file: str) -> Iterable[tuple[str, Iterator[tuple[in
             "attendu un .xlsx non chiffré (Fichier > Enregistrer sous > .xlsx, sans mot de passe)",
             file=file,
         )
+    if not zipfile.is_zipfile(path):
+        raise InputError("classeur .xlsx illisible ou corrompu (ce n'est pas une archive .xlsx)", file=file)
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = [m.name for m in workbook.sheets_metadata if m.visible == SheetVisibleEnum.Visible]
+    except Exception as exc:
         raise InputError(f"classeur .xlsx illisible ou corrompu ({type(exc).__name__}: {exc})", file=file) from None
-    try:
-        for sheet in workbook.worksheets:
-            if getattr(sheet, "sheet_state", "visible") != "visible":
-                continue
-            sheet.reset_dimensions()  # exporters write wrong <dimension> tags; read every row
-            yield sheet.title, enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-    finally:
-        workbook.close()
+    for name in sheets:
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+        except Exception as exc:
+            raise InputError(f"feuille illisible ({type(exc).__name__}: {exc})", file=file, sheet=name) from None
+        # iter_rows starts at the first row of the used range: number rows from there.
+        first = sheet.end[0] - sheet.height + 2 if sheet.height else 1
+        yield name, enumerate((tuple(row) for row in sheet.iter_rows()), start=first)
 
 
 def _formula_cells(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], str]:

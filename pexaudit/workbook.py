@@ -53,11 +53,20 @@ class _Sheet:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         return cell
 
-    def text(self, value: object, *, bold: bool = False) -> WriteOnlyCell:
-        """A string cell, never a formula, whatever the text starts with."""
-        cell = WriteOnlyCell(self.ws, value=None if value is None else str(value))
-        if value is not None:
-            cell.data_type = "s"
+    def text(self, value: object, *, bold: bool = False) -> WriteOnlyCell | str | None:
+        """A string cell, never a formula, whatever the text starts with.
+
+        openpyxl stores any other string as a string cell already (``+``, ``-`` and ``@`` are
+        only formulas when typed into Excel), so only ``=`` needs forcing; plain values skip
+        the cost of a cell object, which matters for a million-row ledger.
+        """
+        if value is None:
+            return None
+        text = str(value)
+        if not bold and not text.startswith("="):
+            return text
+        cell = WriteOnlyCell(self.ws, value=text)
+        cell.data_type = "s"
         if bold:
             cell.font = BOLD
         return cell
