@@ -180,13 +180,16 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
     skipped: list[str] = []
     flat = convention.management_costs.mode == "flat_rate"
 
+    def check(table, prepare, keys) -> tuple[pd.DataFrame, pd.DataFrame]:
+        frame = prepare(table.frame, convention)
+        params = _parameters(convention, table.role, table)
+        frame, failures, evaluated, skip = _check(checker, table.role, frame, params, keys)
+        suites[f"pexaudit_{table.role}"], checked[table.role] = evaluated, {r: len(frame) for r in evaluated}
+        skipped.extend(skip)
+        return frame, failures
+
     if payroll is not None:
-        frame = prepare_payroll(payroll.frame, convention)
-        frame, failures, evaluated, skip = _check(
-            checker, "payroll", frame, _parameters(convention, "payroll", payroll), _payroll_keys
-        )
-        suites["pexaudit_payroll"], checked["payroll"] = evaluated, {r: len(frame) for r in evaluated}
-        skipped += skip
+        frame, failures = check(payroll, prepare_payroll, _payroll_keys)
         staff = convention.staff_by_id
         pseudonyms = {s.employee_id: f"Agent {i}" for i, s in enumerate(convention.staff, start=1)}
         unknown = [m for m in dict.fromkeys(frame["matricule"]) if m not in pseudonyms]
@@ -201,12 +204,7 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
         parts.append(out)
 
     if expenses is not None:
-        frame = prepare_expenses(expenses.frame, convention)
-        frame, failures, evaluated, skip = _check(
-            checker, "expenses", frame, _parameters(convention, "expenses", expenses), _expense_keys
-        )
-        suites["pexaudit_expenses"], checked["expenses"] = evaluated, {r: len(frame) for r in evaluated}
-        skipped += skip
+        frame, failures = check(expenses, prepare_expenses, _expense_keys)
         forfait = (frame["line_kind"] == "management") & flat
         amount = frame["montant"].fillna(0).astype("int64")
         out = _outcomes(
