@@ -151,6 +151,14 @@ def _precheck(folders: list[Path]) -> tuple[list[Path], list[Outcome]]:
     return todo, failed
 
 
+def render_consolidation(out: str) -> None:
+    """consolidation.html on this process's warm kernel (run where the audits ran)."""
+    from .consolidation import render_html
+
+    with _LOCK:
+        render_html(Path(out), _kernel())
+
+
 def run_batch(
     paths: Iterable[str | Path],
     out: str | Path,
@@ -159,7 +167,11 @@ def run_batch(
     scheduler: str | None = None,
     progress: bool = True,
 ) -> BatchResult:
-    """Audit every convention found, then write OUT/consolidation.{json,html,xlsx}."""
+    """Audit every convention found, then write OUT/consolidation.{json,html,xlsx}.
+
+    The consolidation notebook runs on one of the workers' warm kernels once the audits are
+    done, not on a kernel of its own.
+    """
     from .consolidation import write_consolidation
 
     started = time.perf_counter()
@@ -167,73 +179,49 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     folders = find_conventions(paths)
     todo, outcomes = _precheck(folders)
-    consolidation = _LazyKernel("import pexaudit.consolidation")
+    bar = _Progress(len(folders), progress)
+    for failed in outcomes:
+        bar.update(failed)
+
+    def finish(render) -> BatchResult:
+        bar.close()
+        result = BatchResult(sorted(outcomes, key=lambda o: o.folder), out, 0.0)
+        write_consolidation(result, render)
+        return result
+
     try:
-        # The consolidation kernel starts while the last conventions run, not before: at the
-        # start it would take CPU from the workers' own kernels as they warm up.
-        bar = _Progress(
-            len(folders), progress, near_end=max(len(folders) - workers, 0), on_near_end=consolidation.start
-        )
-        for failed in outcomes:
-            bar.update(failed)
         if scheduler:
-            outcomes += _run_dask(todo, out, scheduler, bar)
+            from distributed import Client, as_completed
+
+            with Client(scheduler) as client:
+                futures = [client.submit(audit_one, str(f), str(out), pure=False) for f in todo]
+                outcomes += [bar.update(future.result()) for future in as_completed(futures)]
+                result = finish(lambda o: client.submit(render_consolidation, o, pure=False).result())
         elif workers <= 1 or len(todo) <= 1:
             outcomes += [bar.update(audit_one(str(f), str(out))) for f in todo]
+            result = finish(render_consolidation)
         else:
-            outcomes += _run_pool(todo, out, workers, bar)
-        bar.close()
-        outcomes.sort(key=lambda o: o.folder)
-        result = BatchResult(outcomes, out, 0.0)
-        write_consolidation(result, consolidation.start())
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            context = multiprocessing.get_context("spawn")  # no fork of a process holding ZMQ threads
+            size = min(workers, len(todo))
+            with ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=start_worker) as pool:
+                futures = [pool.submit(audit_one, str(f), str(out)) for f in todo]
+                outcomes += [bar.update(future.result()) for future in as_completed(futures)]
+                result = finish(lambda o: pool.submit(render_consolidation, o).result())
     finally:
-        consolidation.shutdown()
         if _KERNEL is not None:
             _KERNEL.shutdown()
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
 
-def _run_pool(todo: list[Path], out: Path, workers: int, bar) -> list[Outcome]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    context = multiprocessing.get_context("spawn")  # no fork of a process holding ZMQ threads
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context, initializer=start_worker) as pool:
-        futures = [pool.submit(audit_one, str(folder), str(out)) for folder in todo]
-        return [bar.update(future.result()) for future in as_completed(futures)]
-
-
-def _run_dask(todo: list[Path], out: Path, scheduler: str, bar) -> list[Outcome]:
-    from distributed import Client, as_completed
-
-    with Client(scheduler) as client:
-        futures = [client.submit(audit_one, str(folder), str(out), pure=False) for folder in todo]
-        return [bar.update(future.result()) for future in as_completed(futures)]
-
-
-class _LazyKernel:
-    def __init__(self, warm_up: str) -> None:
-        self.warm_up, self.kernel = warm_up, None
-
-    def start(self):
-        from .run import Kernel
-
-        if self.kernel is None:
-            self.kernel = Kernel(warm_up=self.warm_up)
-        return self.kernel
-
-    def shutdown(self) -> None:
-        if self.kernel is not None:
-            self.kernel.shutdown()
-
-
 class _Progress:
     """A bar and a live count on stderr: ``Audits: 12/24 [ok 11, erreurs 1]``."""
 
-    def __init__(self, total: int, enabled: bool, near_end: int = 0, on_near_end=None) -> None:
+    def __init__(self, total: int, enabled: bool) -> None:
         self.ok = self.failed = 0
-        self.near_end, self.on_near_end = near_end, on_near_end
         self.bar = None
         if enabled:
             from tqdm import tqdm
@@ -245,8 +233,6 @@ class _Progress:
             self.ok += 1
         else:
             self.failed += 1
-        if self.on_near_end is not None and self.ok + self.failed >= self.near_end:
-            self.on_near_end()
         if self.bar is not None:
             self.bar.set_postfix_str(f"ok {self.ok}, erreurs {self.failed}", refresh=False)
             self.bar.update(1)

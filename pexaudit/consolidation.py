@@ -21,7 +21,7 @@ from .fmt import eur
 from .report import OUTCOMES, VERDICTS, _css, _env
 from .run import ROOT, execute, export_html
 
-__all__ = ["build", "load", "section_html", "show", "write_consolidation"]
+__all__ = ["build", "load", "render_html", "section_html", "show", "write_consolidation"]
 
 NOTEBOOK = ROOT / "notebooks" / "consolidation.ipynb"
 MONEY = ("granted", "eligible", "justified", "paid", "balance", "amount")
@@ -62,8 +62,11 @@ def build(result) -> dict:
     }
 
 
-def write_consolidation(result, kernel) -> None:
-    """Write the three consolidation files into ``result.out``, each complete or not at all."""
+def write_consolidation(result, render) -> None:
+    """Write the three consolidation files into ``result.out``, each complete or not at all.
+
+    ``render(out)`` produces consolidation.html (:func:`render_html` on some warm kernel).
+    """
     document = build(result)
     out = result.out
     _atomic(
@@ -71,6 +74,11 @@ def write_consolidation(result, kernel) -> None:
         lambda p: p.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"),
     )
     _atomic(out / "consolidation.xlsx", lambda p: _workbook(document, p))
+    render(str(out))
+
+
+def render_html(out: Path, kernel) -> None:
+    """notebooks/consolidation.ipynb on ``kernel`` -> OUT/consolidation.html."""
     notebook = out / f".consolidation.{os.getpid()}.ipynb"
     try:
         execute(NOTEBOOK, notebook, {"consolidation_json": str(out / "consolidation.json")}, kernel)

@@ -149,3 +149,13 @@ def test_dask_scheduler_runs_the_same_job(tmp_path):
 )
 def test_territory_of(convention_id, territory):
     assert territory_of(convention_id) == territory
+
+
+def test_one_worker_runs_in_process_and_consolidates(tmp_path):
+    root = tmp_path / "conventions"
+    shutil.copytree(CASES / "flat-rate", root / "a")
+    result = run_batch([root], tmp_path / "out", workers=1, progress=False)
+    assert result.exit_code == 0 and [o.convention_id for o in result.outcomes] == ["flat-rate-2024"]
+    for name in ("consolidation.json", "consolidation.xlsx", "consolidation.html"):
+        assert (tmp_path / "out" / name).is_file()
+    assert not list((tmp_path / "out").glob(".*"))  # no partial file left behind
