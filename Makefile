@@ -19,6 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	mkdir -p reports
 	touch $@
 
 browser: ## install Debian's chromium (browser test, --pdf) when it is missing

@@ -85,16 +85,17 @@ def main() -> None:
     """
 
 
+def _out(help_text: str, **kwargs):
+    """The ``--out`` folder option, shared by demo, audit and batch."""
+    return click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help=help_text, **kwargs)
+
+
+_PDF = click.option("--pdf", is_flag=True, help="Exporte aussi rapport.pdf (Chromium sans interface).")
+
+
 @main.command()
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Dossier des rapports.",
-)
-@click.option("--pdf", is_flag=True, help="Exporte aussi rapport.pdf (Chromium sans interface).")
+@_out("Dossier des rapports.", default=Path("reports"), show_default=True)
+@_PDF
 def demo(out: Path, pdf: bool) -> None:
     """Audite la convention d'exemple (CD 35, 2024) dans reports/ et affiche la synthèse.
 
@@ -105,14 +106,8 @@ def demo(out: Path, pdf: bool) -> None:
 
 @main.command()
 @click.argument("convention", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Dossier où écrire OUT/<id>/ (results.json, rapport.html, bilan_financier.xlsx, audit.ipynb).",
-)
-@click.option("--pdf", is_flag=True, help="Exporte aussi rapport.pdf (Chromium sans interface).")
+@_out("Dossier où écrire OUT/<id>/ (results.json, rapport.html, bilan_financier.xlsx, audit.ipynb).", required=True)
+@_PDF
 def audit(convention: Path, out: Path, pdf: bool) -> None:
     """Audite une convention par le carnet notebooks/audit.ipynb (papermill).
 
@@ -152,13 +147,7 @@ def check(convention: Path) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Dossier des rapports et de consolidation.{json,html,xlsx}.",
-)
+@_out("Dossier des rapports et de consolidation.{json,html,xlsx}.", required=True)
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
