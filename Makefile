@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export GX_ANALYTICS_ENABLED := False
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser demo test test-fast lab lint format bench sample clean
+.PHONY: help install browser demo test test-fast lab lint format bench bench-big sample clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ format: $(STAMP) ## ruff format and autofix
 
 bench: $(STAMP) ## print the speed figures (benchmarks/bench.py)
 	$(BIN)/python benchmarks/bench.py
+
+bench-big: $(STAMP) ## audit a ledger at Excel's row limit: time and peak memory (about 5 min)
+	$(BIN)/python benchmarks/big_workbook.py
 
 sample: $(STAMP) ## regenerate the bundled sample workbooks (data/conventions/cd35-2024)
 	$(BIN)/python scripts/make_sample.py

@@ -378,8 +378,8 @@ def load_convention(folder: str | Path) -> Convention:
     if funding_rate is None and sum(b.amount for b in budget) <= 0:
         raise doc.error("budget", "le total du budget est nul : indiquer subsidy.funding_rate")
     amount = doc.money("subsidy.amount")
-    if amount < 0:
-        raise doc.error("subsidy.amount", "attendu un montant positif")
+    if amount <= 0:
+        raise doc.error("subsidy.amount", "attendu un montant accordé strictement positif")
 
     payments = []
     for i, _ in enumerate(doc.sequence("subsidy.payments", required=False)):

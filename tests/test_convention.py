@@ -83,6 +83,7 @@ def _drop(data: dict, path: str) -> dict:
         (lambda d: d["period"].update(end="31 décembre") or d, "period.end", "attendu une date"),
         (lambda d: d["subsidy"].update(amount="beaucoup") or d, "subsidy.amount", "attendu un montant"),
         (lambda d: d["subsidy"].update(amount=100.005) or d, "subsidy.amount", "au centime près"),
+        (lambda d: d["subsidy"].update(amount=0) or d, "subsidy.amount", "strictement positif"),
         (lambda d: d["budget"][1].update(amount=-5) or d, "budget[1].amount", "positif"),
         (lambda d: d["budget"][1].update(kind="personnel") or d, "budget", "exactement une ligne « personnel »"),
         (lambda d: d["budget"][0].update(kind="management") or d, "budget", "exactement une ligne « personnel »"),

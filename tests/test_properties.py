@@ -14,6 +14,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+import jsonschema
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -77,7 +78,7 @@ def conventions(draw):
         "programme": "177",
         "period": {"start": "2024-01-01", "end": "2024-12-31"},
         "beneficiary": {"name": "Conseil départemental d'Ille-et-Vilaine", "siret": "22350001800013"},
-        "subsidy": {"amount": draw(st.integers(0, 60_000)), "funding_rate": draw(st.sampled_from([None, 0.8, 0.333])),
+        "subsidy": {"amount": draw(st.integers(1, 60_000)), "funding_rate": draw(st.sampled_from([None, 0.8, 0.333])),
                     "payments": [{"date": "2024-03-01", "amount": draw(st.integers(0, 60_000))}]},
         "budget": [
             {"line": "personnel", "kind": "personnel", "amount": draw(st.integers(1, 50_000))},
@@ -114,8 +115,9 @@ def non_blank(rows: list[tuple]) -> list[tuple]:
 
 @SETTINGS
 @given(convention=conventions(), payroll=payroll_rows, expenses=expense_rows)
-def test_conservation_and_every_row_once(checker, convention, payroll, expenses):
+def test_conservation_and_every_row_once(checker, schema, convention, payroll, expenses):
     res = run(convention, payroll, expenses, checker)
+    jsonschema.validate(res, schema)
     for line in res["lines"]:
         rejected = sum(round(v * 100) for v in line["rejected"].values())
         assert round(line["declared"] * 100) == round(line["eligible"] * 100) + rejected, line
