@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from .convention import load_convention
@@ -243,7 +243,3 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def outcome_dict(outcome: Outcome) -> dict:
-    return asdict(outcome)

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from . import __version__
+from .audit import write_json
 from .charts import data_uri, territory_chart
 from .fmt import eur
 from .report import OUTCOMES, VERDICTS, _css, _env
@@ -69,10 +70,7 @@ def write_consolidation(result, render) -> None:
     """
     document = build(result)
     out = result.out
-    _atomic(
-        out / "consolidation.json",
-        lambda p: p.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"),
-    )
+    _atomic(out / "consolidation.json", lambda p: write_json(document, p))
     _atomic(out / "consolidation.xlsx", lambda p: _workbook(document, p))
     render(str(out))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-__all__ = ["as_fraction", "cents_to_euros", "round_half_up", "to_fraction_cents"]
+__all__ = ["as_fraction", "cents_to_euros", "round_half_up"]
 
 
 def as_fraction(value: object) -> Fraction:
@@ -32,10 +32,6 @@ def round_half_up(value: Fraction | int) -> int:
     value = Fraction(value)
     magnitude = (abs(value.numerator) * 2 + value.denominator) // (2 * value.denominator)
     return -magnitude if value < 0 else magnitude
-
-
-def to_fraction_cents(euros: object) -> Fraction:
-    return as_fraction(euros) * 100
 
 
 def cents_to_euros(cents: int) -> float:
