@@ -30,7 +30,8 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SERIAL_MIN, _SERIAL_MAX = 20_000, 80_000
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u2009']+")
-_CURRENCY = re.compile(r"(€|eur(os?)?)", re.IGNORECASE)
+# "¤" is how a Windows-1252 reading shows the euro sign of an ISO 8859-15 file (FEC exports).
+_CURRENCY = re.compile(r"(€|¤|eur(os?)?)", re.IGNORECASE)
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
