@@ -38,8 +38,10 @@ test: $(STAMP) browser ## run the whole test suite (notebook, browser and proper
 test-fast: $(STAMP) ## the tests that need no kernel and no browser
 	$(BIN)/python -m pytest -q -m "not slow"
 
-lab: $(STAMP) ## open JupyterLab on the notebooks
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.open_browser=False
+lab: $(STAMP) ## open JupyterLab on the notebooks (no update check, no news feed, no PyPI)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.open_browser=False \
+	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.news_url=None \
+	  --LabApp.extension_manager=readonly $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check pexaudit tests benchmarks scripts
