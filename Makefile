@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export GX_ANALYTICS_ENABLED := False
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser demo test test-fast lab lint format bench bench-big sample clean
+.PHONY: help install apps demo test test-fast lab lint format bench bench-big sample clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,17 +22,17 @@ $(STAMP): requirements.lock pyproject.toml
 	mkdir -p reports
 	touch $@
 
-browser: ## install Debian's chromium (browser test, --pdf) when it is missing
-	@command -v chromium >/dev/null 2>&1 || { \
+apps: ## install Debian's chromium (browser test, --pdf) and LibreOffice Calc (workbook test) when missing
+	@command -v chromium >/dev/null 2>&1 && command -v soffice >/dev/null 2>&1 || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  echo "installing Debian's chromium for the browser test"; \
+	  echo "installing Debian's chromium and LibreOffice Calc for the browser and workbook tests"; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-	    --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+	    --no-install-recommends chromium libreoffice-calc-nogui fonts-dejavu-core >/dev/null; }
 
 demo: $(STAMP) ## audit the bundled sample into reports/ and print the settlement
 	$(BIN)/pexaudit demo
 
-test: $(STAMP) browser ## run the whole test suite (notebook, browser and property tests included)
+test: $(STAMP) apps ## run the whole test suite (notebook, browser and property tests included)
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP) ## the tests that need no kernel and no browser

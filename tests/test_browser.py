@@ -21,7 +21,7 @@ ARTIFACTS = ROOT / "reports" / "test-artifacts"
 
 
 def test_chromium_is_installed():
-    assert chromium_path(), "Debian's chromium is missing: `make test` installs it (make browser)"
+    assert chromium_path(), "Debian's chromium is missing: `make test` installs it (make apps)"
 
 
 def test_report_renders_without_errors_or_external_requests(sample_run):

@@ -105,3 +105,34 @@ def test_formula_like_labels_stay_text(make_convention, checker, tmp_path):
         assert sheet[f"H{r}"].data_type == "s"
     assert sheet[f"E{2 + len(HOSTILE)}"].value == "=cmd|' /C calc'!A0"
     assert sheet[f"E{2 + len(HOSTILE)}"].data_type == "s"
+
+
+@pytest.mark.slow
+def test_libreoffice_opens_the_workbook_and_computes_the_same_figures(workbook, tmp_path):
+    """A real spreadsheet program (LibreOffice Calc, headless) recalculates every formula."""
+    import csv
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice Calc is missing: `make test` installs it (make apps)"
+    res, path, _ = workbook
+    shutil.copy(path, tmp_path / "b.xlsx")
+    # CSV of every sheet (-1), formulas recalculated, values unformatted
+    options = "44,34,76,1,,0,false,true,false,false,false,-1"
+    subprocess.run(
+        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--calc",
+         "--convert-to", f"csv:Text - txt - csv (StarCalc):{options}", "--outdir", str(tmp_path), str(tmp_path / "b.xlsx")],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    sheets = {p.stem.split("-", 1)[1]: list(csv.reader(p.open(encoding="utf-8"))) for p in tmp_path.glob("b-*.csv")}
+    assert set(sheets) == set(SHEETS)
+    budget = {row[0]: row for row in sheets["Budget"][1:] if row and row[0]}
+    for line in res["lines"]:
+        row = budget[line["line"]]
+        assert (money(row[4]), money(row[7]), money(row[9])) == (line["declared"], line["eligible"], line["variance"])
+    synthese = {row[0]: row[1] for row in sheets["Synthèse"] if row}
+    s = res["settlement"]
+    assert money(synthese["Montant justifié"]) == s["justified"]
+    assert money(synthese["Solde (justifié − versé)"]) == s["balance"]
+    assert money(synthese["Montant à verser ou à reverser"]) == s["amount"]
