@@ -4,19 +4,17 @@ The suites state the row-level rules of SPEC section 5; this module only loads t
 convention's values as suite parameters, and turns GX results into a tidy table of failures
 ``(row_id, rule, column, value)``. Failing row ids come from GX's ``unexpected_index_list``
 (``result_format=COMPLETE`` with ``row_id`` as index column), never from its capped samples.
+GX usage statistics are switched off by ``pexaudit/__init__.py``, which runs before this module.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
-
-os.environ["GX_ANALYTICS_ENABLED"] = "False"  # an audit of public money sends nothing anywhere
 
 __all__ = ["SUITES_DIR", "Checker", "SuiteRun", "load_suite_json", "suite_versions"]
 

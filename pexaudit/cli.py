@@ -17,16 +17,11 @@ import click
 
 from . import __version__
 from .errors import InputError
-from .fmt import eur, pct
+from .fmt import OUTCOMES, VERDICTS, eur, pct
+from .money import euros_to_cents as _cents
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "conventions" / "cd35-2024"
-VERDICTS = {"conforme": "Conforme", "reversement": "Reversement à émettre", "a_examiner": "À examiner"}
-OUTCOMES = {"solde": "Solde à verser", "reversement": "Ordre de reversement", "solde_nul": "Soldé"}
-
-
-def _cents(euros: float) -> int:
-    return round(euros * 100)
 
 
 def summary(results: dict, folder: Path | None = None) -> str:
@@ -139,6 +134,7 @@ def check(convention: Path) -> None:
             click.echo(
                 f"{table.file} : {table.rows} ligne(s), {where}en-tête ligne {table.header_row}"
                 + (f", {unreadable} valeur(s) illisible(s) (rejet FORMAT)" if unreadable else "")
+                + "".join(f" ; {note}" for note in table.notes)
             )
     except BaseException as exc:
         _fail(exc)

@@ -18,18 +18,15 @@ from openpyxl.utils import get_column_letter
 from . import __version__
 from .audit import write_json
 from .charts import data_uri, territory_chart
-from .fmt import eur
-from .report import OUTCOMES, VERDICTS, _css, _env
+from .fmt import OUTCOMES, VERDICTS, eur
+from .money import euros_to_cents as _cents
+from .report import _css, _env
 from .run import ROOT, execute, export_html
 
 __all__ = ["build", "load", "render_html", "section_html", "show", "write_consolidation"]
 
 NOTEBOOK = ROOT / "notebooks" / "consolidation.ipynb"
 MONEY = ("granted", "eligible", "justified", "paid", "balance", "amount")
-
-
-def _cents(euros: float) -> int:
-    return round(euros * 100)
 
 
 def build(result) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-__all__ = ["as_fraction", "cents_to_euros", "round_half_up"]
+__all__ = ["as_fraction", "cents_to_euros", "euros_to_cents", "round_half_up"]
 
 
 def as_fraction(value: object) -> Fraction:
@@ -37,3 +37,8 @@ def round_half_up(value: Fraction | int) -> int:
 def cents_to_euros(cents: int) -> float:
     """Cents as a JSON number with at most two decimals (``123456 -> 1234.56``)."""
     return int(cents) / 100
+
+
+def euros_to_cents(euros: float) -> int:
+    """A results.json amount (at most two decimals) back to cents: ``4898.58 -> 489858``."""
+    return round(euros * 100)

@@ -358,13 +358,14 @@ def read_source(
     if not path.is_file():
         raise InputError("fichier introuvable", file=file)
     aliases = _alias_map(role, columns or {})
-    table = Table(role=role, file=file, path=path, sha256=sha256_of(path), frame=pd.DataFrame())
+    table = Table(role=role, file=file, path=path, sha256="", frame=pd.DataFrame())
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
         raise InputError("fichier vide : attendu une ligne d'en-tête puis des lignes", file=file)
     best = _Header(None, (), {})
     best_sheet = None
     if suffix in (".xlsx", ".xlsm"):
+        table.sha256 = sha256_of(path)
         for sheet, rows in _xlsx_sheets(path, file):
             header = _find_header(rows, role, aliases)
             if header.row is not None:
@@ -378,6 +379,7 @@ def read_source(
         raise _missing_error(role, file, best_sheet, best)
     if suffix in (".csv", ".txt", ".tsv"):
         data = path.read_bytes()
+        table.sha256 = hashlib.sha256(data).hexdigest()  # the bytes read once serve both
         text, encoding = _decode(data, file)
         for delimiter in (";", "\t", ",", "|"):
             rows = _csv_rows(text, delimiter)

@@ -21,8 +21,7 @@ from . import __version__
 from .audit import Audit
 from .charts import budget_chart, data_uri, personnel_chart
 from .convention import HORS_BUDGET
-from .findings import bank_findings, siret_findings
-from .fmt import date_fr, eur, month_fr, pct
+from .fmt import OUTCOMES, SEVERITIES, VERDICTS, date_fr, eur, month_fr, pct
 from .rules import FAILING_RULES, RULE_LABELS, rule_counts
 
 __all__ = ["SECTIONS", "render_all", "section"]
@@ -45,9 +44,6 @@ SECTIONS = [
     ("tracabilite", "9. Traçabilité"),
     ("signature", "10. Visa"),
 ]
-VERDICTS = {"conforme": "Conforme", "reversement": "Reversement à émettre", "a_examiner": "À examiner"}
-OUTCOMES = {"solde": "Solde à verser", "reversement": "Ordre de reversement", "solde_nul": "Soldé"}
-SEVERITIES = {"error": "bloquant", "warning": "alerte", "info": "information"}
 KINDS = {"personnel": "personnel", "management": "coûts de gestion", None: "autre"}
 ROLES = {"convention": "Convention", "payroll": "Paie", "expenses": "Dépenses", "activity": "Activité"}
 ACCOUNT_CLASSES = {
@@ -122,8 +118,8 @@ def _synthese(a: Audit) -> dict:
 def _convention(a: Audit) -> dict:
     c = a.convention
     bank = c.bank
-    findings = bank_findings(bank)
-    identity = [{"label": "SIRET", "value": c.siret, "findings": siret_findings(c.siret)}]
+    findings = a.findings  # the identity checks already ran with the audit
+    identity = [{"label": "SIRET", "value": c.siret, "findings": [f for f in findings if f.rule == "SIRET"]}]
     if bank is not None:
         if bank.iban:
             identity.append(

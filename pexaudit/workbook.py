@@ -19,8 +19,9 @@ from openpyxl.utils import get_column_letter
 from . import __version__
 from .audit import Audit
 from .convention import HORS_BUDGET
+from .fmt import OUTCOMES, SEVERITIES, VERDICTS
 from .money import cents_to_euros
-from .report import ACCOUNT_CLASSES, OUTCOMES, ROLES, SEVERITIES, VERDICTS
+from .report import ACCOUNT_CLASSES, ROLES
 
 __all__ = ["SHEETS", "write_workbook"]
 
