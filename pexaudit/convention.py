@@ -1,8 +1,14 @@
-"""convention.yaml -> a typed, validated :class:`Convention` (SPEC section 3).
+"""convention.yaml -> a typed, validated :class:`Convention` (SPEC sections 3, 9, 10, 11).
 
 Loading fails with :class:`~pexaudit.errors.InputError` (exit code 2) naming the file, the key,
 its line in the YAML file and what was expected. Identity checks (SIRET, IBAN, RIB...) are not
 load errors: they are findings (see :mod:`pexaudit.findings`).
+
+The YAML is read so that a slip cannot change a value silently: identifiers keep the text as
+written (``employee_id: 000127`` is ``"000127"``, not the octal 87), an impossible date
+(``2024-09-31``) is an error at its line, a repeated key is an error, and rates are refused in
+the wrong unit (``rate: 8`` for 8 %). Every key is described once, in :mod:`pexaudit.keys`,
+which also gives the JSON Schema and the user guide's table.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ import calendar
 import datetime as dt
 import difflib
 import re
-import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -19,51 +24,28 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from .columns import canonical_names
 from .errors import InputError
+from .keys import ARTICLES, KEYS, allowed_keys
 from .money import as_fraction
-from .parsing import parse_amount, parse_date
+from .parsing import normalize_key, parse_amount, parse_date
 
 __all__ = [
     "HORS_BUDGET",
+    "Administration",
     "BudgetLine",
     "Convention",
-    "ConventionWarning",
+    "Indicator",
+    "Mission",
     "StaffMember",
     "add_months",
     "load_convention",
+    "matricule_key",
 ]
 
 HORS_BUDGET = "hors_budget"
 KINDS = ("personnel", "management", None)
-CANONICAL_COLUMNS = frozenset(
-    {
-        "matricule", "nom", "periode", "brut", "charges_patronales", "autres_couts",
-        "code_analytique", "piece", "date", "date_paiement", "fournisseur", "libelle",
-        "compte", "ligne", "montant", "payeur",
-    }
-)  # fmt: skip
-
-# Known keys per mapping, to tell a mistyped key (close to a known one: error) from an extra
-# one (a warning). Paths use dots; list items are "[]".
-_KNOWN_KEYS = {
-    "": {"id", "title", "programme", "period", "signature_date", "report_due_date",
-         "report_submitted_date", "beneficiary", "subsidy", "budget", "staff", "rules", "inputs"},
-    "period": {"start", "end"},
-    "beneficiary": {"name", "siret", "bank"},
-    "beneficiary.bank": {"iban", "bic", "rib"},
-    "beneficiary.bank.rib": {"banque", "guichet", "compte", "cle"},
-    "subsidy": {"amount", "funding_rate", "payments"},
-    "subsidy.payments[]": {"date", "amount"},
-    "budget[]": {"line", "label", "kind", "amount"},
-    "staff[]": {"employee_id", "role", "allocation", "start", "end", "ddets_validation_date"},
-    "rules": {"project_codes", "management_costs", "payment_deadline", "variance_alert_pct"},
-    "rules.management_costs": {"mode", "cap_rate", "rate"},
-    "inputs": {"payroll", "expenses", "activity", "columns"},
-}  # fmt: skip
-
-
-class ConventionWarning(UserWarning):
-    """Something in convention.yaml that is not an error but that the auditor should see."""
+INPUT_ROLES = ("payroll", "expenses", "activity")
 
 
 @dataclass(frozen=True)
@@ -76,18 +58,23 @@ class BudgetLine:
 
 @dataclass(frozen=True)
 class StaffMember:
-    employee_id: str
+    employee_id: str  # as written
     role: str
     allocation: Fraction
     start: dt.date | None
     end: dt.date | None
     ddets_validation_date: dt.date | None
 
+    @property
+    def key(self) -> str:
+        return matricule_key(self.employee_id)
+
 
 @dataclass(frozen=True)
 class Payment:
     date: dt.date
     amount: int  # cents
+    due: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +97,37 @@ class ManagementCosts:
     mode: str  # "actual" | "flat_rate"
     cap_rate: Fraction | None = None
     rate: Fraction | None = None
+
+
+@dataclass(frozen=True)
+class Administration:
+    """The letters' sender (SPEC section 3): functions, not persons."""
+
+    name: str | None = None
+    service: str | None = None
+    address: str | None = None
+    signatory: str | None = None
+    court: str | None = None
+
+
+@dataclass(frozen=True)
+class Mission:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    mission: str | None  # a mission code
+    target: Fraction | None
+
+
+@dataclass(frozen=True)
+class FecSelection:
+    journals: tuple[str, ...] = ()
+    label_contains: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +155,17 @@ class Convention:
     variance_alert_pct: Fraction
     inputs: dict[str, str | None]
     columns: dict[str, str] = field(default_factory=dict)
+    accounts: dict[str, str] = field(default_factory=dict)  # account prefix -> budget line id
+    fec: FecSelection = field(default_factory=FecSelection)
+    reference: str | None = None
+    administration: Administration = field(default_factory=Administration)
+    beneficiary_address: str | None = None
+    beneficiary_representative: str | None = None
+    articles: dict[str, str] = field(default_factory=lambda: dict(ARTICLES))
+    missions: tuple[Mission, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    indicator_alert_pct: Fraction = Fraction(20)
+    notes: tuple[str, ...] = ()  # unknown keys, ignored: one French line each
 
     @property
     def file(self) -> Path:
@@ -155,12 +184,24 @@ class Convention:
         return sum(b.amount for b in self.budget)
 
     @property
-    def staff_by_id(self) -> dict[str, StaffMember]:
-        return {s.employee_id: s for s in self.staff}
+    def staff_by_key(self) -> dict[str, StaffMember]:
+        """Staff by matricule key (leading zeros ignored, SPEC section 3)."""
+        return {s.key: s for s in self.staff}
+
+    def art(self, name: str) -> str:
+        """``"art. 9.1"`` with the convention's own numbering (``articles:``)."""
+        return f"art. {self.articles[name]}"
 
     def input_path(self, role: str) -> Path | None:
         name = self.inputs.get(role)
         return self.folder / name if name else None
+
+
+def matricule_key(text: object) -> str:
+    """Matricules match ignoring leading zeros: ``000127`` is ``127`` (and ``000`` is ``0``)."""
+    written = str(text).strip()
+    stripped = written.lstrip("0")
+    return stripped or ("0" if written else "")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -170,14 +211,117 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+# --- reading YAML without losing what was written ------------------------------------------
+
+
+@dataclass(frozen=True)
+class _BadDate:
+    """A YAML timestamp that names no real day (``2024-09-31``): an error where it is read."""
+
+    text: str
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with mapping keys as written, impossible dates kept, repeated keys refused."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
+    loader.flatten_mapping(node)
+    out: dict = {}
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            key = key_node.value
+        else:
+            key = str(loader.construct_object(key_node, deep=True))
+        if key in out:
+            raise _DuplicateKey(key, key_node.start_mark.line + 1)
+        out[key] = loader.construct_object(value_node, deep=True)
+    return out
+
+
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return _BadDate(node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+# PyYAML's messages, in French (the rest is shown as PyYAML writes it).
+_YAML_PROBLEMS = {
+    "mapping values are not allowed here": "« : » inattendu (une valeur contenant « : » doit être entre guillemets, "
+    "ou l'indentation est fausse)",
+    "could not find expected ':'": "« : » attendu après la clé (ligne incomplète ou guillemet non fermé)",
+    "found character '\\t' that cannot start any token": "tabulation interdite : indentez avec des espaces",
+    "expected ',' or '}', but got": "accolade non fermée : « } » ou « , » attendu",
+    "expected ',' or ']', but got": "crochet non fermé : « ] » ou « , » attendu",
+    "found unexpected end of stream": "fin de fichier inattendue (guillemet ou accolade non fermé)",
+    "found undefined alias": "alias YAML inconnu",
+    "expected <block end>, but found": "indentation incohérente",
+    "did not find expected key": "indentation incohérente : clé attendue",
+    "did not find expected '-' indicator": "indentation incohérente dans une liste",
+    "found unknown escape character": "caractère d'échappement inconnu entre guillemets (écrivez \\\\ ou des "
+    "guillemets simples)",
+}
+
+
+def _yaml_error(exc: yaml.YAMLError, label: str) -> InputError:
+    problem = getattr(exc, "problem", None) or str(exc)
+    mark = getattr(exc, "problem_mark", None)
+    french = next((fr for en, fr in _YAML_PROBLEMS.items() if problem.startswith(en)), None)
+    text = french or f"syntaxe YAML invalide ({problem})"
+    context = getattr(exc, "context_mark", None)
+    if context is not None and mark is not None and context.line != mark.line:
+        text += f" ; l'élément commencé ligne {context.line + 1} n'est pas fermé"
+    return InputError(text, file=label, row=mark.line + 1 if mark else None)
+
+
+def _scan(node: yaml.Node, prefix: str = "", lines=None, texts=None) -> tuple[dict[str, int], dict[str, str]]:
+    """Every key path ("budget[1].amount") -> its 1-based line, and scalar paths -> written text."""
+    lines = {} if lines is None else lines
+    texts = {} if texts is None else texts
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+            lines[path] = key_node.start_mark.line + 1
+            _scan(value_node, path, lines, texts)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            path = f"{prefix}[{index}]"
+            lines[path] = item.start_mark.line + 1
+            _scan(item, path, lines, texts)
+    elif isinstance(node, yaml.ScalarNode):
+        texts[prefix] = node.value
+    return lines, texts
+
+
 _MISSING = object()
+
+
+def _generic(path: str) -> str:
+    return re.sub(r"\[\d+\]", "[]", path)
+
+
+def _documented(path: str) -> bool:
+    generic = _generic(path)
+    if generic in KEYS or generic.endswith("[]"):
+        return True
+    return any(generic.startswith(f"{k.path}.") for k in KEYS.values() if k.free)
 
 
 class _Yaml:
     """Typed access to the parsed YAML with errors that name the key and its line."""
 
-    def __init__(self, data: dict, lines: dict[str, int], file: str) -> None:
-        self.data, self.lines, self.file = data, lines, file
+    def __init__(self, data: dict, lines: dict[str, int], texts: dict[str, str], file: str) -> None:
+        self.data, self.lines, self.texts, self.file = data, lines, texts, file
 
     def error(self, path: str, expected: str) -> InputError:
         """An error on ``path``, located at its line or, for a missing key, its parent's."""
@@ -190,6 +334,7 @@ class _Yaml:
         return InputError(expected, file=self.file, row=line, key=path or None)
 
     def get(self, path: str, default: object = _MISSING) -> object:
+        assert _documented(path), f"convention.yaml key {path} is read but not described in pexaudit/keys.py"
         node: object = self.data
         for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
             if part.startswith("["):
@@ -222,12 +367,13 @@ class _Yaml:
         return value
 
     def text(self, path: str, *, required: bool = True, pattern: str | None = None) -> str | None:
+        """A text; a number or a date is taken as written (``programme: 177`` is ``"177"``)."""
         value = self.get(path, _MISSING if required else None)
         if value is None and not required:
             return None
-        if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value).strip() == "":
+        if isinstance(value, (dict, list)) or (isinstance(value, str) and not value.strip()):
             raise self.error(path, f"attendu un texte non vide (trouvé {_kind(value)})")
-        text = str(value).strip()
+        text = value.strip() if isinstance(value, str) else self.texts.get(path, str(value)).strip()
         if pattern and not re.fullmatch(pattern, text):
             raise self.error(path, f"attendu un texte de la forme {pattern} (trouvé {text!r})")
         return text
@@ -240,11 +386,14 @@ class _Yaml:
             return value.date()
         if isinstance(value, dt.date):
             return value
+        if isinstance(value, _BadDate):
+            raise self.error(path, f"date impossible « {value.text} » : ce jour n'existe pas (attendu AAAA-MM-JJ)")
         if isinstance(value, str):
             try:
                 return parse_date(value)
-            except ValueError:
-                pass
+            except ValueError as exc:
+                if "impossible" in str(exc):
+                    raise self.error(path, f"date impossible « {value.strip()} » : ce jour n'existe pas") from None
         raise self.error(path, f"attendu une date AAAA-MM-JJ (trouvé {_kind(value)})")
 
     def money(self, path: str, *, required: bool = True, default: int | None = None) -> int | None:
@@ -262,16 +411,54 @@ class _Yaml:
         except ValueError:
             raise self.error(path, f"attendu un montant en euros (trouvé {value!r})") from None
 
-    def rate(self, path: str, *, required: bool = True) -> Fraction | None:
+    def number(self, path: str, *, required: bool = True) -> Fraction | None:
         value = self.get(path, _MISSING if required else None)
         if value is None and not required:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise self.error(path, f"attendu un nombre (trouvé {_kind(value)})")
         try:
-            return as_fraction(value)
+            return as_fraction(str(value).replace(",", ".") if isinstance(value, str) else value)
         except (ArithmeticError, ValueError):
             raise self.error(path, f"attendu un nombre (trouvé {value!r})") from None
+
+    def fraction(self, path: str, *, required: bool = True) -> Fraction | None:
+        """A rate in ]0 ; 1] (``0.08`` for 8 %): ``8`` or ``0`` is refused with the unit expected."""
+        value = self.number(path, required=required)
+        if value is None:
+            return None
+        if not 0 < value <= 1:
+            hint = f" ; pour {_fr(value)} %, écrivez {_fr(value / 100)}" if 1 < value <= 100 else ""
+            raise self.error(
+                path, f"attendu une fraction dans ]0 ; 1], par exemple 0,08 pour 8 % (trouvé {_fr(value)}){hint}"
+            )
+        return value
+
+    def percent(self, path: str, *, required: bool = True) -> Fraction | None:
+        """A percentage (``15`` for 15 %): a value in ]0 ; 1] is refused as a likely fraction."""
+        value = self.number(path, required=required)
+        if value is None:
+            return None
+        if value < 0:
+            raise self.error(path, f"attendu un pourcentage positif, par exemple 15 pour 15 % (trouvé {_fr(value)})")
+        if 0 < value <= 1:
+            raise self.error(
+                path,
+                f"attendu un pourcentage, par exemple 15 pour 15 % (trouvé {_fr(value)}, qui ressemble à une "
+                f"fraction ; pour {_fr(value * 100)} %, écrivez {_fr(value * 100)})",
+            )
+        return value
+
+    def identifiers(self, path: str) -> tuple[str, ...]:
+        return tuple(self.text(f"{path}[{i}]") for i, _ in enumerate(self.sequence(path, required=False)))
+
+
+def _fr(value: Fraction) -> str:
+    """A number as a French reader writes it: ``0,08``, ``8``, ``12,5``."""
+    text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
 
 
 def _kind(value: object) -> str:
@@ -283,57 +470,35 @@ def _kind(value: object) -> str:
         return "une table"
     if isinstance(value, list):
         return "une liste"
+    if isinstance(value, _BadDate):
+        return value.text
     return repr(value)
 
 
-def _key_lines(node: yaml.Node, prefix: str = "", out: dict[str, int] | None = None) -> dict:
-    """Map every key path ("budget[1].amount") to its 1-based line in the YAML file."""
-    out = {} if out is None else out
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
-            out[path] = key_node.start_mark.line + 1
-            _key_lines(value_node, path, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            path = f"{prefix}[{index}]"
-            out[path] = item.start_mark.line + 1
-            _key_lines(item, path, out)
-    return out
-
-
-def _check_keys(doc: _Yaml, path: str, value: object, warn: list[str]) -> None:
-    """Mistyped keys are errors (``report_due_dte``); keys unknown to SPEC are warnings."""
-    generic = re.sub(r"\[\d+\]", "[]", path)
-    if isinstance(value, dict) and generic in _KNOWN_KEYS:
-        known = _KNOWN_KEYS[generic]
+def _check_keys(doc: _Yaml, path: str, value: object, notes: list[str]) -> None:
+    """Mistyped keys are errors (``report_due_dte``); keys unknown to SPEC are noted."""
+    generic = _generic(path)
+    if isinstance(value, dict) and (known := allowed_keys(generic)) is not None:
         for key, sub in value.items():
             sub_path = f"{path}.{key}" if path else str(key)
             if key not in known:
                 close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.75)
                 if close:
                     raise doc.error(sub_path, f"clé inconnue ; vouliez-vous écrire « {close[0]} » ?")
-                warn.append(f"clé « {sub_path} » inconnue, ignorée")
+                line = doc.lines.get(sub_path)
+                where = f" (ligne {line})" if line else ""
+                notes.append(
+                    f"{doc.file}{where} : clé « {sub_path} » inconnue, ignorée ; clés possibles ici : "
+                    f"{', '.join(sorted(known))}"
+                )
                 continue
-            _check_keys(doc, sub_path, sub, warn)
+            _check_keys(doc, sub_path, sub, notes)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _check_keys(doc, f"{path}[{index}]", item, warn)
+            _check_keys(doc, f"{path}[{index}]", item, notes)
 
 
-def _input_name(doc: _Yaml, path: str, folder: Path) -> str | None:
-    name = doc.text(path, required=False)
-    if name is None:
-        return None
-    pure = PurePosixPath(name.replace("\\", "/"))
-    if pure.is_absolute() or ".." in pure.parts:
-        raise doc.error(path, f"attendu un fichier du dossier de la convention (trouvé {name!r})")
-    return str(pure)
-
-
-def load_convention(folder: str | Path) -> Convention:
-    """Read and validate ``folder/convention.yaml``."""
-    folder = Path(folder)
+def _read_yaml(folder: Path) -> _Yaml:
     path = folder / "convention.yaml"
     label = str(path)
     if not folder.is_dir():
@@ -345,79 +510,36 @@ def load_convention(folder: str | Path) -> Convention:
     except UnicodeDecodeError:
         raise InputError("attendu un fichier YAML encodé en UTF-8", file=label) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except _DuplicateKey as exc:
+        raise InputError(f"clé « {exc.key} » écrite deux fois", file=label, row=exc.line) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"YAML illisible ({problem})", file=label, row=mark.line + 1 if mark else None) from None
+        raise _yaml_error(exc, label) from None
     if not isinstance(data, dict):
         raise InputError("attendu une table de clés YAML (id, period, budget...)", file=label)
-    doc = _Yaml(data, _key_lines(node) if node is not None else {}, label)
+    lines, texts = _scan(node) if node is not None else ({}, {})
+    return _Yaml(data, lines, texts, label)
+
+
+# --- the convention, section by section ----------------------------------------------------
+
+
+def load_convention(folder: str | Path) -> Convention:
+    """Read and validate ``folder/convention.yaml``."""
+    folder = Path(folder)
+    doc = _read_yaml(folder)
     notes: list[str] = []
-    _check_keys(doc, "", data, notes)
-    for note in notes:
-        warnings.warn(f"{label} : {note}", ConventionWarning, stacklevel=2)
+    _check_keys(doc, "", doc.data, notes)
 
     period_start, period_end = doc.date("period.start"), doc.date("period.end")
     if period_start > period_end:
         raise doc.error("period.end", f"la fin ({period_end}) précède le début ({period_start})")
     report_due = doc.date("report_due_date", required=False) or add_months(period_end, 2)
-
     budget = _budget(doc)
-    staff = _staff(doc)
-    management = _management_costs(doc)
-    if management.mode == "flat_rate" and not any(b.kind == "management" for b in budget):
-        raise doc.error(
-            "rules.management_costs.mode",
-            "le forfait de gestion demande une ligne de budget de nature « management »",
-        )
-    funding_rate = doc.rate("subsidy.funding_rate", required=False)
-    if funding_rate is not None and not (0 < funding_rate <= 1):
-        raise doc.error("subsidy.funding_rate", f"attendu un taux dans ]0 ; 1] (trouvé {float(funding_rate)})")
-    if funding_rate is None and sum(b.amount for b in budget) <= 0:
-        raise doc.error("budget", "le total du budget est nul : indiquer subsidy.funding_rate")
-    amount = doc.money("subsidy.amount")
-    if amount <= 0:
-        raise doc.error("subsidy.amount", "attendu un montant accordé strictement positif")
-
-    payments = []
-    for i, _ in enumerate(doc.sequence("subsidy.payments", required=False)):
-        doc.mapping(f"subsidy.payments[{i}]")
-        payments.append(Payment(doc.date(f"subsidy.payments[{i}].date"), doc.money(f"subsidy.payments[{i}].amount")))
-
-    bank = None
-    if doc.mapping("beneficiary.bank", required=False) is not None:
-        rib = None
-        if doc.mapping("beneficiary.bank.rib", required=False) is not None:
-            rib = Rib(*(doc.text(f"beneficiary.bank.rib.{k}") for k in ("banque", "guichet", "compte", "cle")))
-        bank = Bank(
-            iban=doc.text("beneficiary.bank.iban", required=False),
-            bic=doc.text("beneficiary.bank.bic", required=False),
-            rib=rib,
-        )
-
-    project_codes = tuple(
-        doc.text(f"rules.project_codes[{i}]").upper()
-        for i, _ in enumerate(doc.sequence("rules.project_codes", required=False))
-    )
-    alert = doc.rate("rules.variance_alert_pct", required=False)
-    if alert is not None and alert < 0:
-        raise doc.error("rules.variance_alert_pct", "attendu un pourcentage positif")
-
-    doc.mapping("inputs")
-    for role in ("payroll", "expenses"):
-        doc.get(f"inputs.{role}")  # the key is required; its value may be null
-    inputs = {role: _input_name(doc, f"inputs.{role}", folder) for role in ("payroll", "expenses", "activity")}
-    columns = {}
-    for header, canonical in (doc.mapping("inputs.columns", required=False) or {}).items():
-        if canonical not in CANONICAL_COLUMNS:
-            raise doc.error(
-                f"inputs.columns.{header}",
-                f"colonne cible inconnue {canonical!r} (attendu l'une de : {', '.join(sorted(CANONICAL_COLUMNS))})",
-            )
-        columns[str(header)] = canonical
-
+    missions = _missions(doc)
+    alert = doc.percent("rules.variance_alert_pct", required=False)
+    indicator_alert = doc.percent("rules.indicator_alert_pct", required=False)
     return Convention(
         folder=folder,
         id=doc.text("id", pattern=r"[a-z0-9-]+"),
@@ -430,18 +552,52 @@ def load_convention(folder: str | Path) -> Convention:
         report_submitted_date=doc.date("report_submitted_date", required=False),
         beneficiary_name=doc.text("beneficiary.name"),
         siret=doc.text("beneficiary.siret"),
-        bank=bank,
-        subsidy_amount=amount,
-        funding_rate=funding_rate,
-        payments=tuple(payments),
+        bank=_bank(doc),
+        **_subsidy(doc, budget),
         budget=budget,
-        staff=staff,
-        project_codes=project_codes,
-        management_costs=management,
+        staff=_staff(doc),
+        project_codes=tuple(code.upper() for code in doc.identifiers("rules.project_codes")),
+        management_costs=_management_costs(doc, budget),
         payment_deadline=doc.date("rules.payment_deadline", required=False) or report_due,
         variance_alert_pct=alert if alert is not None else Fraction(15),
-        inputs=inputs,
-        columns=columns,
+        **_inputs(doc, folder, budget),
+        reference=doc.text("reference", required=False),
+        administration=_administration(doc),
+        beneficiary_address=doc.text("beneficiary.address", required=False),
+        beneficiary_representative=doc.text("beneficiary.representative", required=False),
+        articles=_articles(doc),
+        missions=missions,
+        indicators=_indicators(doc, missions),
+        indicator_alert_pct=indicator_alert if indicator_alert is not None else Fraction(20),
+        notes=tuple(notes),
+    )
+
+
+def _subsidy(doc: _Yaml, budget: tuple[BudgetLine, ...]) -> dict:
+    funding_rate = doc.fraction("subsidy.funding_rate", required=False)
+    if funding_rate is None and sum(b.amount for b in budget) <= 0:
+        raise doc.error("budget", "le total du budget est nul : indiquer subsidy.funding_rate")
+    amount = doc.money("subsidy.amount")
+    if amount <= 0:
+        raise doc.error("subsidy.amount", "attendu un montant accordé strictement positif")
+    payments = []
+    for i, _ in enumerate(doc.sequence("subsidy.payments", required=False)):
+        p = f"subsidy.payments[{i}]"
+        doc.mapping(p)
+        payments.append(Payment(doc.date(f"{p}.date"), doc.money(f"{p}.amount"), doc.date(f"{p}.due", required=False)))
+    return {"subsidy_amount": amount, "funding_rate": funding_rate, "payments": tuple(payments)}
+
+
+def _bank(doc: _Yaml) -> Bank | None:
+    if doc.mapping("beneficiary.bank", required=False) is None:
+        return None
+    rib = None
+    if doc.mapping("beneficiary.bank.rib", required=False) is not None:
+        rib = Rib(*(doc.text(f"beneficiary.bank.rib.{k}") for k in ("banque", "guichet", "compte", "cle")))
+    return Bank(
+        iban=doc.text("beneficiary.bank.iban", required=False),
+        bic=doc.text("beneficiary.bank.bic", required=False),
+        rib=rib,
     )
 
 
@@ -472,18 +628,22 @@ def _budget(doc: _Yaml) -> tuple[BudgetLine, ...]:
 
 
 def _staff(doc: _Yaml) -> tuple[StaffMember, ...]:
-    members, seen = [], set()
+    members: list[StaffMember] = []
+    seen: dict[str, str] = {}
     for i, _ in enumerate(doc.sequence("staff")):
         p = f"staff[{i}]"
         doc.mapping(p)
         employee_id = doc.text(f"{p}.employee_id")
-        if employee_id in seen:
-            raise doc.error(f"{p}.employee_id", f"matricule en double : {employee_id!r}")
-        seen.add(employee_id)
-        allocation = doc.rate(f"{p}.allocation", required=False)
-        allocation = Fraction(1) if allocation is None else allocation
-        if not (0 < allocation <= 1):
-            raise doc.error(f"{p}.allocation", f"attendu une quotité dans ]0 ; 1] (trouvé {float(allocation)})")
+        key = matricule_key(employee_id)
+        if key in seen:
+            same = (
+                ""
+                if seen[key] == employee_id
+                else f" (« {seen[key]} » et « {employee_id} » ne diffèrent que par des zéros de tête)"
+            )
+            raise doc.error(f"{p}.employee_id", f"matricule en double : {employee_id!r}{same}")
+        seen[key] = employee_id
+        allocation = doc.fraction(f"{p}.allocation", required=False)
         start, end = doc.date(f"{p}.start", required=False), doc.date(f"{p}.end", required=False)
         if start and end and start > end:
             raise doc.error(f"{p}.end", f"la fin ({end}) précède le début ({start})")
@@ -491,7 +651,7 @@ def _staff(doc: _Yaml) -> tuple[StaffMember, ...]:
             StaffMember(
                 employee_id=employee_id,
                 role=doc.text(f"{p}.role", required=False) or "",
-                allocation=allocation,
+                allocation=Fraction(1) if allocation is None else allocation,
                 start=start,
                 end=end,
                 ddets_validation_date=doc.date(f"{p}.ddets_validation_date", required=False),
@@ -500,18 +660,115 @@ def _staff(doc: _Yaml) -> tuple[StaffMember, ...]:
     return tuple(members)
 
 
-def _management_costs(doc: _Yaml) -> ManagementCosts:
+def _management_costs(doc: _Yaml, budget: tuple[BudgetLine, ...]) -> ManagementCosts:
     if doc.mapping("rules.management_costs", required=False) is None:
         return ManagementCosts(mode="actual")
     mode = doc.text("rules.management_costs.mode")
     if mode == "actual":
-        cap = doc.rate("rules.management_costs.cap_rate", required=False)
-        if cap is not None and cap < 0:
-            raise doc.error("rules.management_costs.cap_rate", "attendu un taux positif")
-        return ManagementCosts(mode="actual", cap_rate=cap)
+        return ManagementCosts(mode="actual", cap_rate=doc.fraction("rules.management_costs.cap_rate", required=False))
     if mode == "flat_rate":
-        rate = doc.rate("rules.management_costs.rate")
-        if rate < 0:
-            raise doc.error("rules.management_costs.rate", "attendu un taux positif")
-        return ManagementCosts(mode="flat_rate", rate=rate)
+        if not any(b.kind == "management" for b in budget):
+            raise doc.error(
+                "rules.management_costs.mode",
+                "le forfait de gestion demande une ligne de budget de nature « management »",
+            )
+        return ManagementCosts(mode="flat_rate", rate=doc.fraction("rules.management_costs.rate"))
     raise doc.error("rules.management_costs.mode", f"attendu actual ou flat_rate (trouvé {mode!r})")
+
+
+def _input_name(doc: _Yaml, path: str, folder: Path) -> str | None:
+    name = doc.text(path, required=False)
+    if name is None:
+        return None
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts:
+        raise doc.error(path, f"attendu un fichier du dossier de la convention (trouvé {name!r})")
+    if not (folder / pure).is_file():
+        raise doc.error(path, f"fichier « {pure} » introuvable dans le dossier de la convention")
+    return str(pure)
+
+
+def _inputs(doc: _Yaml, folder: Path, budget: tuple[BudgetLine, ...]) -> dict:
+    doc.mapping("inputs")
+    for role in ("payroll", "expenses"):
+        doc.get(f"inputs.{role}")  # the key is required; its value may be null
+    inputs = {role: _input_name(doc, f"inputs.{role}", folder) for role in INPUT_ROLES}
+    targets = canonical_names()
+    columns = {}
+    for header, canonical in (doc.mapping("inputs.columns", required=False) or {}).items():
+        if canonical not in targets:
+            raise doc.error(
+                f"inputs.columns.{header}",
+                f"colonne cible inconnue {canonical!r} (attendu l'une de : {', '.join(sorted(targets))})",
+            )
+        columns[str(header)] = canonical
+    lines = {b.line.casefold(): b.line for b in budget}
+    accounts = {}
+    for prefix in doc.mapping("inputs.accounts", required=False) or {}:
+        path = f"inputs.accounts.{prefix}"
+        if not re.fullmatch(r"\d+", prefix.strip()):
+            raise doc.error(path, f"attendu un début de numéro de compte en chiffres, comme 606 (trouvé {prefix!r})")
+        target = doc.text(path)
+        if target.casefold() not in lines:
+            raise doc.error(
+                path, f"ligne budgétaire « {target} » inconnue (attendu l'une de : {', '.join(b.line for b in budget)})"
+            )
+        accounts[prefix.strip()] = lines[target.casefold()]
+    fec = FecSelection()
+    if doc.mapping("inputs.fec", required=False) is not None:
+        fec = FecSelection(doc.identifiers("inputs.fec.journals"), doc.identifiers("inputs.fec.label_contains"))
+    return {"inputs": inputs, "columns": columns, "accounts": accounts, "fec": fec}
+
+
+def _administration(doc: _Yaml) -> Administration:
+    if doc.mapping("administration", required=False) is None:
+        return Administration()
+    return Administration(
+        **{
+            k: doc.text(f"administration.{k}", required=False)
+            for k in ("name", "service", "address", "signatory", "court")
+        }
+    )
+
+
+def _articles(doc: _Yaml) -> dict[str, str]:
+    articles = dict(ARTICLES)
+    for name in doc.mapping("articles", required=False) or {}:
+        articles[name] = doc.text(f"articles.{name}")
+    return articles
+
+
+def _missions(doc: _Yaml) -> tuple[Mission, ...]:
+    missions, seen = [], set()
+    for i, _ in enumerate(doc.sequence("missions", required=False)):
+        p = f"missions[{i}]"
+        doc.mapping(p)
+        code = doc.text(f"{p}.code")
+        if normalize_key(code) in seen:
+            raise doc.error(f"{p}.code", f"code de mission en double : {code!r}")
+        seen.add(normalize_key(code))
+        missions.append(Mission(code, doc.text(f"{p}.label", required=False) or code))
+    return tuple(missions)
+
+
+def _indicators(doc: _Yaml, missions: tuple[Mission, ...]) -> tuple[Indicator, ...]:
+    codes = {normalize_key(m.code): m.code for m in missions}
+    indicators, seen = [], set()
+    for i, _ in enumerate(doc.sequence("indicators", required=False)):
+        p = f"indicators[{i}]"
+        doc.mapping(p)
+        code = doc.text(f"{p}.code")
+        if code.casefold() in seen:
+            raise doc.error(f"{p}.code", f"code d'indicateur en double : {code!r}")
+        seen.add(code.casefold())
+        mission = doc.text(f"{p}.mission", required=False)
+        if mission is not None:
+            if normalize_key(mission) not in codes:
+                declared = ", ".join(m.code for m in missions) or "aucune mission déclarée"
+                raise doc.error(f"{p}.mission", f"mission « {mission} » non déclarée dans missions ({declared})")
+            mission = codes[normalize_key(mission)]
+        target = doc.number(f"{p}.target", required=False)
+        if target is not None and target < 0:
+            raise doc.error(f"{p}.target", f"attendu une cible positive ou nulle (trouvé {_fr(target)})")
+        indicators.append(Indicator(code, doc.text(f"{p}.label", required=False) or code, mission, target))
+    return tuple(indicators)

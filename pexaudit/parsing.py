@@ -20,7 +20,9 @@ __all__ = [
     "normalize_text",
     "parse_amount",
     "parse_date",
+    "parse_day_or_month",
     "parse_month",
+    "parse_number",
     "text_of",
 ]
 
@@ -94,6 +96,21 @@ def parse_amount(value: object) -> int:
         raise ValueError(f"montant illisible : {value!r}") from exc
     cents = _to_cents(amount)
     return -cents if negative else cents
+
+
+def parse_number(value: object) -> Decimal:
+    """A count or quantity (activity ``valeur``, ``participants``): ``12``, ``1,5``, ``1 200``."""
+    if isinstance(value, bool) or is_blank(value):
+        raise ValueError("nombre absent")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    text = _SPACES.sub("", str(value).strip())
+    text = _normalize_separators(text)
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise ValueError(f"nombre illisible : {value!r}")
+    return Decimal(text)
 
 
 def _normalize_separators(text: str) -> str:
@@ -195,6 +212,19 @@ def parse_month(value: object) -> dt.date:
         return parse_date(text).replace(day=1)
     except ValueError:
         raise ValueError(f"mois illisible : {value!r}") from None
+
+
+def parse_day_or_month(value: object) -> dt.date:
+    """A date, or a month alone (``mars 2024``, ``03/2024``) meaning its first day."""
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        if "impossible" in str(exc):
+            raise
+        try:
+            return parse_month(value)
+        except ValueError:
+            raise exc from None
 
 
 def strip_accents(text: str) -> str:

@@ -1,10 +1,16 @@
-"""Excel / CSV -> canonical DataFrames with lineage (SPEC section 4).
+"""Excel / CSV -> canonical DataFrames with lineage (SPEC sections 4 and 10).
 
 Every row keeps where it came from: ``file`` (as named in convention.yaml), ``sheet`` (None for
 CSV) and ``row``, the row number a person sees in Excel (1-based, header included) or the CSV
 line number. Values are parsed here, once: amounts to integer cents, dates and months to
 ``datetime.date``. A value that cannot be parsed becomes missing (``None`` / ``<NA>``) and its
 raw text is kept in :attr:`Table.raw` so that FORMAT rejections can show what was read.
+
+What exports add around the data is recognised, not read as data: title rows above the header,
+blank lines, and total or subtotal rows (SPEC section 4), which are listed in
+:attr:`Table.ignored_rows` and checked against the rows they sum. A ledger with débit and
+crédit columns gives ``montant = débit − crédit``; with ``inputs.accounts``, an expense without
+a budget line takes the line of its account's longest mapped prefix.
 """
 
 from __future__ import annotations
@@ -13,67 +19,56 @@ import csv
 import functools
 import hashlib
 import io
+import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
+from .columns import FIELDS, IDENTIFIERS
 from .convention import Convention
 from .errors import InputError
-from .parsing import is_blank, normalize_key, parse_amount, parse_date, parse_month, text_of
+from .parsing import (
+    is_blank,
+    normalize_key,
+    parse_amount,
+    parse_date,
+    parse_day_or_month,
+    parse_month,
+    parse_number,
+    strip_accents,
+    text_of,
+)
 
-__all__ = ["FIELDS", "Table", "read_expenses", "read_payroll", "read_source", "sha256_of"]
+__all__ = ["FIELDS", "Table", "TotalRow", "map_accounts", "read_activity", "read_expenses", "read_payroll",
+           "read_source", "sha256_of"]  # fmt: skip
 
 HEADER_SEARCH_ROWS = 20
+_PARSERS = {
+    "amount": parse_amount,
+    "date": parse_date,
+    "month": parse_month,
+    "number": parse_number,
+    "date_or_month": parse_day_or_month,
+}
+# The cell that identifies a row: empty (or itself the word) on a total row (SPEC section 4).
+IDENTIFIER_OF = {"payroll": "matricule", "expenses": "piece", "activity": None}
+_TOTAL = re.compile(r"(sous[\s_-]?total|total)(?=$|[\s:])")
+_ZERO_PADDED = re.compile(r"0+")
 
-# canonical name -> (required, kind, aliases). Aliases are compared after normalize_key.
-FIELDS: dict[str, dict[str, tuple[bool, str, tuple[str, ...]]]] = {
-    "payroll": {
-        "matricule": (True, "text", ("matricule", "id agent", "identifiant agent", "employee id",
-                                     "n° agent", "numéro agent", "code agent", "matricule agent")),
-        "nom": (False, "text", ("nom", "nom prénom", "nom et prénom", "agent", "nom agent",
-                                "salarié", "employé", "name")),
-        "periode": (True, "month", ("période", "mois", "mois de paie", "période de paie",
-                                    "mois paie", "month", "date de paie", "mois payé")),
-        "brut": (True, "amount", ("brut", "salaire brut", "brut total", "rémunération brute",
-                                  "montant brut", "traitement brut", "gross")),
-        "charges_patronales": (True, "amount", ("charges patronales", "cotisations patronales",
-                                                "charges employeur", "cotisations employeur",
-                                                "part patronale", "charges sociales patronales")),
-        "autres_couts": (False, "amount", ("autres coûts", "autres charges", "autres frais",
-                                           "autres coûts employeur")),
-        "code_analytique": (False, "text", ("code analytique", "analytique", "code projet",
-                                            "axe analytique")),
-    },
-    "expenses": {
-        "piece": (True, "text", ("pièce", "n° pièce", "numéro de pièce", "référence pièce",
-                                 "réf pièce", "référence", "n° mandat", "numéro de mandat",
-                                 "mandat", "n° facture", "numéro de facture", "facture",
-                                 "pieceref")),
-        "date": (True, "date", ("date", "date pièce", "date facture", "date service fait",
-                                "date de la pièce", "date de facture", "piecedate")),
-        "date_paiement": (False, "date", ("date paiement", "date de paiement", "date règlement",
-                                          "date de règlement", "date de mandatement",
-                                          "date mandatement", "date payé")),
-        "fournisseur": (True, "text", ("fournisseur", "tiers", "prestataire", "créancier",
-                                       "nom fournisseur", "raison sociale")),
-        "libelle": (False, "text", ("libellé", "objet", "désignation", "description",
-                                    "ecriturelib")),
-        "compte": (False, "text", ("compte", "compte nature", "imputation", "comptenum",
-                                   "n° compte", "compte comptable")),
-        "ligne": (True, "text", ("ligne", "ligne budgétaire", "ligne budget", "poste",
-                                 "poste budgétaire", "budget line")),
-        "montant": (True, "amount", ("montant", "montant ttc", "montant imputé",
-                                     "montant pris en charge", "amount", "montant €")),
-        "payeur": (False, "text", ("payeur", "payé par", "organisme payeur", "payer")),
-        "code_analytique": (False, "text", ("code analytique", "analytique", "code projet",
-                                            "axe analytique")),
-    },
-}  # fmt: skip
 
-_PARSERS = {"amount": parse_amount, "date": parse_date, "month": parse_month}
+@dataclass(frozen=True)
+class TotalRow:
+    """A total or subtotal row of an export: not an input row, compared with the rows it sums."""
+
+    row: int
+    label: str
+    kind: str  # "total" | "sous-total" | "final" (an unlabelled last row equal to the sum above)
+    stated: int | None  # cents, None when unreadable
+    computed: int  # cents: the rows it covers
 
 
 @dataclass
@@ -88,15 +83,28 @@ class Table:
     sheet: str | None = None
     header_row: int | None = None
     headers: dict[str, str] = field(default_factory=dict)  # canonical -> header as written
+    ignored_columns: list[str] = field(default_factory=list)  # headers of the header row not read
     raw: dict[tuple[int, str], str] = field(default_factory=dict)  # (row_id, column) -> raw text
+    totals: list[TotalRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    kind: str = "table"  # "table" | "fec"
 
     @property
     def rows(self) -> int:
         return len(self.frame)
 
+    @property
+    def ignored_rows(self) -> list[int]:
+        return [t.row for t in self.totals]
+
     def has(self, column: str) -> bool:
         return column in self.headers
+
+    def unreadable(self, limit: int = 10) -> list[tuple[int, str, str]]:
+        """The first unreadable values: (row number, column, text as read)."""
+        rows = dict(zip(self.frame["row_id"], self.frame["row"], strict=True)) if self.raw else {}
+        found = sorted((int(rows[rid]), column, text) for (rid, column), text in self.raw.items() if rid in rows)
+        return found[:limit]
 
 
 def sha256_of(path: Path) -> str:
@@ -107,25 +115,57 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _alias_map(role: str, mapping: dict[str, str]) -> dict[str, str]:
-    aliases = {}
-    for canonical, (_, _, names) in FIELDS[role].items():
-        aliases[normalize_key(canonical)] = canonical
-        for name in names:
-            aliases.setdefault(normalize_key(name), canonical)
-    for header, canonical in mapping.items():  # inputs.columns wins over built-in aliases
-        if canonical in FIELDS[role]:
-            aliases[normalize_key(header)] = canonical
-    return aliases
+# --- the header row ------------------------------------------------------------------------
 
 
-def _match_header(values: tuple, aliases: dict[str, str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, value in enumerate(values):
-        canonical = aliases.get(normalize_key(value))
-        if canonical and canonical not in found:
-            found[canonical] = index
-    return found
+@dataclass(frozen=True)
+class _Names:
+    """How headers map to canonical names for one role: built-in aliases, then inputs.columns."""
+
+    role: str
+    aliases: dict[str, str]
+    mapped: dict[str, str]  # from inputs.columns: wins over the aliases
+    accounts: bool  # inputs.accounts given: ``ligne`` may come from ``compte``
+
+    @classmethod
+    def of(cls, role: str, columns: dict[str, str] | None, accounts: bool = False) -> _Names:
+        aliases = {}
+        for canonical, column in FIELDS[role].items():
+            aliases[normalize_key(canonical)] = canonical
+            for name in column.aliases:
+                aliases.setdefault(normalize_key(name), canonical)
+        mapped = {normalize_key(h): c for h, c in (columns or {}).items() if c in FIELDS[role]}
+        return cls(role, aliases, mapped, accounts)
+
+    def match(self, values: tuple) -> tuple[dict[str, int], dict[str, list[int]]]:
+        """canonical -> column index, and the canonical names claimed twice at the same rank."""
+        candidates: dict[str, list[tuple[int, int]]] = {}
+        for index, value in enumerate(values):
+            key = normalize_key(value)
+            if key in self.mapped:
+                candidates.setdefault(self.mapped[key], []).append((2, index))
+            elif key in self.aliases:
+                candidates.setdefault(self.aliases[key], []).append((1, index))
+        found, twice = {}, {}
+        for canonical, ranked in candidates.items():
+            top = max(rank for rank, _ in ranked)
+            best = [index for rank, index in ranked if rank == top]
+            found[canonical] = best[0]
+            if len(best) > 1:
+                twice[canonical] = best
+        return found, twice
+
+    def missing(self, found: dict[str, int]) -> list[str]:
+        out = []
+        for name, column in FIELDS[self.role].items():
+            if not column.required or name in found:
+                continue
+            if name == "montant" and {"debit", "credit"} <= found.keys():
+                continue
+            if name == "ligne" and self.accounts and "compte" in found:
+                continue
+            out.append(name)
+        return out
 
 
 @dataclass
@@ -134,21 +174,21 @@ class _Header:
     values: tuple
     found: dict[str, int]  # canonical -> column index
     near: int | None = None  # the closest candidate row, for the error message
+    twice: dict[str, list[int]] = field(default_factory=dict)
 
 
-def _find_header(rows: Iterator[tuple[int, tuple]], role: str, aliases: dict[str, str]) -> _Header:
+def _find_header(rows: Iterator[tuple[int, tuple]], names: _Names) -> _Header:
     """The first of the first 20 rows holding every required column, else the best try.
 
     A two-level header (``Montants`` merged over ``Brut | Charges`` below, ``Matricule``
     merged down over both rows) reads as one: blank cells take the value of the row above.
     """
-    required = {k for k, (req, _, _) in FIELDS[role].items() if req}
     best = _Header(None, (), {})
     previous: tuple = ()
     for number, values in rows:
-        found = _match_header(values, aliases)
-        if required <= found.keys():
-            return _Header(number, values, found, number)
+        found, twice = names.match(values)
+        if not names.missing(found):
+            return _Header(number, values, found, number, twice)
         if previous:
             width = max(len(values), len(previous))
             merged = tuple(
@@ -157,9 +197,9 @@ def _find_header(rows: Iterator[tuple[int, tuple]], role: str, aliases: dict[str
                 else (previous[i] if i < len(previous) else None)
                 for i in range(width)
             )
-            found_merged = _match_header(merged, aliases)
-            if required <= found_merged.keys():
-                return _Header(number, merged, found_merged, number)
+            found_merged, twice = names.match(merged)
+            if not names.missing(found_merged):
+                return _Header(number, merged, found_merged, number, twice)
         if len(found) > len(best.found):
             best = _Header(None, values, found, number)
         if number >= HEADER_SEARCH_ROWS:
@@ -168,19 +208,49 @@ def _find_header(rows: Iterator[tuple[int, tuple]], role: str, aliases: dict[str
     return best
 
 
-def _missing_error(role: str, file: str, sheet: str | None, best: _Header) -> InputError:
-    required = [k for k, (req, _, _) in FIELDS[role].items() if req]
-    missing = [k for k in required if k not in best.found]
+def _missing_error(names: _Names, file: str, sheet: str | None, best: _Header) -> InputError:
+    required = [k for k, c in FIELDS[names.role].items() if c.required]
+    missing = names.missing(best.found)
+    labels = {"montant": "montant (ou débit et crédit)", "ligne": "ligne (ou compte avec inputs.accounts)"}
     hint = "ajoutez la colonne ou déclarez son en-tête dans inputs.columns de convention.yaml"
     where = f" ; l'en-tête le plus proche est ligne {best.near}" if best.near and best.found else ""
     return InputError(
         f"colonne obligatoire introuvable dans les {HEADER_SEARCH_ROWS} premières lignes "
-        f"(attendu une ligne d'en-tête avec : {', '.join(required)}){where} ; {hint}",
+        f"(attendu une ligne d'en-tête avec : {', '.join(labels.get(k, k) for k in required)}){where} ; {hint}",
         file=file,
         sheet=sheet,
         row=best.near if best.found else None,
         column=", ".join(missing),
     )
+
+
+def _check_header(header: _Header, file: str, sheet: str | None) -> None:
+    """Two headers for one canonical name, or montant beside débit/crédit: the file is ambiguous."""
+    for canonical, indexes in header.twice.items():
+        both = " et ".join(f"« {text_of(header.values[i])} » (colonne {get_column_letter(i + 1)})" for i in indexes)
+        raise InputError(
+            f"deux colonnes pour « {canonical} » : {both} ; indiquez dans inputs.columns de convention.yaml "
+            "l'en-tête à retenir",
+            file=file,
+            sheet=sheet,
+            row=header.row,
+            column=canonical,
+        )
+    ledger = [name for name in ("debit", "credit") if name in header.found]
+    if ledger and "montant" in header.found:
+        raise InputError(
+            f"colonne montant et colonne{'s' if len(ledger) > 1 else ''} {' et '.join(ledger)} à la fois : attendu "
+            "soit montant, soit débit et crédit (montant = débit − crédit)",
+            file=file,
+            sheet=sheet,
+            row=header.row,
+            column="montant",
+        )
+
+
+def _ignored_columns(header: _Header) -> list[str]:
+    used = set(header.found.values())
+    return [text_of(v) for i, v in enumerate(header.values) if i not in used and not is_blank(v)]
 
 
 # --- physical readers: yield (sheet, iterator of (row number, values)) ----------------------
@@ -222,24 +292,27 @@ def _xlsx_sheets(path: Path, file: str) -> Iterable[tuple[str, Iterator[tuple[in
         yield name, enumerate((tuple(row) for row in sheet.iter_rows()), start=first)
 
 
-def _formula_cells(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
-    """Formula text of the given (row, column index) cells, read without cached values."""
+def _cell_info(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[object, str]]:
+    """(raw value, number format) of the given (row, column index) cells, read by openpyxl.
+
+    Two things calamine does not give: the formula text of a cell with no cached value, and
+    the number format of a numeric identifier (``000127`` shown for 127).
+    """
     import openpyxl
 
     wanted: dict[int, set[int]] = {}
     for number, index in cells:
         wanted.setdefault(number, set()).add(index)
-    last = max(wanted)
+    first, last = min(wanted), max(wanted)
     found = {}
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         worksheet = workbook[sheet]
         worksheet.reset_dimensions()
-        for number, values in enumerate(worksheet.iter_rows(min_row=1, max_row=last, values_only=True), start=1):
+        for number, row in enumerate(worksheet.iter_rows(min_row=first, max_row=last), start=first):
             for index in wanted.get(number, ()):
-                value = values[index] if index < len(values) else None
-                if isinstance(value, str) and value.startswith("="):
-                    found[(number, index)] = value
+                if index < len(row):
+                    found[(number, index)] = (row[index].value, row[index].number_format or "")
     finally:
         workbook.close()
     return found
@@ -285,36 +358,121 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, tuple]]:
 # --- parsing rows into columns --------------------------------------------------------------
 
 
+def _total_label(values: tuple, ident_index: int | None) -> str | None:
+    """The label of a total or subtotal row, or None (SPEC section 4).
+
+    The identifier cell is empty or is itself the word, and the first non-empty cell is
+    ``total`` or ``sous-total``, alone or followed by a space or ``:`` (``TOTAL GÉNÉRAL``,
+    ``Total mars``): a supplier ``TOTAL ENERGIES`` on a voucher with a number is a row.
+    """
+    ident = text_of(values[ident_index]) if ident_index is not None and ident_index < len(values) else ""
+    if ident and not _TOTAL.match(strip_accents(ident).casefold()):
+        return None
+    first = next((text_of(v) for v in values if not is_blank(v)), "")
+    return first if _TOTAL.match(strip_accents(first).casefold()) else None
+
+
+def _parsed(value: object, kind: str) -> int | None:
+    try:
+        return _PARSERS[kind](value)
+    except ValueError:
+        return None
+
+
+def _stated_amount(role: str, values: tuple, found: dict[str, int], ledger: bool) -> int | None:
+    """The amount a total row states: its cost (payroll) or montant (débit − crédit)."""
+
+    def cell(name: str) -> object:
+        index = found.get(name)
+        return values[index] if index is not None and index < len(values) else None
+
+    parts = {"payroll": ("brut", "charges_patronales", "autres_couts"), "expenses": ("montant",)}[role]
+    if role == "expenses" and ledger:
+        parts = ("debit", "credit")
+    cells = [cell(name) for name in parts]
+    if all(is_blank(v) for v in cells):
+        return None
+    amounts = [0 if is_blank(v) else _parsed(v, "amount") for v in cells]
+    if any(a is None for a in amounts):
+        return None
+    return amounts[0] - amounts[1] if role == "expenses" and ledger else sum(amounts)
+
+
+class _Totals:
+    """Running sums for the total rows: a sous-total covers the rows since the previous total
+    row of any kind, a total those since the previous ``total``."""
+
+    def __init__(self) -> None:
+        self.since_any = self.since_total = self.all = 0
+        self.rows: list[TotalRow] = []
+
+    def add(self, amount: int) -> None:
+        self.since_any += amount
+        self.since_total += amount
+        self.all += amount
+
+    def close(self, number: int, label: str, stated: int | None) -> None:
+        sub = not strip_accents(label).casefold().startswith("total")
+        computed = self.since_any if sub else self.since_total
+        self.rows.append(TotalRow(number, label, "sous-total" if sub else "total", stated, computed))
+        self.since_any = 0
+        if not sub:
+            self.since_total = 0
+
+
 def _build(
     role: str,
     rows: Iterator[tuple[int, tuple]],
     found: dict[str, int],
     table: Table,
     row_id_start: int,
-    formulas=None,
+    cell_info: Callable[[set[tuple[int, int]]], dict] | None = None,
 ) -> None:
-    """Parse the data rows into canonical columns.
+    """Parse the data rows into canonical columns; total rows are set aside.
 
-    ``formulas`` (xlsx only) maps blank cells to their formula text when the workbook holds a
-    formula with no cached value (written by a program, never opened in Excel): such a cell is
-    not empty but unreadable, so FORMAT, with the formula shown.
+    ``cell_info`` (xlsx only) gives what calamine does not: the formula of a blank cell whose
+    formula has no cached value (written by a program, never opened in Excel: FORMAT, with the
+    formula shown), and the number format of a numeric identifier (127 shown ``000127``).
     """
     spec = FIELDS[role]
-    columns: dict[str, list] = {name: [] for name in ("row_id", "row", *spec)}
-    given: dict[str, list] = {name: [] for name in spec if spec[name][1] != "text"}
+    ledger = "debit" in found and "credit" in found
+    names = [name for name in spec if name not in ("debit", "credit")]
+    columns: dict[str, list] = {name: [] for name in ("row_id", "row", *names)}
+    given: dict[str, list] = {name: [] for name in names if spec[name].kind != "text"}
+    cost_parts = [n for n in ("brut", "charges_patronales", "autres_couts", "montant") if n in given]
     positions = sorted(found.values())
+    ident = IDENTIFIER_OF[role]
+    ident_index = found.get(ident) if ident else None
     blanks: list[tuple[int, int, str, int, int]] = []  # (Excel row, column index, name, row_id, list index)
+    numeric_ids: list[tuple[int, int, str, int]] = []  # (Excel row, column index, name, list index)
+    totals = _Totals()
+    last: tuple[int, bool, int] | None = None  # (Excel row, identifier empty, amount) of the last data row
     row_id = row_id_start
+
+    def cell(values: tuple, name: str) -> object:
+        index = found.get(name)
+        return values[index] if index is not None and index < len(values) else None
+
     for number, values in rows:
         if all(is_blank(values[i]) if i < len(values) else True for i in positions):
             continue  # a blank line (or notes outside the recognised columns)
+        if ident and (label := _total_label(values, ident_index)) is not None:
+            totals.close(number, label, _stated_amount(role, values, found, ledger))
+            last = None  # the file's last row is then this labelled total
+            continue
         columns["row_id"].append(row_id)
         columns["row"].append(number)
-        for name, (_, kind, _) in spec.items():
+        for name in names:
+            kind = spec[name].kind
             index = found.get(name)
-            value = values[index] if index is not None and index < len(values) else None
+            value = cell(values, name)
             if kind == "text":
+                if name in IDENTIFIERS and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    numeric_ids.append((number, index, name, len(columns[name])))
                 columns[name].append(text_of(value))
+                continue
+            if name == "montant" and ledger:
+                _ledger_amount(cell(values, "debit"), cell(values, "credit"), row_id, columns, given, table)
                 continue
             blank = is_blank(value)
             given[name].append(not blank)
@@ -323,26 +481,47 @@ def _build(
             if index is None and name == "autres_couts":
                 columns[name].append(0)  # column absent: default 0 (SPEC 4.1)
                 continue
-            try:
-                columns[name].append(_PARSERS[kind](value))
-            except ValueError:
-                columns[name].append(None)
-                if not blank:
-                    table.raw[(row_id, name)] = text_of(value)
+            parsed = None if blank else _parsed(value, kind)
+            columns[name].append(parsed)
+            if parsed is None and not blank:
+                table.raw[(row_id, name)] = text_of(value)
+        if cost_parts:
+            amount = sum(columns[n][-1] or 0 for n in cost_parts)
+            totals.add(amount)
+            last = (number, ident is not None and not columns[ident][-1], amount)
         row_id += 1
-    if blanks and formulas is not None:
-        texts = formulas({(number, index) for number, index, *_ in blanks})
+
+    if last is not None and last[1] and len(columns["row"]) > 1 and last[2] == totals.all - last[2]:
+        # An unlabelled last row equal to the sum of the rows above it: the export's total.
+        for values in (*columns.values(), *given.values()):
+            values.pop()
+        removed = row_id - 1
+        table.raw = {k: v for k, v in table.raw.items() if k[0] != removed}
+        blanks = [b for b in blanks if b[3] != removed]
+        numeric_ids = [n for n in numeric_ids if n[3] < len(columns["row"])]
+        totals.rows.append(TotalRow(last[0], "", "final", last[2], last[2]))
+    table.totals = totals.rows
+
+    if cell_info is not None and (blanks or numeric_ids):
+        info = cell_info({(number, index) for number, index, *_ in blanks + numeric_ids})
         for number, index, name, rid, position in blanks:
-            if (number, index) in texts:
+            raw, _ = info.get((number, index), (None, ""))
+            if isinstance(raw, str) and raw.startswith("="):
                 given[name][position] = True
-                table.raw[(rid, name)] = f"{texts[(number, index)]} : formule sans valeur calculée"
+                table.raw[(rid, name)] = f"{raw} : formule sans valeur calculée"
+        for number, index, name, position in numeric_ids:
+            _, fmt = info.get((number, index), (None, ""))
+            text = columns[name][position]
+            if _ZERO_PADDED.fullmatch(fmt) and text.isdigit() and len(text) < len(fmt):
+                columns[name][position] = text.zfill(len(fmt))  # read as Excel displays it
+
     frame = pd.DataFrame({"row_id": columns["row_id"], "row": columns["row"]})
     size = len(frame)
     frame.insert(1, "source", pd.Series([role] * size, dtype=object))
     frame.insert(2, "file", pd.Series([table.file] * size, dtype=object))
     frame.insert(3, "sheet", pd.Series([table.sheet] * size, dtype=object))
-    for name, (_, kind, _) in spec.items():
-        if kind == "amount":
+    for name in names:
+        if spec[name].kind == "amount":
             frame[name] = pd.array(columns[name], dtype="Int64")
         else:
             frame[name] = pd.Series(columns[name], dtype=object)
@@ -351,13 +530,52 @@ def _build(
     table.frame = frame
 
 
+def _ledger_amount(debit: object, credit: object, row_id: int, columns: dict, given: dict, table: Table) -> None:
+    """montant = débit − crédit, an empty cell being 0; both empty: no amount (FORMAT)."""
+    blank_d, blank_c = is_blank(debit), is_blank(credit)
+    given["montant"].append(not (blank_d and blank_c))
+    d = 0 if blank_d else _parsed(debit, "amount")
+    c = 0 if blank_c else _parsed(credit, "amount")
+    if blank_d and blank_c:
+        columns["montant"].append(None)
+    elif d is None or c is None:
+        columns["montant"].append(None)
+        bad = [f"débit « {text_of(debit)} »" if d is None else "", f"crédit « {text_of(credit)} »" if c is None else ""]
+        table.raw[(row_id, "montant")] = " et ".join(b for b in bad if b)
+    else:
+        columns["montant"].append(d - c)
+
+
+def map_accounts(compte: pd.Series, ligne: pd.Series, accounts: dict[str, str]) -> pd.Series:
+    """``ligne`` where given, else the line of the longest ``accounts`` prefix of ``compte``.
+
+    No prefix matching leaves it empty: the row goes to ``hors_budget`` (SPEC section 4.2).
+    """
+    out = ligne.copy()
+    todo = (out == "") & (compte != "")
+    for length in sorted({len(p) for p in accounts}, reverse=True):
+        if not todo.any():
+            break
+        by_length = {p: line for p, line in accounts.items() if len(p) == length}
+        hit = compte[todo].str[:length].map(by_length)
+        hit = hit[hit.notna()]
+        out.loc[hit.index] = hit
+        todo.loc[hit.index] = False
+    return out
+
+
 def read_source(
-    role: str, path: Path, file: str, columns: dict[str, str] | None = None, row_id_start: int = 0
+    role: str,
+    path: Path,
+    file: str,
+    columns: dict[str, str] | None = None,
+    row_id_start: int = 0,
+    accounts: dict[str, str] | None = None,
 ) -> Table:
-    """Read one payroll or expenses file (.xlsx or .csv) into a :class:`Table`."""
+    """Read one payroll, expenses or activity file (.xlsx or .csv) into a :class:`Table`."""
     if not path.is_file():
         raise InputError("fichier introuvable", file=file)
-    aliases = _alias_map(role, columns or {})
+    names = _Names.of(role, columns, bool(accounts))
     table = Table(role=role, file=file, path=path, sha256="", frame=pd.DataFrame())
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
@@ -367,33 +585,48 @@ def read_source(
     if suffix in (".xlsx", ".xlsm"):
         table.sha256 = sha256_of(path)
         for sheet, rows in _xlsx_sheets(path, file):
-            header = _find_header(rows, role, aliases)
+            header = _find_header(rows, names)
             if header.row is not None:
-                table.sheet, table.header_row = sheet, header.row
-                table.headers = {k: text_of(header.values[i]) for k, i in header.found.items()}
-                lookup = functools.partial(_formula_cells, path, sheet)
-                _build(role, rows, header.found, table, row_id_start, formulas=lookup)
-                return table
+                table.sheet = sheet
+                _accept(table, header)
+                _build(role, rows, header.found, table, row_id_start, functools.partial(_cell_info, path, sheet))
+                return _finish(table, accounts)
             if len(header.found) > len(best.found) or best_sheet is None:
                 best, best_sheet = header, sheet
-        raise _missing_error(role, file, best_sheet, best)
+        raise _missing_error(names, file, best_sheet, best)
     if suffix in (".csv", ".txt", ".tsv"):
         data = path.read_bytes()
         table.sha256 = hashlib.sha256(data).hexdigest()  # the bytes read once serve both
         text, encoding = _decode(data, file)
         for delimiter in (";", "\t", ",", "|"):
             rows = _csv_rows(text, delimiter)
-            header = _find_header(rows, role, aliases)
+            header = _find_header(rows, names)
             if header.row is not None:
-                table.header_row = header.row
-                table.headers = {k: text_of(header.values[i]) for k, i in header.found.items()}
+                _accept(table, header)
                 table.notes.append(f"CSV lu en {encoding}, séparateur {delimiter!r}")
                 _build(role, rows, header.found, table, row_id_start)
-                return table
+                return _finish(table, accounts)
             if len(header.found) > len(best.found):
                 best = header
-        raise _missing_error(role, file, None, best)
+        raise _missing_error(names, file, None, best)
     raise InputError(f"format de fichier non pris en charge {suffix!r} : attendu .xlsx ou .csv", file=file)
+
+
+def _accept(table: Table, header: _Header) -> None:
+    _check_header(header, table.file, table.sheet)
+    table.header_row = header.row
+    table.headers = {k: text_of(header.values[i]) for k, i in header.found.items()}
+    table.ignored_columns = _ignored_columns(header)
+
+
+def _finish(table: Table, accounts: dict[str, str] | None) -> Table:
+    if accounts and table.role == "expenses":
+        frame = table.frame
+        before = frame["ligne"] == ""
+        frame["ligne"] = map_accounts(frame["compte"], frame["ligne"], accounts)
+        mapped = int((before & (frame["ligne"] != "")).sum())
+        table.notes.append(f"{mapped} ligne(s) budgétaire(s) déduite(s) du compte par inputs.accounts")
+    return table
 
 
 def read_payroll(convention: Convention) -> Table | None:
@@ -404,8 +637,13 @@ def read_expenses(convention: Convention, row_id_start: int = 0) -> Table | None
     return _read_role(convention, "expenses", row_id_start)
 
 
+def read_activity(convention: Convention) -> Table | None:
+    return _read_role(convention, "activity", 0)
+
+
 def _read_role(convention: Convention, role: str, row_id_start: int) -> Table | None:
     name = convention.inputs.get(role)
     if not name:
         return None
-    return read_source(role, convention.folder / name, name, convention.columns, row_id_start)
+    path = convention.folder / name
+    return read_source(role, path, name, convention.columns, row_id_start, convention.accounts)

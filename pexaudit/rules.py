@@ -16,7 +16,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from .convention import HORS_BUDGET, Convention
+from .convention import HORS_BUDGET, Convention, matricule_key
 from .fmt import date_fr, eur, month_fr, pct
 from .money import round_half_up
 from .parsing import normalize_text
@@ -106,14 +106,15 @@ def _line_of(convention: Convention) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def prepare_payroll(frame: pd.DataFrame, convention: Convention) -> pd.DataFrame:
-    staff = convention.staff_by_id
+    staff = convention.staff_by_key
     out = frame.copy()
+    out["matricule_key"] = pd.Series([matricule_key(m) for m in out["matricule"]], index=out.index, dtype=object)
     out["month_end"] = pd.Series([month_end(m) for m in out["periode"]], index=out.index, dtype=object)
     out["staff_start"] = pd.Series(
-        [staff[m].start if m in staff else None for m in out["matricule"]], index=out.index, dtype=object
+        [staff[m].start if m in staff else None for m in out["matricule_key"]], index=out.index, dtype=object
     )
     out["staff_end"] = pd.Series(
-        [staff[m].end if m in staff else None for m in out["matricule"]], index=out.index, dtype=object
+        [staff[m].end if m in staff else None for m in out["matricule_key"]], index=out.index, dtype=object
     )
     return out
 
@@ -133,7 +134,7 @@ def prepare_expenses(frame: pd.DataFrame, convention: Convention) -> pd.DataFram
 def _parameters(convention: Convention, role: str, table) -> dict:
     common = {"period_start": convention.period_start, "period_end": convention.period_end}
     if role == "payroll":
-        return {**common, "staff_ids": [s.employee_id for s in convention.staff]}
+        return {**common, "staff_keys": [s.key for s in convention.staff]}
     keys = {payer_key(convention.siret), payer_key(convention.beneficiary_name)}
     return {
         **common,
@@ -158,7 +159,7 @@ def _check(
 
 
 def _payroll_keys(frame: pd.DataFrame) -> list[pd.Series]:
-    return [frame["matricule"], frame["periode"], frame["brut"], frame["charges_patronales"], frame["autres_couts"]]
+    return [frame["matricule_key"], frame["periode"], frame["brut"], frame["charges_patronales"], frame["autres_couts"]]
 
 
 def _expense_keys(frame: pd.DataFrame) -> list[pd.Series]:
@@ -190,15 +191,15 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
 
     if payroll is not None:
         frame, failures = check(payroll, prepare_payroll, _payroll_keys)
-        staff = convention.staff_by_id
-        pseudonyms = {s.employee_id: f"Agent {i}" for i, s in enumerate(convention.staff, start=1)}
-        unknown = [m for m in dict.fromkeys(frame["matricule"]) if m not in pseudonyms]
+        staff = convention.staff_by_key
+        pseudonyms = {s.key: f"Agent {i}" for i, s in enumerate(convention.staff, start=1)}
+        unknown = [m for m in dict.fromkeys(frame["matricule_key"]) if m not in pseudonyms]
         pseudonyms |= {m: f"Hors liste {i}" for i, m in enumerate(unknown, start=1)}
-        allocation = frame["matricule"].map(lambda m: staff[m].allocation if m in staff else Fraction(1))
+        allocation = frame["matricule_key"].map(lambda m: staff[m].allocation if m in staff else Fraction(1))
         amount = sum(frame[c].fillna(0).astype("int64") for c in ("brut", "charges_patronales", "autres_couts"))
         out = _outcomes(frame, failures, amount, allocation, pd.Series(False, index=frame.index), payroll, convention)
         out["line"] = convention.personnel_line.line
-        out["who"] = frame["matricule"].map(pseudonyms)
+        out["who"] = frame["matricule_key"].map(pseudonyms)
         out["month"] = frame["periode"]
         out["allocation"] = allocation.map(float)
         parts.append(out)
@@ -352,7 +353,7 @@ def _reason(rule: str, column: str, value, rec: dict, table, convention: Convent
     if rule == "PAYEUR":
         return f"payé par « {rec.get('payeur')} », pas par le bénéficiaire"
     if rule == "PROJET":
-        if column == "matricule":
+        if column == "matricule_key":
             return "agent absent de la liste du personnel affecté au projet"
         return f"code analytique « {rec.get('code_analytique')} » hors projet"
     if rule == "NATURE":

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 import yaml
 
-from pexaudit.convention import ConventionWarning, add_months, load_convention
+from pexaudit.convention import add_months, load_convention
 from pexaudit.errors import InputError
 
 from .conftest import BASE_CONVENTION, SAMPLE, deep_merge
@@ -17,6 +17,8 @@ from .conftest import BASE_CONVENTION, SAMPLE, deep_merge
 def write(tmp_path, data) -> None:
     text = data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     (tmp_path / "convention.yaml").write_text(text, encoding="utf-8")
+    for name in ("paie.csv", "depenses.csv"):
+        (tmp_path / name).touch()
 
 
 def test_sample_loads_with_seed_figures():
@@ -137,10 +139,21 @@ def test_error_message_gives_the_yaml_line(tmp_path):
     assert f"ligne {info.value.row}" in info.value.message
 
 
-def test_unreadable_yaml(tmp_path):
-    write(tmp_path, "id: x\nperiod: {start: 2024-01-01\n")
-    with pytest.raises(InputError, match="YAML illisible"):
+@pytest.mark.parametrize(
+    ("text", "line", "expected"),
+    [
+        ("id: x\nperiod: {start: 2024-01-01\n", 3, "accolade non fermée"),
+        ("id: x\ntitle: a: b\n", 2, "« : » inattendu"),
+        ("id: x\n\ttitle: y\n", 2, "tabulation interdite"),
+        ("id: x\ntitle: y\nid: z\n", 3, "clé « id » écrite deux fois"),
+    ],
+)
+def test_unreadable_yaml_is_explained_in_french_at_its_line(tmp_path, text, line, expected):
+    write(tmp_path, text)
+    with pytest.raises(InputError) as info:
         load_convention(tmp_path)
+    assert expected in info.value.message and info.value.row == line
+    assert f"ligne {line}" in info.value.message
 
 
 def test_missing_folder_and_file(tmp_path):
@@ -150,12 +163,130 @@ def test_missing_folder_and_file(tmp_path):
         load_convention(tmp_path)
 
 
-def test_unknown_key_far_from_any_known_one_is_a_warning(tmp_path):
+def test_unknown_key_far_from_any_known_one_is_one_french_line(tmp_path, recwarn):
     write(tmp_path, deep_merge(BASE_CONVENTION, {"notes_internes": "relance faite"}))
-    with pytest.warns(ConventionWarning, match="notes_internes"):
-        load_convention(tmp_path)
+    convention = load_convention(tmp_path)
+    assert not recwarn.list  # not a Python warning: a line the CLI and the notebook show
+    (note,) = convention.notes
+    assert "clé « notes_internes » inconnue, ignorée" in note and "clés possibles ici : " in note
+    assert "\n" not in note and "report_due_date" in note
 
 
 def test_amount_forms(tmp_path):
     write(tmp_path, deep_merge(BASE_CONVENTION, {"subsidy": {"amount": "12 345,67"}}))
     assert load_convention(tmp_path).subsidy_amount == 1_234_567
+
+
+# --- slips a real user made (issue: no silent wrong result) ----------------------------------
+
+SLIPS = """\
+id: slips-2024
+title: Convention de test
+programme: 177
+period: {start: 2024-01-01, end: 2024-12-31}
+beneficiary:
+  name: Association
+  siret: 22350001800013
+  bank: {rib: {banque: 30001, guichet: 000682, compte: 00012345678, cle: 01}}
+subsidy: {amount: 10000}
+budget:
+  - {line: personnel, kind: personnel, amount: 9000}
+  - {line: 0606, kind: management, amount: 1000}
+staff:
+  - {employee_id: 000127, allocation: 1}
+rules:
+  project_codes: [0042, PEX35]
+inputs: {payroll: paie.csv, expenses: depenses.csv, accounts: {0606: 0606, 6251: "0606"}}
+articles: {contradictoire: 8.1}
+"""
+
+
+def test_identifiers_keep_their_written_form(tmp_path):
+    write(tmp_path, SLIPS)
+    c = load_convention(tmp_path)
+    assert c.staff[0].employee_id == "000127" and c.staff[0].key == "127"  # not the octal 87
+    assert c.programme == "177" and c.siret == "22350001800013"
+    assert (c.bank.rib.banque, c.bank.rib.guichet, c.bank.rib.compte, c.bank.rib.cle) == (
+        "30001", "000682", "00012345678", "01"
+    )  # fmt: skip
+    assert c.project_codes == ("0042", "PEX35")
+    assert [b.line for b in c.budget] == ["personnel", "0606"]
+    assert c.accounts == {"0606": "0606", "6251": "0606"}
+    assert c.articles["contradictoire"] == "8.1" and c.articles["recours"] == "13"
+    assert c.art("contradictoire") == "art. 8.1"
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "expected"),
+    [
+        ({"signature_date": "2024-13-01"}, "signature_date", "date impossible « 2024-13-01 »"),
+        ({"signature_date": "2024-09-31"}, "signature_date", "date impossible « 2024-09-31 »"),
+        ({"period": {"end": "31/09/2024"}}, "period.end", "date impossible"),
+        ({"rules": {"management_costs": {"mode": "flat_rate", "rate": 8}}}, "rules.management_costs.rate",
+         "0,08 pour 8 % (trouvé 8) ; pour 8 %, écrivez 0,08"),
+        ({"rules": {"management_costs": {"mode": "actual", "cap_rate": 10}}}, "rules.management_costs.cap_rate",
+         "pour 10 %, écrivez 0,1"),
+        ({"rules": {"management_costs": {"mode": "actual", "cap_rate": 0}}}, "rules.management_costs.cap_rate",
+         "]0 ; 1]"),
+        ({"subsidy": {"funding_rate": 80}}, "subsidy.funding_rate", "pour 80 %, écrivez 0,8"),
+        ({"rules": {"variance_alert_pct": 0.15}}, "rules.variance_alert_pct", "15 pour 15 %"),
+        ({"rules": {"indicator_alert_pct": 0.2}}, "rules.indicator_alert_pct", "pour 20 %, écrivez 20"),
+        ({"rules": {"variance_alert_pct": -5}}, "rules.variance_alert_pct", "positif"),
+        ({"inputs": {"accounts": {"606": "frais"}}}, "inputs.accounts.606", "ligne budgétaire « frais » inconnue"),
+        ({"inputs": {"accounts": {"compte 606": "gestion"}}}, "inputs.accounts.compte 606", "en chiffres"),
+        ({"inputs": {"activity": "activite.xlsx"}}, "inputs.activity", "« activite.xlsx » introuvable"),
+        ({"missions": [{"code": "a"}, {"code": "A"}]}, "missions[1].code", "en double"),
+        ({"missions": [{"code": "a"}], "indicators": [{"code": "i", "mission": "b"}]}, "indicators[0].mission",
+         "mission « b » non déclarée"),
+        ({"missions": [{"code": "a"}], "indicators": [{"code": "i", "target": -1}]}, "indicators[0].target",
+         "positive ou nulle"),
+        ({"indicators": [{"code": "i"}, {"code": "I"}]}, "indicators[1].code", "en double"),
+        ({"subsidy": {"payments": [{"date": "2024-03-01", "amount": 1, "due": "2024-02-30"}]}},
+         "subsidy.payments[0].due", "date impossible"),
+    ],
+)  # fmt: skip
+def test_slips_are_refused_with_key_line_and_unit(tmp_path, change, key, expected):
+    write(tmp_path, deep_merge(BASE_CONVENTION, change))
+    with pytest.raises(InputError) as info:
+        load_convention(tmp_path)
+    assert info.value.key == key and expected in info.value.message, info.value.message
+    lines = (tmp_path / "convention.yaml").read_text(encoding="utf-8").splitlines()
+    assert key.rsplit(".", 1)[-1].split("[")[0] in lines[info.value.row - 1]
+
+
+def test_impossible_date_unquoted_in_yaml_is_an_input_error_at_its_line(tmp_path):
+    text = yaml.safe_dump(deep_merge(BASE_CONVENTION, {}), allow_unicode=True, sort_keys=False)
+    write(tmp_path, text + "signature_date: 2024-09-31\n")
+    with pytest.raises(InputError) as info:
+        load_convention(tmp_path)
+    assert info.value.key == "signature_date" and info.value.row == len(text.splitlines()) + 1
+
+
+def test_staff_ids_equal_but_for_leading_zeros_are_a_load_error(tmp_path):
+    staff = [{"employee_id": "127"}, {"employee_id": "000127"}]
+    write(tmp_path, deep_merge(BASE_CONVENTION, {"staff": staff}))
+    with pytest.raises(InputError, match="ne diffèrent que par des zéros de tête") as info:
+        load_convention(tmp_path)
+    assert info.value.key == "staff[1].employee_id"
+
+
+def test_new_optional_keys(tmp_path):
+    change = {
+        "reference": "2024-PEX-35-01",
+        "administration": {"name": "Préfecture", "court": "tribunal administratif de Rennes"},
+        "beneficiary": {"address": "1 avenue de la Préfecture, Rennes", "representative": "Le Président"},
+        "subsidy": {"payments": [{"date": "2024-03-01", "amount": 6000}, {"date": "2024-09-15", "amount": 4000,
+                                                                          "due": "2024-09-01"}]},
+        "missions": [{"code": "coordination", "label": "Coordination"}, {"code": "formation"}],
+        "indicators": [{"code": "seances", "label": "Séances", "mission": "Coordination", "target": 20}],
+        "rules": {"indicator_alert_pct": 25},
+        "inputs": {"fec": {"journals": ["HA"], "label_contains": ["PEX"]}},
+    }  # fmt: skip
+    write(tmp_path, deep_merge(BASE_CONVENTION, change))
+    c = load_convention(tmp_path)
+    assert c.reference == "2024-PEX-35-01" and c.administration.court == "tribunal administratif de Rennes"
+    assert c.administration.signatory is None and c.beneficiary_representative == "Le Président"
+    assert [p.due for p in c.payments] == [None, dt.date(2024, 9, 1)]
+    assert [m.label for m in c.missions] == ["Coordination", "formation"]
+    assert c.indicators[0].mission == "coordination" and c.indicators[0].target == 20
+    assert c.indicator_alert_pct == 25 and c.fec.journals == ("HA",) and c.fec.label_contains == ("PEX",)
