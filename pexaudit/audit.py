@@ -79,11 +79,13 @@ def audit(folder: str | Path, checker=None) -> Audit:
     expected_ids = [i for t in tables.values() for i in t.frame["row_id"].tolist()]
     check_conservation(lines, eligibility.rows, expected_ids)
     flags = raisonnable(convention, eligibility.rows)
-    has_payment_date = expenses.has("date_paiement") if expenses is not None else None
-    findings = collect_findings(convention, lines, eligibility.rows, flags, has_payment_date)
+    findings = collect_findings(convention, lines, eligibility.rows, flags, tables)
     settlement = settle(convention, lines)
     inputs = [{"role": "convention", "path": "convention.yaml", "sha256": sha256_of(convention.file), "rows": None}]
-    inputs += [{"role": t.role, "path": t.file, "sha256": t.sha256, "rows": t.rows} for t in tables.values()]
+    inputs += [
+        {"role": t.role, "path": t.file, "sha256": t.sha256, "rows": t.rows, "ignored_rows": t.ignored_rows}
+        for t in tables.values()
+    ]
     activity = convention.input_path("activity")
     if activity is not None and activity.is_file():
         inputs.append(

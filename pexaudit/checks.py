@@ -43,6 +43,10 @@ def suite_versions() -> dict[str, str]:
     return versions
 
 
+# Suite parameters as convention.yaml names them, for the "not applied" notes.
+_PARAMETERS_FR = {"project_codes": "rules.project_codes"}
+
+
 @dataclass
 class SuiteRun:
     """Failures of one suite run, plus what was evaluated (for the report)."""
@@ -50,7 +54,7 @@ class SuiteRun:
     suite: str
     failures: pd.DataFrame  # row_id, rule, column, value
     evaluated: list[str]  # rules evaluated
-    skipped: list[str]  # expectation notes skipped, with why
+    skipped: list[str]  # expectations not applied, in French, with why
 
 
 class Checker:
@@ -90,10 +94,10 @@ class Checker:
             needs_column = meta.get("requires_column")
             needs_param = meta.get("requires_parameter")
             if needs_column and not parameters.get(f"has_{needs_column}"):
-                skipped.append(f"{rule}: {meta.get('notes', '')} (colonne {needs_column} absente)")
+                skipped.append(f"{rule} ({meta['fr']}) : colonne {needs_column} absente du fichier")
                 continue
             if needs_param and not parameters.get(needs_param):
-                skipped.append(f"{rule}: {meta.get('notes', '')} ({needs_param} non renseigné)")
+                skipped.append(f"{rule} ({meta['fr']}) : {_PARAMETERS_FR.get(needs_param, needs_param)} non renseigné")
                 continue
             kept.append(expectation)
         suite = self._gx.ExpectationSuite(**{**spec, "expectations": kept})

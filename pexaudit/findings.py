@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 
 import pandas as pd
 from stdnum import bic as stdnum_bic
@@ -16,9 +15,18 @@ from stdnum import iban as stdnum_iban
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
-from .convention import Bank, Convention
-from .fmt import date_fr, eur, pct
-from .rules import FAILING_RULES, RULE_LABELS, Flag, rule_counts
+from .convention import HORS_BUDGET, Bank, Convention, matricule_key
+from .fmt import date_fr, eur, number_fr, pct
+from .money import round_half_up
+from .registry import (
+    FAILING_RULES,
+    MASSIVE_SHARE,
+    RAISONNABLE_MONTH_FACTOR,
+    RAISONNABLE_ROW_SHARE,
+    RULES,
+    SIGNATURE_PAYMENT_DAYS,
+)
+from .rules import Flag, rule_counts
 from .settlement import Line
 
 __all__ = ["Finding", "bank_findings", "collect_findings", "rib_key", "siret_findings"]
@@ -131,68 +139,130 @@ def collect_findings(
     lines: list[Line],
     rows: pd.DataFrame,
     flags: list[Flag],
-    expenses_have_payment_date: bool | None,
+    tables: dict | None = None,
 ) -> list[Finding]:
     """Every finding of SPEC section 6, in the order of its table."""
-    found = siret_findings(convention.siret) + bank_findings(convention.bank)
+    tables = tables or {}
+    expenses = tables.get("expenses")
+    return [
+        *siret_findings(convention.siret),
+        *bank_findings(convention.bank),
+        *_deadlines(convention),
+        *_staff(convention),
+        *_lines(convention, lines),
+        *_raisonnable(flags),
+        *_payments(convention),
+        *_rejections(lines, rows, expenses.has("date_paiement") if expenses is not None else None),
+        *_safety_nets(convention, lines, rows, tables.get("payroll")),
+        *_totals(tables),
+    ]
+
+
+def _deadlines(convention: Convention) -> list[Finding]:
     due, submitted = convention.report_due_date, convention.report_submitted_date
-    if submitted and submitted > due:
-        found.append(
-            Finding(
-                "BILAN_DELAI", "error",
-                f"bilan remis le {date_fr(submitted)}, {(submitted - due).days} jours après l'échéance du "
-                f"{date_fr(due)} (art. 7 ; art. 9.2 : une communication tardive peut entraîner la suppression de la subvention)",
-            )
-        )  # fmt: skip
+    if not (submitted and submitted > due):
+        return []
+    return [
+        Finding(
+            "BILAN_DELAI", "error",
+            f"bilan remis le {date_fr(submitted)}, {(submitted - due).days} jours après l'échéance du "
+            f"{date_fr(due)} ({convention.art('justificatifs')} : une communication tardive peut entraîner la "
+            "suppression de la subvention)",
+        )
+    ]  # fmt: skip
+
+
+def _staff(convention: Convention) -> list[Finding]:
+    found = []
+    art = convention.art("ddets")
     for index, member in enumerate(convention.staff, start=1):
         who = f"Agent {index} ({member.role})" if member.role else f"Agent {index}"
         if member.ddets_validation_date is None:
-            found.append(Finding("DDETS", "warning", f"{who} : pas de date de validation par la DDETS (art. 8.4)"))
+            found.append(Finding("DDETS", "warning", f"{who} : pas de date de validation par la DDETS ({art})"))
         elif member.start and member.start < member.ddets_validation_date:
             found.append(
                 Finding(
                     "DDETS", "error",
                     f"{who} : prise de poste le {date_fr(member.start)}, avant la validation DDETS du "
-                    f"{date_fr(member.ddets_validation_date)} (art. 8.4)",
+                    f"{date_fr(member.ddets_validation_date)} ({art})",
                 )
             )  # fmt: skip
+    return found
+
+
+def _lines(convention: Convention, lines: list[Line]) -> list[Finding]:
     threshold = convention.variance_alert_pct
-    for line in lines:
-        if line.alert(threshold):
-            found.append(
-                Finding(
-                    "ECART", "warning",
-                    f"ligne « {line.label} » : écart de {pct(line.variance_pct)} ({eur(line.variance, signed=True)}) "
-                    f"entre le réalisé éligible et le budget, au-delà du seuil de {pct(threshold)} : une explication est due",
-                    line.variance,
-                )
-            )  # fmt: skip
+    return [
+        Finding(
+            "ECART", "warning",
+            f"ligne « {line.label} » : écart de {pct(line.variance_pct)} ({eur(line.variance, signed=True)}) "
+            f"entre le réalisé éligible et le budget, au-delà du seuil de {pct(threshold)} : une explication est due",
+            line.variance,
+        )
+        for line in lines
+        if line.alert(threshold)
+    ]  # fmt: skip
+
+
+def _raisonnable(flags: list[Flag]) -> list[Finding]:
+    found = []
     for flag in flags:
         if flag.kind == "month":
             message = (
-                f"{flag.who}, {flag.label} : coût éligible de {eur(flag.amount)}, au-delà de 1,5 fois "
-                f"la médiane de ses mois ({eur(int(flag.threshold / Fraction(3, 2)))})"
+                f"{flag.who}, {flag.label} : coût éligible de {eur(flag.amount)}, au-delà de "
+                f"{number_fr(RAISONNABLE_MONTH_FACTOR, 1)} fois la médiane de ses mois "
+                f"({eur(round_half_up(flag.threshold / RAISONNABLE_MONTH_FACTOR))})"
             )
         else:
-            message = f"pièce « {flag.who} » ({flag.label}) : {eur(flag.amount)}, plus de 20 % du budget de gestion"
+            message = (
+                f"pièce « {flag.who} » ({flag.label}) : {eur(flag.amount)}, plus de "
+                f"{number_fr(RAISONNABLE_ROW_SHARE * 100, 0)} % du budget de gestion"
+            )
         found.append(Finding("RAISONNABLE", "warning", message, flag.amount))
-    if convention.signature_date:
-        for payment in convention.payments:
+    return found
+
+
+def _payments(convention: Convention) -> list[Finding]:
+    """A payment later than its ``due`` date; without ``due``, only the first payment, against the
+    signature date (SPEC 6): a second tranche scheduled later is not late."""
+    found = []
+    art = convention.art("versement")
+    ordered = sorted(convention.payments, key=lambda p: p.date)
+    for index, payment in enumerate(ordered):
+        if payment.due is not None:
+            delay = (payment.date - payment.due).days
+            if delay > 0:
+                found.append(
+                    Finding(
+                        "VERSEMENT_DELAI", "info",
+                        f"versement de {eur(payment.amount)} le {date_fr(payment.date)}, {delay} jour(s) après "
+                        f"sa date due du {date_fr(payment.due)} ({art})",
+                        payment.amount,
+                    )
+                )  # fmt: skip
+        elif index == 0 and convention.signature_date:
             delay = (payment.date - convention.signature_date).days
-            if delay > 15:
+            if delay > SIGNATURE_PAYMENT_DAYS:
                 found.append(
                     Finding(
                         "VERSEMENT_DELAI", "info",
                         f"versement de {eur(payment.amount)} le {date_fr(payment.date)}, {delay} jours après la "
-                        f"signature du {date_fr(convention.signature_date)} (art. 6 : quinze jours)",
+                        f"signature du {date_fr(convention.signature_date)} ({art} : "
+                        f"{SIGNATURE_PAYMENT_DAYS} jours)",
                         payment.amount,
                     )
                 )  # fmt: skip
-    if expenses_have_payment_date is False:
+    return found
+
+
+def _rejections(lines: list[Line], rows: pd.DataFrame, has_payment_date: bool | None) -> list[Finding]:
+    found = []
+    if has_payment_date is False:
         found.append(
             Finding(
                 "PAIEMENT_NON_CONTROLE", "warning",
-                "les dépenses n'ont pas de colonne date de paiement : la règle PAIEMENT (dépenses effectivement payées) n'a pas été appliquée",
+                "les dépenses n'ont pas de colonne date de paiement : la règle PAIEMENT (dépenses effectivement "
+                "payées) n'a pas été appliquée",
             )
         )  # fmt: skip
     booked = {rule: sum(line.rejected.get(rule, 0) for line in lines) for rule in FAILING_RULES}
@@ -200,12 +270,86 @@ def collect_findings(
     for rule in FAILING_RULES:
         count = counts.get(rule, 0)
         if count:
+            s = "s" if count > 1 else ""
             found.append(
                 Finding(
                     "REJETS", "warning",
-                    f"{rule} ({RULE_LABELS[rule][1]}) : {count} ligne{'s' if count > 1 else ''} écartée{'s' if count > 1 else ''}, "
+                    f"{rule} ({RULES[rule].label}) : {count} ligne{s} écartée{s}, "
                     f"{eur(booked[rule])} rejetés au titre de cette règle",
                     booked[rule],
+                )
+            )  # fmt: skip
+    return found
+
+
+# What to check when one rule rejects most of a line: a mapping problem is likely (SPEC 6).
+_MASSIVE_HINTS = {
+    "FORMAT": "le format des montants et des dates, et les colonnes reconnues (pexaudit check)",
+    "DOUBLON": "que le fichier n'a pas été exporté ou concaténé deux fois",
+    "PIECE": "que les colonnes pièce et fournisseur sont bien reconnues (pexaudit check, inputs.columns)",
+    "PERIODE": "period, staff.start et staff.end, et que les dates sont lues dans le bon sens (jour/mois)",
+    "PAIEMENT": "la colonne date de paiement et rules.payment_deadline",
+    "PAYEUR": "beneficiary.name et beneficiary.siret, et la colonne payeur",
+    "PROJET": "les matricules de staff (zéros de tête, format des cellules) et rules.project_codes",
+    "NATURE": "la colonne ligne ou le mapping inputs.accounts, et les identifiants des lignes du budget",
+}
+
+
+def _safety_nets(convention: Convention, lines: list[Line], rows: pd.DataFrame, payroll) -> list[Finding]:
+    """MATRICULE and REJET_MASSIF: results that look like a mapping problem, not like the truth."""
+    found = []
+    if payroll is not None and len(payroll.frame):
+        # Matricules are not shown (the report names nobody): the Excel rows are.
+        frame = payroll.frame
+        keys = frame["matricule"].map(matricule_key)
+        staff_keys = {s.key for s in convention.staff}
+        strangers = frame.loc[(frame["matricule"] != "") & ~keys.isin(staff_keys), "row"].tolist()
+        if strangers:
+            where = f"{payroll.file}" + (f", feuille « {payroll.sheet} »" if payroll.sheet else "")
+            shown = ", ".join(map(str, strangers[:10])) + (" …" if len(strangers) > 10 else "")
+            for index, member in enumerate(convention.staff, start=1):
+                if member.key not in set(keys):
+                    found.append(
+                        Finding(
+                            "MATRICULE", "warning",
+                            f"Agent {index} de staff : aucune ligne de paie, alors que {len(strangers)} ligne(s) portent "
+                            f"des matricules absents de staff ({where}, ligne(s) {shown}) : vérifiez les matricules "
+                            "(zéros de tête, format des cellules, colonne reconnue)",
+                        )
+                    )  # fmt: skip
+    for line in lines:
+        if line.line == HORS_BUDGET or line.declared <= 0:
+            continue
+        for rule in FAILING_RULES:
+            amount = line.rejected.get(rule, 0)
+            if amount > line.declared * MASSIVE_SHARE:
+                found.append(
+                    Finding(
+                        "REJET_MASSIF", "warning",
+                        f"ligne « {line.label} » : {eur(amount)} sur {eur(line.declared)} déclarés écartés par la "
+                        f"seule règle {rule} ({RULES[rule].label}) : un problème de correspondance est probable ; "
+                        f"vérifiez {_MASSIVE_HINTS[rule]}",
+                        amount,
+                    )
+                )  # fmt: skip
+    return found
+
+
+def _totals(tables: dict) -> list[Finding]:
+    """TOTAL: a total or subtotal row of an input file that disagrees with its rows (SPEC 4)."""
+    found = []
+    for table in tables.values():
+        for total in getattr(table, "totals", ()):
+            if total.kind == "final" or total.stated is None or abs(total.stated - total.computed) <= 1:
+                continue
+            where = f"{table.file}" + (f", feuille « {table.sheet} »" if table.sheet else "")
+            found.append(
+                Finding(
+                    "TOTAL", "warning",
+                    f"{where}, ligne {total.row} (« {total.label} ») : total de {eur(total.stated)}, alors que les "
+                    f"lignes qu'il couvre font {eur(total.computed)} (écart {eur(total.stated - total.computed, signed=True)}) : "
+                    "l'export est peut-être incomplet",
+                    total.stated - total.computed,
                 )
             )  # fmt: skip
     return found

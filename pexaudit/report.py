@@ -22,7 +22,8 @@ from .audit import Audit
 from .charts import budget_chart, data_uri, personnel_chart
 from .convention import HORS_BUDGET
 from .fmt import OUTCOMES, SEVERITIES, VERDICTS, date_fr, eur, month_fr, pct
-from .rules import FAILING_RULES, RULE_LABELS, rule_counts
+from .registry import FAILING_RULES, RULES
+from .rules import rule_counts
 
 __all__ = ["SECTIONS", "render_all", "section"]
 
@@ -300,7 +301,7 @@ def _controles(a: Audit) -> dict:
     for rule in FAILING_RULES:
         checked = sum(a.eligibility.checked.get(src, {}).get(rule, 0) for src in ("payroll", "expenses"))
         controls.append(
-            {"criterion": RULE_LABELS[rule][0], "rule": rule, "what": RULE_LABELS[rule][1], "checked": checked,
+            {"criterion": RULES[rule].criterion, "rule": rule, "what": RULES[rule].label, "checked": checked,
              "rows": counts.get(rule, 0), "amount": sum(line.rejected.get(rule, 0) for line in a.lines)}
         )  # fmt: skip
     for rule in ("AFFECTATION", "FORFAIT", "PLAFOND_GESTION"):
@@ -309,9 +310,9 @@ def _controles(a: Audit) -> dict:
             count = counts.get(rule, 0)
             controls.append(
                 {
-                    "criterion": RULE_LABELS[rule][0],
+                    "criterion": RULES[rule].criterion,
                     "rule": rule,
-                    "what": RULE_LABELS[rule][1],
+                    "what": RULES[rule].label,
                     "checked": "—",
                     "rows": count,
                     "amount": amount,

@@ -17,37 +17,18 @@ from fractions import Fraction
 import pandas as pd
 
 from .convention import HORS_BUDGET, Convention, matricule_key
-from .fmt import date_fr, eur, month_fr, pct
+from .fmt import eur, pct
 from .money import round_half_up
 from .parsing import normalize_text
+from .registry import FAILING_RULES, RAISONNABLE_MONTH_FACTOR, RAISONNABLE_ROW_SHARE, RULES
 
 __all__ = [
-    "FAILING_RULES",
-    "RULE_LABELS",
-    "RULE_ORDER",
     "Eligibility",
     "evaluate",
     "management_cap",
     "raisonnable",
     "rule_counts",
 ]
-
-FAILING_RULES = ("FORMAT", "DOUBLON", "PIECE", "PERIODE", "PAIEMENT", "PAYEUR", "PROJET", "NATURE")
-RULE_ORDER = (*FAILING_RULES, "AFFECTATION", "FORFAIT", "PLAFOND_GESTION")
-# Article 4 criterion of each rule, in the words of the convention.
-RULE_LABELS = {
-    "FORMAT": ("Identifiables et contrôlables", "montant, date ou mois absent ou illisible"),
-    "DOUBLON": ("Identifiables et contrôlables", "ligne en double"),
-    "PIECE": ("Identifiables et contrôlables", "pièce ou fournisseur absent"),
-    "PERIODE": ("Engendrés pendant la réalisation du projet", "hors période"),
-    "PAIEMENT": ("Dépensés par le bénéficiaire", "paiement absent ou tardif"),
-    "PAYEUR": ("Dépensés par le bénéficiaire", "payé par un tiers"),
-    "PROJET": ("Liés à l'objet du projet", "hors projet"),
-    "NATURE": ("Nécessaires, prévus au budget", "nature non prévue au budget de gestion"),
-    "AFFECTATION": ("Liés à l'objet du projet", "quote-part non affectée au projet"),
-    "FORFAIT": ("Coûts de gestion forfaitaires", "remplacé par le forfait de gestion"),
-    "PLAFOND_GESTION": ("Raisonnables", "coûts de gestion au-delà du plafond"),
-}
 
 
 def rule_counts(rows: pd.DataFrame) -> dict[str, int]:
@@ -329,38 +310,8 @@ def _tidy(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reason(rule: str, column: str, value, rec: dict, table, convention: Convention) -> str:
-    """One sentence in French saying why the row breaks ``rule`` (shown in the report)."""
-    if rule == "FORMAT":
-        raw = table.raw.get((rec["row_id"], column))
-        return f"{column} {'absent' if raw is None else f'illisible « {raw} »'}"
-    if rule == "DOUBLON":
-        return f"répète la ligne {rec.get('dup_first')} du même fichier"
-    if rule == "PIECE":
-        return "n° de pièce absent" if column == "piece" else "fournisseur absent"
-    if rule == "PERIODE":
-        period = f"{date_fr(convention.period_start)} – {date_fr(convention.period_end)}"
-        if column == "date":
-            return f"date {date_fr(value)} hors de la période {period}"
-        month = rec["periode"]
-        if month > convention.period_end or month_end(month) < convention.period_start:
-            return f"mois {month_fr(month)} hors de la période {period}"
-        start, end = rec.get("staff_start"), rec.get("staff_end")
-        return f"mois {month_fr(month)} hors de l'emploi de l'agent ({date_fr(start)} – {date_fr(end)})"
-    if rule == "PAIEMENT":
-        if column == "date_paiement_given":
-            return "date de paiement absente"
-        return f"payé le {date_fr(value)}, après la date limite du {date_fr(convention.payment_deadline)}"
-    if rule == "PAYEUR":
-        return f"payé par « {rec.get('payeur')} », pas par le bénéficiaire"
-    if rule == "PROJET":
-        if column == "matricule_key":
-            return "agent absent de la liste du personnel affecté au projet"
-        return f"code analytique « {rec.get('code_analytique')} » hors projet"
-    if rule == "NATURE":
-        if rec.get("line") == HORS_BUDGET:
-            return f"ligne « {rec.get('ligne')} » absente du budget"
-        return f"ligne « {rec.get('line')} » : pas une ligne de coûts de gestion"
-    raise ValueError(f"unknown rule {rule}")
+    """The French sentence saying why the row breaks ``rule`` (the registry's builder)."""
+    return RULES[rule].reason(column, value, rec, table.raw.get((rec["row_id"], column)), convention)
 
 
 def _management(convention: Convention, result: Eligibility) -> None:
@@ -437,13 +388,13 @@ def raisonnable(convention: Convention, rows: pd.DataFrame) -> list[Flag]:
         if not nonzero:
             continue
         median = Fraction(statistics.median(Fraction(v) for v in nonzero))
-        threshold = median * Fraction(3, 2)
+        threshold = median * RAISONNABLE_MONTH_FACTOR
         for month, value in months.items():
             if value != 0 and value > threshold:
                 flags.append(Flag("month", who, month.strftime("%m/%Y"), int(value), threshold))
     management = {b.line for b in convention.management_lines}
     budget = sum(b.amount for b in convention.management_lines)
-    limit = Fraction(budget) * Fraction(1, 5)
+    limit = Fraction(budget) * RAISONNABLE_ROW_SHARE
     costs = rows[(rows["source"] == "expenses") & rows["line"].isin(management)]
     for rec in costs.itertuples(index=False):
         if rec.eligible_amount > limit:

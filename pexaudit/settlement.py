@@ -14,7 +14,7 @@ import pandas as pd
 from .convention import HORS_BUDGET, BudgetLine, Convention
 from .errors import ConservationError
 from .money import round_half_up
-from .rules import RULE_ORDER
+from .registry import RULE_ORDER
 
 __all__ = ["Line", "Settlement", "check_conservation", "reconcile", "settle", "verdict"]
 

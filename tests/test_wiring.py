@@ -11,7 +11,7 @@ import jupytext
 import pytest
 
 from pexaudit.checks import SUITES_DIR, load_suite_json
-from pexaudit.rules import FAILING_RULES
+from pexaudit.registry import FAILING_RULES
 
 from .conftest import ROOT, SCHEMA_PATH, SHARED
 
