@@ -71,6 +71,7 @@ BLANKS = {
     "period_end": "[date à compléter]",
     "reference": "[numéro à compléter]",
     "date": "[date à compléter]",
+    "amount": "[montant à compléter]",
 }
 
 # In provisoire the amounts are proposed (SPEC section 9).
@@ -300,10 +301,13 @@ def _rejected(rows: list[Mapping], settlement: Mapping, parties: LetterParties, 
     )
     shown = [_rejected_item(row, parties) for _, row in ranked[:max_rows]]
     total = sum(euros_to_cents(r.get("amount") or 0.0) - euros_to_cents(r.get("eligible_amount") or 0.0) for r in rows)
+    # The joint stake: max_balance - balance (the cap on the granted amount applies once); without
+    # it, the sum of the rows' own stakes; unknown when results carry neither.
+    impacts = [euros_to_cents(r["impact"]) for r in rows if r.get("impact") is not None]
     if settlement.get("max_balance") is not None:
         stake = euros_to_cents(settlement["max_balance"]) - euros_to_cents(settlement.get("balance") or 0.0)
     else:
-        stake = sum(euros_to_cents(r["impact"]) for r in rows if r.get("impact") is not None)
+        stake = sum(impacts) if impacts else None
     return {
         "count": len(rows),
         "count_label": _plural(len(rows), "dépense", "dépenses"),
@@ -312,7 +316,8 @@ def _rejected(rows: list[Mapping], settlement: Mapping, parties: LetterParties, 
         "capped": len(rows) > len(shown),
         "more": len(rows) - len(shown),
         "total": _cents(total),
-        "stake": _cents(stake),
+        "stake": BLANKS["amount"] if stake is None else _cents(stake),
+        "stake_known": stake is not None,
         "workbook": WORKBOOK,
         "sheet": WORKBOOK_SHEET,
     }

@@ -366,8 +366,9 @@ def _provisional(doc) -> None:
         doc,
         "Dépenses écartées : {{ rejected.count_label }}, pour un montant total non retenu de "
         "{{ rejected.total }}, au regard des critères de l'article {{ art.eligibilite }} de la convention. "
-        "L'enjeu indique de combien le solde évoluerait en votre faveur si la dépense était admise ; "
-        "l'enjeu de l'ensemble de ces dépenses est de {{ rejected.stake }}.",
+        "L'enjeu indique de combien le solde évoluerait en votre faveur si la dépense était admise"
+        "{% if rejected.stake_known %} ; l'enjeu de l'ensemble de ces dépenses est de {{ rejected.stake }}"
+        "{% endif %}.",
     )
     _rows_table(
         doc,

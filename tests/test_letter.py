@@ -257,6 +257,18 @@ def test_provisional_letter(tmp_path):
     assert "Voies et délais de recours" not in text
 
 
+def test_results_without_stakes(tmp_path):
+    """Results without impact nor max_balance: rows "non chiffré", no total stake claimed."""
+    res = provisional()
+    res["settlement"].pop("max_balance")
+    for row in res["rows"]:
+        row.pop("impact")
+    text = render(tmp_path, res)
+    assert "l'enjeu de l'ensemble" not in text
+    assert "si la dépense était admise." in text
+    assert {r[4] for r in table_rows(tmp_path / "courrier.docx", "Pièce (fichier, feuille, ligne)")} == {"non chiffré"}
+
+
 def test_provisional_without_sending_date_counts_from_receipt(tmp_path):
     res = provisional()
     res["procedure"] |= {"observations_sent": None, "response_deadline": None, "response_days": 45}
