@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export GX_ANALYTICS_ENABLED := False
 
 .DEFAULT_GOAL := help
-.PHONY: help install apps demo test test-fast lab lint format bench bench-big sample clean
+.PHONY: help install apps demo test test-fast lab lint format bench bench-big sample docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,8 +39,10 @@ test: $(STAMP) apps ## run the whole test suite (notebook, browser and property 
 test-fast: $(STAMP) ## the tests that need no kernel and no browser
 	$(BIN)/python -m pytest -q -m "not slow"
 
-lab: $(STAMP) ## open JupyterLab on the notebooks (no update check, no news feed, no PyPI)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.open_browser=False \
+lab: $(STAMP) ## open JupyterLab on the repository (no update check, no news pop-up, no PyPI)
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp scripts/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.open_browser=False \
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.news_url=None \
 	  --LabApp.extension_manager=readonly $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
@@ -60,6 +62,9 @@ bench-big: $(STAMP) ## audit a ledger at Excel's row limit: time and peak memory
 
 sample: $(STAMP) ## regenerate the bundled sample workbooks (data/conventions/cd35-2024)
 	$(BIN)/python scripts/make_sample.py
+
+docs: $(STAMP) ## regenerate the guide's reference tables and docs/convention.schema.json from the code
+	$(BIN)/python -m pexaudit.docs
 
 clean: ## remove generated reports and caches (keeps .venv)
 	rm -rf reports/*/ reports/.*.partial .pytest_cache .ruff_cache .hypothesis

@@ -20,7 +20,7 @@
 
 # %% tags=["parameters"]
 convention_dir: str = "../data/conventions/cd35-2024"  # dossier de la convention (convention.yaml, paie, dépenses)
-out_dir: str = "../reports/cd35-2024-pex"  # dossier où écrire results.json et bilan_financier.xlsx
+out_dir: str = ""  # où écrire results.json et le classeur ; vide : ../reports/brouillon/<id>, jamais un rapport fini
 
 # %%
 from pexaudit import notebook as nb

@@ -23,7 +23,7 @@ from .readers import Table, read_expenses, read_payroll, sha256_of
 from .rules import Eligibility, Flag, evaluate, raisonnable
 from .settlement import Line, Settlement, check_conservation, reconcile, settle, verdict
 
-__all__ = ["VOLATILE_KEYS", "Audit", "audit", "results", "write_json"]
+__all__ = ["VOLATILE_KEYS", "Audit", "audit", "results", "split_rejected", "write_json"]
 
 # Keys of results.json that change from one run to the next on the same inputs.
 VOLATILE_KEYS = ("run",)
@@ -57,6 +57,13 @@ class Audit:
             "eligible": sum(line.eligible for line in self.lines),
             "rejected": sum(line.rejected_total for line in self.lines),
         }
+
+    @property
+    def breakdown(self) -> dict[str, int]:
+        """What left the declared amount, told apart for the headline: rejected by the rules (and
+        the cap), the unallocated share of part-time staff (AFFECTATION), the actual management
+        costs replaced by the flat rate (FORFAIT). ``totals.rejected`` keeps their sum."""
+        return split_rejected(line.rejected for line in self.lines)
 
     def line(self, line_id: str) -> Line:
         return next(line for line in self.lines if line.line == line_id)
@@ -108,12 +115,22 @@ def audit(folder: str | Path, checker=None) -> Audit:
     )
 
 
+def split_rejected(rejected_by_line) -> dict[str, int]:
+    """``{"rejected", "unallocated", "forfait"}`` in cents from per-line ``rejected`` dicts."""
+    out = {"rejected": 0, "unallocated": 0, "forfait": 0}
+    for rejected in rejected_by_line:
+        for rule, amount in rejected.items():
+            out[{"AFFECTATION": "unallocated", "FORFAIT": "forfait"}.get(rule, "rejected")] += amount
+    return out
+
+
 def _rate(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _rows(a: Audit) -> Iterator[dict]:
-    for rec in a.rows.itertuples(index=False):
+def _rows(a: Audit, only_rejected: bool = False) -> Iterator[dict]:
+    rows = a.rows[a.rows["rules"].map(bool)] if only_rejected else a.rows
+    for rec in rows.itertuples(index=False):
         yield {
             "source": rec.source,
             "file": rec.file if isinstance(rec.file, str) else None,
@@ -127,12 +144,16 @@ def _rows(a: Audit) -> Iterator[dict]:
         }
 
 
-def results(a: Audit) -> dict:
-    """The results.json document (SPEC section 7, ``results.schema.json``)."""
+def results(a: Audit, *, only_rejected: bool = False) -> dict:
+    """The results.json document (SPEC section 7, ``results.schema.json``).
+
+    ``only_rejected`` keeps the rows that fail a rule (what a letter cites): a million-row
+    ledger need not be turned into dicts twice.
+    """
     summary = _summary(a)
     return {
         **{k: summary[k] for k in _HEAD},
-        "rows": list(_rows(a)),
+        "rows": list(_rows(a, only_rejected)),
         **{k: v for k, v in summary.items() if k not in _HEAD},
     }
 

@@ -12,26 +12,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["SUITES_DIR", "Checker", "SuiteRun", "load_suite_json", "suite_versions"]
+from .assets import suites_dir
 
-SUITES_DIR = Path(__file__).resolve().parent.parent / "expectations"
+__all__ = ["Checker", "SuiteRun", "load_suite_json", "suite_versions"]
+
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
 
 
-def _suites_dir() -> Path:
-    """The suites shipped beside the package (source checkout) or inside it (wheel)."""
-    for candidate in (SUITES_DIR, Path(__file__).resolve().parent / "expectations"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"expectation suites not found in {SUITES_DIR}")
-
-
 def load_suite_json(role: str) -> dict:
-    return json.loads((_suites_dir() / f"{role}.json").read_text(encoding="utf-8"))
+    return json.loads((suites_dir() / f"{role}.json").read_text(encoding="utf-8"))
 
 
 def suite_versions() -> dict[str, str]:

@@ -20,19 +20,24 @@ from .errors import InputError
 from .fmt import OUTCOMES, VERDICTS, eur, pct
 from .money import euros_to_cents as _cents
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "conventions" / "cd35-2024"
-
 
 def summary(results: dict, folder: Path | None = None) -> str:
     """The French summary printed after an audit, read from results.json."""
+    from .audit import split_rejected
+
     s, t = results["settlement"], results["totals"]
     severities = [f["severity"] for f in results["findings"]]
+    parts = split_rejected({r: _cents(v) for r, v in line["rejected"].items()} for line in results["lines"])
+    others = "".join(
+        f" ; {label} : {eur(parts[key])}"
+        for key, label in (("unallocated", "hors quotité affectée"), ("forfait", "remplacées par le forfait"))
+        if parts[key]
+    )
     lines = [
         f"Convention {results['convention_id']}",
         f"  Subvention accordée : {eur(_cents(s['granted']))} ; versée : {eur(_cents(s['paid']))}",
         f"  Dépenses déclarées : {eur(_cents(t['declared']))} ; éligibles : {eur(_cents(t['eligible']))} ; "
-        f"rejetées : {eur(_cents(t['rejected']))}",
+        f"rejetées : {eur(parts['rejected'])}{others}",
         f"  Montant justifié : {eur(_cents(s['justified']))} (taux de financement {pct(s['funding_rate'] * 100)})",
         f"  {OUTCOMES[s['outcome']]} : {eur(_cents(s['amount']))}",
         f"  Verdict : {VERDICTS[results['verdict']]} ({severities.count('error')} constat(s) bloquant(s), "
@@ -57,6 +62,11 @@ def _fail(exc: BaseException) -> None:
     sys.exit(1)
 
 
+def _notes(convention) -> None:
+    for note in convention.notes:
+        click.echo(f"Avertissement : {note}", err=True)
+
+
 def _audit_and_print(convention: Path, out: Path, pdf: bool) -> None:
     from .run import run_audit
 
@@ -66,6 +76,7 @@ def _audit_and_print(convention: Path, out: Path, pdf: bool) -> None:
         run = run_audit(convention, out, pdf=pdf)
     except BaseException as exc:
         _fail(exc)
+    _notes(run.convention)
     results = json.loads(run.results_path.read_text(encoding="utf-8"))
     click.echo(summary(results, run.folder))
     click.echo(f"  Durée : {time.perf_counter() - started:.1f} s".replace(".", ","), err=True)
@@ -96,7 +107,9 @@ def demo(out: Path, pdf: bool) -> None:
 
     Exemple : pexaudit demo
     """
-    _audit_and_print(SAMPLE, out, pdf)
+    from .assets import sample
+
+    _audit_and_print(sample(), out, pdf)
 
 
 @main.command()
@@ -114,31 +127,68 @@ def audit(convention: Path, out: Path, pdf: bool) -> None:
 @main.command()
 @click.argument("convention", type=click.Path(path_type=Path))
 def check(convention: Path) -> None:
-    """Vérifie rapidement convention.yaml et les fichiers d'entrée, sans rapport.
+    """Vérifie convention.yaml et les fichiers d'entrée, sans rapport : pour chaque fichier, la
+    ligne d'en-tête trouvée, les colonnes reconnues et ignorées, les lignes de total écartées et
+    les premières valeurs illisibles avec leur ligne.
 
     Exemple : pexaudit check data/conventions/cd35-2024
     """
     try:
         from .convention import load_convention
-        from .readers import read_expenses, read_payroll
+        from .readers import read_activity, read_expenses, read_payroll
 
         conv = load_convention(convention)
         click.echo(f"convention.yaml : {conv.id}, {len(conv.budget)} lignes de budget, {len(conv.staff)} agent(s)")
+        _notes(conv)
         payroll = read_payroll(conv)
         expenses = read_expenses(conv, payroll.rows if payroll else 0)
-        for table in (payroll, expenses):
-            if table is None:
-                continue
-            where = f"feuille « {table.sheet} », " if table.sheet else ""
-            unreadable = len(table.raw)
-            click.echo(
-                f"{table.file} : {table.rows} ligne(s), {where}en-tête ligne {table.header_row}"
-                + (f", {unreadable} valeur(s) illisible(s) (rejet FORMAT)" if unreadable else "")
-                + "".join(f" ; {note}" for note in table.notes)
-            )
+        for table in (payroll, expenses, read_activity(conv)):
+            if table is not None:
+                click.echo(describe_table(table))
     except BaseException as exc:
         _fail(exc)
     click.echo("Données lisibles : l'audit peut être lancé.")
+
+
+def describe_table(table) -> str:
+    """What ``check`` says of one input file, in French."""
+    where = f"feuille « {table.sheet} », " if table.sheet else ""
+    lines = [f"{table.file} : {where}en-tête ligne {table.header_row}, {table.rows} ligne(s) de données"]
+    lines += [f"  {note}" for note in table.notes]
+    recognised = ", ".join(f"{name} ← « {header} »" for name, header in table.headers.items())
+    lines.append(f"  colonnes reconnues : {recognised}")
+    if table.ignored_columns:
+        lines.append("  colonnes ignorées : " + ", ".join(f"« {h} »" for h in table.ignored_columns))
+    for total in table.totals:
+        label = f"« {total.label} »" if total.label else "dernière ligne égale à la somme des lignes"
+        lines.append(f"  ligne {total.row} ignorée : total {label}")
+    unreadable = table.unreadable()
+    if unreadable:
+        lines.append(f"  {len(table.raw)} valeur(s) illisible(s) (rejet FORMAT), dont :")
+        lines += [f"    ligne {row}, {column} : « {text} »" for row, column, text in unreadable]
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def init(folder: Path) -> None:
+    """Prépare un nouveau dossier de convention : un convention.yaml commenté à remplir (chaque
+    clé, avec son unité) et le carnet audit.ipynb à ouvrir dans JupyterLab.
+
+    Exemple : pexaudit init conventions/dd33-2025
+    """
+    try:
+        from .init import init_folder
+
+        written = init_folder(folder)
+    except BaseException as exc:
+        _fail(exc)
+    for path in written:
+        click.echo(f"écrit : {path}")
+    click.echo(
+        "Remplissez convention.yaml, déposez la paie et les dépenses dans le dossier, puis :\n"
+        f"  pexaudit check {folder}\n  pexaudit audit {folder} --out rapports"
+    )
 
 
 @main.command()

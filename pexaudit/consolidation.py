@@ -16,16 +16,17 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from . import __version__
+from .assets import notebook
 from .audit import write_json
 from .charts import data_uri, territory_chart
 from .fmt import OUTCOMES, VERDICTS, eur
 from .money import euros_to_cents as _cents
 from .report import _css, _env
-from .run import ROOT, execute, export_html
+from .run import execute, export_html
 
 __all__ = ["build", "load", "render_html", "section_html", "show", "write_consolidation"]
 
-NOTEBOOK = ROOT / "notebooks" / "consolidation.ipynb"
+NOTEBOOK = notebook("consolidation")
 MONEY = ("granted", "eligible", "justified", "paid", "balance", "amount")
 
 

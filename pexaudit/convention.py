@@ -488,7 +488,7 @@ def _check_keys(doc: _Yaml, path: str, value: object, notes: list[str]) -> None:
                 line = doc.lines.get(sub_path)
                 where = f" (ligne {line})" if line else ""
                 notes.append(
-                    f"{doc.file}{where} : clé « {sub_path} » inconnue, ignorée ; clés possibles ici : "
+                    f"convention.yaml{where} : clé « {sub_path} » inconnue, ignorée ; clés possibles ici : "
                     f"{', '.join(sorted(known))}"
                 )
                 continue

@@ -45,6 +45,13 @@ class InputError(Exception):
     def message(self) -> str:
         return f"{self.location} : {self.expected}" if self.location else self.expected
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows in a notebook: the clear message, not a Python traceback."""
+        return [
+            f"\x1b[1;31mErreur dans les données\x1b[0m : {self.message}",
+            "Corrigez le fichier ou la clé indiqués, puis relancez le carnet.",
+        ]
+
     def __reduce__(self):  # keep the location through pickling (Dask, process pools)
         return _rebuild, (self.expected, self.file, self.sheet, self.row, self.column, self.key)
 

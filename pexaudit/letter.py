@@ -32,20 +32,16 @@ from jinja2 import Environment, StrictUndefined
 
 from .convention import HORS_BUDGET
 from .fmt import OUTCOMES, date_fr, eur, pct
+from .keys import ARTICLES
 from .money import euros_to_cents
-from .rules import FAILING_RULES, RULE_LABELS
+from .registry import FAILING_RULES, RULES
 
 __all__ = ["DEFAULT_ARTICLES", "MAX_ROWS", "TEMPLATE", "LetterParties", "letter_context", "write_letter"]
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "courrier.docx"
 # Article numbers of the seed convention; a convention numbering its articles otherwise says
 # so in convention.yaml (`articles:`), and the letter quotes its own numbers.
-DEFAULT_ARTICLES = MappingProxyType(
-    {
-        "missions": "2", "eligibilite": "4", "contribution": "5", "versement": "6", "justificatifs": "7",
-        "ddets": "8.4", "contradictoire": "9.1", "notification": "9.3", "recours": "13",
-    }
-)  # fmt: skip
+DEFAULT_ARTICLES = MappingProxyType(ARTICLES)
 # A letter stays readable: the rows with the largest stakes, then a pointer to the workbook,
 # which lists every rejected row.
 MAX_ROWS = 15
@@ -146,34 +142,28 @@ class LetterParties:
         object.__setattr__(self, "line_labels", MappingProxyType(labels))
 
     @classmethod
-    def from_convention(cls, doc: Mapping) -> LetterParties:
-        """From the convention.yaml mapping as ``yaml.safe_load`` returns it (SPEC section 3)."""
-        admin = doc.get("administration") or {}
-        beneficiary = doc.get("beneficiary") or {}
-        period = doc.get("period") or {}
+    def from_convention(cls, convention) -> LetterParties:
+        """From a loaded :class:`~pexaudit.convention.Convention` (SPEC section 3)."""
+        admin = convention.administration
         return cls(
-            administration_name=_text(admin.get("name")),
-            service=_text(admin.get("service")),
-            administration_address=_text(admin.get("address")),
-            signatory=_text(admin.get("signatory")),
-            court=_text(admin.get("court")),
-            beneficiary_name=_text(beneficiary.get("name")),
-            beneficiary_address=_text(beneficiary.get("address")),
-            representative=_text(beneficiary.get("representative")),
-            siret=_text(beneficiary.get("siret")),
-            convention_id=_text(doc.get("id")),
-            title=_text(doc.get("title")),
-            programme=_text(doc.get("programme")),
-            period_start=period.get("start"),
-            period_end=period.get("end"),
-            reference=_text(doc.get("reference")),
-            signature_date=doc.get("signature_date"),
-            line_labels={
-                str(b["line"]): b.get("label")
-                for b in doc.get("budget") or []
-                if isinstance(b, Mapping) and b.get("line")
-            },
-            articles=doc.get("articles") or {},
+            administration_name=admin.name,
+            service=admin.service,
+            administration_address=admin.address,
+            signatory=admin.signatory,
+            court=admin.court,
+            beneficiary_name=convention.beneficiary_name,
+            beneficiary_address=convention.beneficiary_address,
+            representative=convention.beneficiary_representative,
+            siret=convention.siret,
+            convention_id=convention.id,
+            title=convention.title,
+            programme=convention.programme,
+            period_start=convention.period_start,
+            period_end=convention.period_end,
+            reference=convention.reference,
+            signature_date=convention.signature_date,
+            line_labels={b.line: b.label for b in convention.budget},
+            articles=convention.articles,
         )
 
     def value(self, name: str) -> str:
@@ -236,8 +226,8 @@ def _ref(row: Mapping) -> str:
 
 
 def _rule_label(rule: str | None) -> str:
-    label = RULE_LABELS.get(rule or "")
-    return label[1] if label else (rule or "")
+    entry = RULES.get(rule or "")
+    return entry.label if entry else (rule or "")
 
 
 def _safe_reason(reason: str) -> str:

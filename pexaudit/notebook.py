@@ -7,20 +7,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .audit import Audit, audit, write_results
+from .audit import Audit, audit, results, write_results
+from .letter import LetterParties, write_letter
 from .report import section
 from .workbook import write_workbook
 
 __all__ = ["reset_namespace", "show", "start", "warm"]
 
 
-def start(convention_dir: str, out_dir: str) -> Audit:
-    """Audit ``convention_dir``; write results.json and bilan_financier.xlsx into ``out_dir``."""
+DRAFTS = Path("..") / "reports" / "brouillon"
+
+
+def start(convention_dir: str, out_dir: str = "") -> Audit:
+    """Audit ``convention_dir``; write results.json, bilan_financier.xlsx and courrier.docx into ``out_dir``.
+
+    An empty ``out_dir`` (the notebook's default in JupyterLab) writes to
+    ``../reports/brouillon/<id>/``: an interactive run never overwrites the finished report that
+    ``pexaudit audit`` or ``make demo`` wrote.
+    """
     a = audit(convention_dir)
-    out = Path(out_dir)
+    for note in a.convention.notes:
+        print(f"Avertissement : {note}")
+    out = Path(out_dir) if out_dir else DRAFTS / a.convention.id
     out.mkdir(parents=True, exist_ok=True)
     write_results(a, out / "results.json")
     write_workbook(a, out / "bilan_financier.xlsx")
+    write_letter(results(a, only_rejected=True), LetterParties.from_convention(a.convention), out / "courrier.docx")
     return a
 
 

@@ -107,13 +107,14 @@ def _synthese(a: Audit) -> dict:
     s = a.settlement
     notes = {
         "solde": "Le montant justifié dépasse les versements : l'État verse le solde.",
-        "reversement": "Les versements dépassent le montant justifié : un ordre de reversement est à émettre (art. 5 et 9).",
+        "reversement": "Les versements dépassent le montant justifié : un ordre de reversement est à émettre "
+        f"({a.convention.art('contribution')} et {a.convention.art('contradictoire')}).",
         "solde_nul": "Le montant justifié égale les versements : ni solde ni reversement.",
     }
     rate = s.funding_rate
     rate_text = pct(rate * 100) if rate.denominator <= 10_000 else f"{pct(rate * 100, 4)} (non arrondi)"
     counts = Counter(f.severity for f in a.findings)
-    return {"outcome_note": notes[s.outcome], "rate_text": rate_text, "counts": counts}
+    return {"outcome_note": notes[s.outcome], "rate_text": rate_text, "counts": counts, "parts": a.breakdown}
 
 
 def _convention(a: Audit) -> dict:
@@ -358,6 +359,8 @@ def _tracabilite(a: Audit) -> dict:
         "gx_version": a.gx_version,
         "suites": a.suites,
         "run_date": a.started.strftime("%d/%m/%Y à %H:%M"),
+        "ignored": [(t.file, t.totals) for t in a.tables.values() if t.totals],
+        "notes": a.convention.notes,
     }
 
 

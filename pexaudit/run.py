@@ -21,15 +21,15 @@ from functools import cache
 from pathlib import Path
 
 from . import __version__
+from .assets import notebook
 from .convention import Convention, load_convention
 from .errors import InputError
 
 __all__ = ["NOTEBOOK", "OUTPUTS", "AuditRun", "Kernel", "export_html", "run_audit", "safe_child"]
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = ROOT / "notebooks" / "audit.ipynb"
+NOTEBOOK = notebook("audit")
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
-OUTPUTS = ("results.json", "rapport.html", "bilan_financier.xlsx", "audit.ipynb")
+OUTPUTS = ("results.json", "rapport.html", "bilan_financier.xlsx", "courrier.docx", "audit.ipynb")
 WARM_UP = "import pexaudit.notebook as _pex_nb\n_pex_nb.warm()\ndel _pex_nb"
 RESET = "from pexaudit.notebook import reset_namespace\nreset_namespace()"
 
@@ -49,7 +49,7 @@ class Kernel:
         self.km = KernelManager(kernel_name="python3", transport="ipc")
         self.km.ip = str(self.folder / "k")
         env = {**os.environ, "GX_ANALYTICS_ENABLED": "False", "MPLBACKEND": "Agg"}
-        self.km.start_kernel(cwd=str(ROOT / "notebooks"), env=env)
+        self.km.start_kernel(cwd=str(NOTEBOOK.parent), env=env)
         self.kc = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._boot, args=(warm_up,), daemon=True)
@@ -229,7 +229,7 @@ def execute(notebook: Path, output: Path, parameters: dict, kernel: Kernel) -> N
 def run_audit(
     convention_dir: str | Path, out_root: str | Path, *, kernel: Kernel | None = None, pdf: bool = False
 ) -> AuditRun:
-    """Audit one convention into ``out_root/<id>/`` (the four outputs of SPEC section 7).
+    """Audit one convention into ``out_root/<id>/`` (the outputs of SPEC section 7).
 
     With ``kernel`` (a batch worker's), it stays running for the next convention; without, a
     kernel is started, warmed while papermill and nbconvert load, and shut down. Either way

@@ -15,6 +15,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__
 from .audit import Audit
@@ -39,12 +41,18 @@ class _Sheet:
     def __init__(self, wb: Workbook, title: str, widths: list[int], header: list[str] | None = None) -> None:
         self.ws = wb.create_sheet(title)
         self.title = title
+        # Printed landscape, one page wide, the header repeated on every page.
+        self.ws.page_setup.orientation = "landscape"
+        self.ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        self.ws.page_setup.fitToWidth, self.ws.page_setup.fitToHeight = 1, 0
+        self.ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         self.row = 0
         for index, width in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
         self.header_width = 0
         if header:
             self.ws.freeze_panes = "A2"
+            self.ws.print_title_rows = "1:1"
             self.header_width = len(header)
             self.append([self.head(h) for h in header])
 
@@ -228,7 +236,7 @@ def write_workbook(a: Audit, path: Path) -> None:
     )
     synthese.append([synthese.text("Période"), synthese.date(c.period_start), synthese.date(c.period_end)])
     synthese.append([])
-    g = synthese.append([synthese.text("Subvention accordée (art. 5)"), synthese.euro(s.granted)])
+    g = synthese.append([synthese.text(f"Subvention accordée ({c.art('contribution')})"), synthese.euro(s.granted)])
     b = synthese.append([synthese.text("Budget prévisionnel total"), synthese.euro(f"=Budget!$D${total_row}")])
     if c.funding_rate is not None:
         rate = synthese.append(
@@ -248,7 +256,9 @@ def write_workbook(a: Audit, path: Path) -> None:
     for p in c.payments:
         synthese.append([synthese.text("versement"), synthese.euro(p.amount), synthese.date(p.date)])
     last_pay = max(synthese.row, first_pay)
-    v = synthese.append([synthese.text("Total versé (art. 6)"), synthese.euro(f"=SUM(B{first_pay}:B{last_pay})")])
+    v = synthese.append(
+        [synthese.text(f"Total versé ({c.art('versement')})"), synthese.euro(f"=SUM(B{first_pay}:B{last_pay})")]
+    )
     bal = synthese.append([synthese.text("Solde (justifié − versé)"), synthese.euro(f"=B{j}-B{v}", bold=True)])
     synthese.append(
         [synthese.text("Issue"),

@@ -460,25 +460,29 @@ def test_text_from_inputs_is_escaped(tmp_path):
     assert "Affaire suivie par : Pôle R&D <contrôle>" in text
 
 
-def test_from_convention_mapping():
-    doc = {
-        "id": "cd35-2024-pex", "title": "Chargé de mission PEX", "programme": "177",
-        "period": {"start": __import__("datetime").date(2024, 1, 1), "end": "2024-12-31"},
-        "signature_date": None, "reference": None,
+def test_from_a_loaded_convention(tmp_path):
+    import yaml
+
+    from pexaudit.convention import load_convention
+
+    from .conftest import BASE_CONVENTION, deep_merge
+
+    data = deep_merge(BASE_CONVENTION, {
         "administration": {"name": "Préfecture d'Ille-et-Vilaine", "service": "DDETS", "address": None,
                            "signatory": "Le Secrétaire général", "court": "tribunal administratif de Rennes"},
-        "beneficiary": {"name": "Conseil départemental", "siret": "22350001800013"},
-        "budget": [{"line": "personnel", "label": "Charges de personnel", "kind": "personnel", "amount": 1.0}],
         "articles": {"recours": "14"},
-    }  # fmt: skip
-    who = LetterParties.from_convention(doc)
+    })  # fmt: skip
+    (tmp_path / "convention.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    for name in ("paie.csv", "depenses.csv"):
+        (tmp_path / name).touch()
+    who = LetterParties.from_convention(load_convention(tmp_path))
     assert who.value("court") == "tribunal administratif de Rennes"
     assert who.value("period_end") == "31/12/2024" and who.value("period_start") == "01/01/2024"
     assert who.value("reference") == "[numéro à compléter]"
     assert who.lines("administration_address") == ["[adresse à compléter]"]
-    assert who.line_label("personnel") == "Charges de personnel" and who.line_label("hors_budget") == "Hors budget"
+    assert who.line_label("personnel") == "Personnel" and who.line_label("hors_budget") == "Hors budget"
     assert who.articles["recours"] == "14" and who.articles["contradictoire"] == "9.1"
-    assert LetterParties.from_convention({}).value("beneficiary_name") == "[bénéficiaire à compléter]"
+    assert LetterParties().value("beneficiary_name") == "[bénéficiaire à compléter]"
 
 
 def test_custom_template(tmp_path):

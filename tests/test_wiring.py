@@ -10,7 +10,8 @@ import sys
 import jupytext
 import pytest
 
-from pexaudit.checks import SUITES_DIR, load_suite_json
+from pexaudit.assets import suites_dir
+from pexaudit.checks import load_suite_json
 from pexaudit.registry import FAILING_RULES
 
 from .conftest import ROOT, SCHEMA_PATH, SHARED
@@ -60,7 +61,7 @@ def test_suites_load_into_gx_and_name_spec_rules(role, checker):
 
 
 def test_every_row_rule_lives_in_a_suite():
-    rules = {e["meta"]["rule"] for p in SUITES_DIR.glob("*.json") for e in json.loads(p.read_text())["expectations"]}
+    rules = {e["meta"]["rule"] for p in suites_dir().glob("*.json") for e in json.loads(p.read_text())["expectations"]}
     assert rules == set(FAILING_RULES)
 
 
