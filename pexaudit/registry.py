@@ -151,7 +151,7 @@ _ENTRIES = [
           "Liés à l'objet du projet"),
     Entry("FORFAIT", "agrégat", "remplacé par le forfait de gestion",
           "en mode forfait, les coûts de gestion réels sont remplacés par le forfait : ce n'est pas un rejet",
-          "rien ; le forfait est une ligne calculée", "pexaudit.rules._management", "Coûts de gestion forfaitaires"),
+          "rien ; le forfait est une ligne calculée", "pexaudit.rules.apply_management", "Coûts de gestion forfaitaires"),
     Entry("PLAFOND_GESTION", "agrégat", "coûts de gestion au-delà du plafond",
           "les coûts de gestion éligibles dépassent cap_rate × personnel éligible : l'excédent est écarté",
           "rien, sauf si le plafond de la convention est autre", "pexaudit.rules.management_cap", "Raisonnables"),

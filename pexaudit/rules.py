@@ -24,8 +24,10 @@ from .registry import FAILING_RULES, RAISONNABLE_MONTH_FACTOR, RAISONNABLE_ROW_S
 
 __all__ = [
     "Eligibility",
+    "apply_management",
     "evaluate",
     "management_cap",
+    "management_cap_amount",
     "raisonnable",
     "rule_counts",
 ]
@@ -177,8 +179,10 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
         unknown = [m for m in dict.fromkeys(frame["matricule_key"]) if m not in pseudonyms]
         pseudonyms |= {m: f"Hors liste {i}" for i, m in enumerate(unknown, start=1)}
         allocation = frame["matricule_key"].map(lambda m: staff[m].allocation if m in staff else Fraction(1))
-        amount = sum(frame[c].fillna(0).astype("int64") for c in ("brut", "charges_patronales", "autres_couts"))
+        costs = ["brut", "charges_patronales", "autres_couts"]
+        amount = sum(frame[c].fillna(0).astype("int64") for c in costs)
         out = _outcomes(frame, failures, amount, allocation, pd.Series(False, index=frame.index), payroll, convention)
+        out["readable"] = frame[costs].notna().all(axis=1).to_numpy()
         out["line"] = convention.personnel_line.line
         out["who"] = frame["matricule_key"].map(pseudonyms)
         out["month"] = frame["periode"]
@@ -192,6 +196,7 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
         out = _outcomes(
             frame, failures, amount, pd.Series(Fraction(1), index=frame.index), forfait, expenses, convention
         )
+        out["readable"] = frame["montant"].notna().to_numpy()
         out["line"] = frame["line"]
         for column in ("piece", "fournisseur", "libelle", "date", "compte", "date_paiement"):
             out[column] = frame[column]
@@ -200,7 +205,7 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_ROW_COLUMNS)
     rows = _tidy(rows.reindex(columns=_ROW_COLUMNS))
     result = Eligibility(rows=rows, checked=checked, suites=suites, skipped=skipped)
-    _management(convention, result)
+    apply_management(convention, result)
     return result
 
 
@@ -271,14 +276,17 @@ def _outcomes(
             "rules": rules,
             "booked_rule": booked,
             "reasons": reasons,
+            "share": allocation.to_numpy(dtype=object),
         }
     )
 
 
+# ``share``: the exact allocation (a Fraction; 1 for expenses), ``readable``: every amount of the
+# row could be read. Both serve the auditor's decisions and the stakes (pexaudit.decisions).
 _ROW_COLUMNS = [
     "row_id", "source", "file", "sheet", "row", "line", "amount", "eligible_amount", "rules",
     "booked_rule", "reasons", "who", "month", "allocation", "piece", "fournisseur", "libelle",
-    "date", "compte", "date_paiement",
+    "date", "compte", "date_paiement", "share", "readable",
 ]  # fmt: skip
 
 
@@ -301,8 +309,9 @@ def _tidy(rows: pd.DataFrame) -> pd.DataFrame:
     """Columns a row may lack (a forfait has no file, an expense no month) hold None, not NaN."""
     for column in _OPTIONAL:
         rows[column] = rows[column].astype(object).where(rows[column].notna(), None)
-    for column in ("source", "line", "rules", "reasons"):
+    for column in ("source", "line", "rules", "reasons", "share"):
         rows[column] = rows[column].astype(object)
+    rows["readable"] = rows["readable"].astype(bool)
     rows["row"] = rows["row"].astype("Int64")
     for column in ("amount", "eligible_amount"):
         rows[column] = rows[column].astype("int64")
@@ -314,7 +323,7 @@ def _reason(rule: str, column: str, value, rec: dict, table, convention: Convent
     return RULES[rule].reason(column, value, rec, table.raw.get((rec["row_id"], column)), convention)
 
 
-def _management(convention: Convention, result: Eligibility) -> None:
+def apply_management(convention: Convention, result: Eligibility) -> None:
     """Aggregate management rule: flat-rate row, or the cap booked as PLAFOND_GESTION."""
     rows = result.rows
     personnel = convention.personnel_line.line
@@ -326,7 +335,7 @@ def _management(convention: Convention, result: Eligibility) -> None:
         forfait = {
             "row_id": -1, "source": "forfait", "file": None, "sheet": None, "row": None,
             "line": first, "amount": amount, "eligible_amount": amount, "rules": [],
-            "booked_rule": None,
+            "booked_rule": None, "share": Fraction(1), "readable": True,
             "reasons": [f"forfait de gestion : {_pct(mode.rate)} × {eur(eligible_personnel)} de personnel éligible"],
         }  # fmt: skip
         result.rows = _tidy(pd.concat([rows, pd.DataFrame([forfait], columns=_ROW_COLUMNS)], ignore_index=True))
@@ -334,13 +343,22 @@ def _management(convention: Convention, result: Eligibility) -> None:
         return
     if mode.cap_rate is None:
         return
-    cap = round_half_up(mode.cap_rate * eligible_personnel)
+    cap = management_cap_amount(mode.cap_rate, eligible_personnel)
     result.cap = cap
     eligible = {
         b.line: int(rows.loc[rows["line"] == b.line, "eligible_amount"].sum()) if len(rows) else 0
         for b in convention.management_lines
     }
     result.plafond = management_cap(eligible, cap)
+
+
+def management_cap_amount(cap_rate: Fraction, eligible_personnel: int) -> int:
+    """round(cap_rate × eligible personnel, 2), never below 0.
+
+    A negative eligible personnel cost (regularisations beyond pay) cannot make management
+    costs negative: the cap is then 0 (and the pro-rata split below never divides by 0).
+    """
+    return max(0, round_half_up(cap_rate * eligible_personnel))
 
 
 def management_cap(eligible: dict[str, int], cap: int) -> dict[str, int]:

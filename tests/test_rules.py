@@ -111,6 +111,7 @@ def test_expense_lines_where_rows_go(make_convention, checker):
     assert lines["hors_budget"] == {
         "line": "hors_budget", "kind": None, "budget": 0.0, "declared": 50.0, "eligible": 0.0,
         "rejected": {"NATURE": 50.0}, "variance": 0.0, "variance_pct": None, "execution_rate": None, "alert": False,
+        "explanation": None, "explanation_source": None,
     }  # fmt: skip
 
 
@@ -177,7 +178,8 @@ def test_flat_rate_replaces_management_rows(make_convention, checker):
     )
     forfait = [r for r in res["rows"] if r["source"] == "forfait"]
     assert forfait == [{"source": "forfait", "file": None, "sheet": None, "row": None, "line": "gestion",
-                        "amount": 50.0, "eligible_amount": 50.0, "rules": [], "reasons": forfait[0]["reasons"]}]  # fmt: skip
+                        "amount": 50.0, "eligible_amount": 50.0, "rules": [], "reasons": forfait[0]["reasons"],
+                        "decision": None, "impact": None}]  # fmt: skip
     assert rules_of(res, "expenses") == [["FORFAIT"], ["PERIODE"]]
     gestion = res["lines"][1]
     assert gestion["declared"] == 157.0 and gestion["eligible"] == 50.0
