@@ -41,6 +41,7 @@ __all__ = [
     "add_months",
     "load_convention",
     "matricule_key",
+    "read_yaml",
 ]
 
 HORS_BUDGET = "hors_budget"
@@ -320,8 +321,11 @@ def _documented(path: str) -> bool:
 class _Yaml:
     """Typed access to the parsed YAML with errors that name the key and its line."""
 
-    def __init__(self, data: dict, lines: dict[str, int], texts: dict[str, str], file: str) -> None:
+    def __init__(
+        self, data: dict, lines: dict[str, int], texts: dict[str, str], file: str, documented=_documented
+    ) -> None:
         self.data, self.lines, self.texts, self.file = data, lines, texts, file
+        self.documented = documented  # key paths a reader may ask for (None: any)
 
     def error(self, path: str, expected: str) -> InputError:
         """An error on ``path``, located at its line or, for a missing key, its parent's."""
@@ -334,7 +338,9 @@ class _Yaml:
         return InputError(expected, file=self.file, row=line, key=path or None)
 
     def get(self, path: str, default: object = _MISSING) -> object:
-        assert _documented(path), f"convention.yaml key {path} is read but not described in pexaudit/keys.py"
+        assert self.documented is None or self.documented(path), (
+            f"convention.yaml key {path} is read but not described in pexaudit/keys.py"
+        )
         node: object = self.data
         for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
             if part.startswith("["):
@@ -505,6 +511,16 @@ def _read_yaml(folder: Path) -> _Yaml:
         raise InputError("dossier de convention introuvable", file=str(folder))
     if not path.is_file():
         raise InputError("fichier convention.yaml absent du dossier", file=label)
+    doc = read_yaml(path, label)
+    if not isinstance(doc.data, dict):
+        raise InputError("attendu une table de clés YAML (id, period, budget...)", file=label)
+    return doc
+
+
+def read_yaml(path: Path, label: str, documented=_documented) -> _Yaml:
+    """Parse a YAML file as convention.yaml is read (written texts and lines kept, impossible
+    dates and repeated keys caught, PyYAML's messages in French). ``doc.data`` may be anything
+    the file holds (None for an empty file); ``documented=None`` lets a reader ask for any key."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -516,10 +532,8 @@ def _read_yaml(folder: Path) -> _Yaml:
         raise InputError(f"clé « {exc.key} » écrite deux fois", file=label, row=exc.line) from None
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, label) from None
-    if not isinstance(data, dict):
-        raise InputError("attendu une table de clés YAML (id, period, budget...)", file=label)
     lines, texts = _scan(node) if node is not None else ({}, {})
-    return _Yaml(data, lines, texts, label)
+    return _Yaml(data, lines, texts, label, documented)
 
 
 # --- the convention, section by section ----------------------------------------------------

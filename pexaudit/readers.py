@@ -44,7 +44,7 @@ from .parsing import (
 )
 
 __all__ = ["FIELDS", "Table", "TotalRow", "map_accounts", "read_activity", "read_expenses", "read_payroll",
-           "read_source", "sha256_of"]  # fmt: skip
+           "read_source", "sha256_of", "xlsx_sheets"]  # fmt: skip
 
 HEADER_SEARCH_ROWS = 20
 _PARSERS = {
@@ -258,8 +258,11 @@ def _ignored_columns(header: _Header) -> list[str]:
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _xlsx_sheets(path: Path, file: str) -> Iterable[tuple[str, Iterator[tuple[int, tuple]]]]:
-    """Visible sheets as (name, rows numbered as in Excel), read by calamine.
+def xlsx_sheets(
+    path: Path, file: str, select: Callable[[str], bool] | None = None
+) -> Iterable[tuple[str, Iterator[tuple[int, tuple]]]]:
+    """Visible sheets as (name, rows numbered as in Excel), read by calamine; with ``select``,
+    only the sheets whose name it accepts are parsed.
 
     python-calamine (Rust) reads cell values some 30 times faster than openpyxl and streams
     rows, which a ledger at Excel's row limit needs; openpyxl writes the workbook and reads
@@ -283,6 +286,8 @@ def _xlsx_sheets(path: Path, file: str) -> Iterable[tuple[str, Iterator[tuple[in
     except Exception as exc:
         raise InputError(f"classeur .xlsx illisible ou corrompu ({type(exc).__name__}: {exc})", file=file) from None
     for name in sheets:
+        if select is not None and not select(name):
+            continue
         try:
             sheet = workbook.get_sheet_by_name(name)
         except Exception as exc:
@@ -584,7 +589,7 @@ def read_source(
     best_sheet = None
     if suffix in (".xlsx", ".xlsm"):
         table.sha256 = sha256_of(path)
-        for sheet, rows in _xlsx_sheets(path, file):
+        for sheet, rows in xlsx_sheets(path, file):
             header = _find_header(rows, names)
             if header.row is not None:
                 table.sheet = sheet
