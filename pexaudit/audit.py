@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -17,13 +18,26 @@ import pandas as pd
 
 from . import __version__
 from .convention import Convention, load_convention
+from .decisions import (
+    Bound,
+    Decisions,
+    Procedure,
+    apply,
+    bind,
+    decision_findings,
+    load_decisions,
+    load_previous,
+    procedure_findings,
+)
+from .explanations import explain
 from .findings import Finding, collect_findings
 from .money import cents_to_euros
 from .readers import Table, read_expenses, read_payroll, sha256_of
 from .rules import Eligibility, Flag, evaluate, raisonnable
 from .settlement import Line, Settlement, check_conservation, reconcile, settle, verdict
+from .stakes import stakes
 
-__all__ = ["VOLATILE_KEYS", "Audit", "audit", "results", "split_rejected", "write_json"]
+__all__ = ["VOLATILE_KEYS", "Audit", "audit", "reassess", "results", "split_rejected", "write_json"]
 
 # Keys of results.json that change from one run to the next on the same inputs.
 VOLATILE_KEYS = ("run",)
@@ -31,6 +45,15 @@ VOLATILE_KEYS = ("run",)
 
 @dataclass
 class Audit:
+    """One convention audited: the rules' outcome, the auditor's decisions, what follows.
+
+    ``eligibility`` (and so ``rows``, ``lines``, ``settlement``, ``findings``) is the state
+    after the decisions; ``baseline`` what the rules alone found. Rows carry, beside the
+    rules' columns: ``decision`` (a :class:`~pexaudit.decisions.Decision` or None),
+    ``rules_after`` (what the row fails after decisions), ``impact`` (cents or None) and
+    ``booked_rule`` after decisions.
+    """
+
     convention: Convention
     tables: dict[str, Table]
     eligibility: Eligibility
@@ -44,10 +67,20 @@ class Audit:
     suites: dict[str, str]
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
     seconds: float = 0.0
+    baseline: Eligibility | None = None  # the rules' outcome before decisions
+    decisions: Decisions = field(default_factory=Decisions)
+    bound: Bound = field(default_factory=lambda: Bound({}, {}))
+    explanations: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    max_balance: int | None = None  # cents; None when stakes were not computed
+    previous: dict | None = None  # what an earlier run (--previous) concluded
 
     @property
     def rows(self) -> pd.DataFrame:
         return self.eligibility.rows
+
+    @property
+    def procedure(self) -> Procedure:
+        return self.decisions.procedure
 
     @property
     def totals(self) -> dict[str, int]:
@@ -69,25 +102,93 @@ class Audit:
         return next(line for line in self.lines if line.line == line_id)
 
 
-def audit(folder: str | Path, checker=None) -> Audit:
-    """Audit the convention in ``folder``; raises InputError on bad input."""
+def audit(folder: str | Path, checker=None, *, previous: str | Path | None = None, impacts: bool = True) -> Audit:
+    """Audit the convention in ``folder``; raises InputError on bad input.
+
+    The decisions file of the folder (SPEC 9) is read and checked before the rules run;
+    ``previous`` is an earlier results.json of the same convention; ``impacts=False`` skips the
+    stakes (``rows[].impact``, ``settlement.max_balance``), for measuring what they cost.
+    """
     from .checks import checker as default_checker
     from .checks import suite_versions
 
     started = time.perf_counter()
     when = dt.datetime.now().astimezone()
     convention = load_convention(folder)
+    decisions = load_decisions(convention.folder)
+    before = load_previous(previous, convention.id) if previous else None
     payroll = read_payroll(convention)
     expenses = read_expenses(convention, row_id_start=payroll.rows if payroll else 0)
     tables = {t.role: t for t in (payroll, expenses) if t is not None}
+    bound = bind(decisions, tables, convention)
     checker = checker or default_checker()
-    eligibility = evaluate(convention, payroll, expenses, checker)
+    baseline = evaluate(convention, payroll, expenses, checker)
+    parts = _assess(convention, tables, baseline, decisions, bound, impacts=impacts)
+    return Audit(
+        convention=convention,
+        tables=tables,
+        **parts,
+        inputs=_inputs(convention, tables, decisions),
+        gx_version=checker.version,
+        suites=suite_versions(),
+        started=when,
+        seconds=round(time.perf_counter() - started, 3),
+        baseline=baseline,
+        decisions=decisions,
+        bound=bound,
+        previous=before,
+    )
+
+
+def _assess(
+    convention: Convention,
+    tables: dict[str, Table],
+    baseline: Eligibility,
+    decisions: Decisions,
+    bound: Bound,
+    *,
+    impacts: bool = True,
+) -> dict:
+    """From the rules' rows: decisions, lines, conservation, settlement, findings, stakes, verdict."""
+    eligibility = apply(convention, baseline, bound.rows)
     lines = reconcile(convention, eligibility.rows, eligibility.plafond)
     expected_ids = [i for t in tables.values() for i in t.frame["row_id"].tolist()]
     check_conservation(lines, eligibility.rows, expected_ids)
-    flags = raisonnable(convention, eligibility.rows)
-    findings = collect_findings(convention, lines, eligibility.rows, flags, tables)
+    after = eligibility.rows.assign(rules=eligibility.rows["rules_after"])  # what the findings read
+    flags = raisonnable(convention, after)
     settlement = settle(convention, lines)
+    findings = [
+        *collect_findings(convention, lines, after, flags, tables),
+        *decision_findings(eligibility.rows, baseline.rows, bound.rows),
+        *procedure_findings(decisions.procedure, settlement.balance, convention),
+    ]
+    max_balance = None
+    if impacts:
+        found = stakes(convention, eligibility.rows)
+        eligibility.rows["impact"] = found.impact
+        max_balance = found.max_balance
+    else:
+        eligibility.rows["impact"] = pd.Series([None] * len(eligibility.rows), dtype=object)
+    return {
+        "eligibility": eligibility,
+        "lines": lines,
+        "settlement": settlement,
+        "flags": flags,
+        "findings": findings,
+        "verdict": verdict(settlement, findings),
+        "explanations": explain(lines, convention.variance_alert_pct, bound.explanations),
+        "max_balance": max_balance,
+    }
+
+
+def reassess(a: Audit, decisions: Decisions, bound: Bound) -> Audit:
+    """``a`` with other decisions, recomputed from its evaluated rows (no file read, no GX)."""
+    parts = _assess(a.convention, a.tables, a.baseline, decisions, bound, impacts=a.max_balance is not None)
+    return dataclasses.replace(a, **parts, decisions=decisions, bound=bound)
+
+
+def _inputs(convention: Convention, tables: dict[str, Table], decisions: Decisions) -> list[dict]:
+    """The audit trail's inputs: convention.yaml, the input files, the decisions file."""
     inputs = [{"role": "convention", "path": "convention.yaml", "sha256": sha256_of(convention.file), "rows": None}]
     inputs += [
         {"role": t.role, "path": t.file, "sha256": t.sha256, "rows": t.rows, "ignored_rows": t.ignored_rows}
@@ -98,21 +199,10 @@ def audit(folder: str | Path, checker=None) -> Audit:
         inputs.append(
             {"role": "activity", "path": convention.inputs["activity"], "sha256": sha256_of(activity), "rows": None}
         )
-    return Audit(
-        convention=convention,
-        tables=tables,
-        eligibility=eligibility,
-        lines=lines,
-        settlement=settlement,
-        flags=flags,
-        findings=findings,
-        verdict=verdict(settlement, findings),
-        inputs=inputs,
-        gx_version=checker.version,
-        suites=suite_versions(),
-        started=when,
-        seconds=round(time.perf_counter() - started, 3),
-    )
+    trail = decisions.trail()
+    if trail is not None:
+        inputs.append(trail)
+    return inputs
 
 
 def split_rejected(rejected_by_line) -> dict[str, int]:
@@ -129,7 +219,7 @@ def _rate(value) -> float | None:
 
 
 def _rows(a: Audit, only_rejected: bool = False) -> Iterator[dict]:
-    rows = a.rows[a.rows["rules"].map(bool)] if only_rejected else a.rows
+    rows = a.rows[a.rows["rules"].map(bool) | a.rows["decision"].notna()] if only_rejected else a.rows
     for rec in rows.itertuples(index=False):
         yield {
             "source": rec.source,
@@ -141,14 +231,16 @@ def _rows(a: Audit, only_rejected: bool = False) -> Iterator[dict]:
             "eligible_amount": cents_to_euros(rec.eligible_amount),
             "rules": list(rec.rules),
             "reasons": list(rec.reasons),
+            "decision": None if rec.decision is None else rec.decision.as_json(),
+            "impact": None if rec.impact is None else cents_to_euros(rec.impact),
         }
 
 
 def results(a: Audit, *, only_rejected: bool = False) -> dict:
     """The results.json document (SPEC section 7, ``results.schema.json``).
 
-    ``only_rejected`` keeps the rows that fail a rule (what a letter cites): a million-row
-    ledger need not be turned into dicts twice.
+    ``only_rejected`` keeps the rows that fail a rule or carry a decision (what a letter
+    cites): a million-row ledger need not be turned into dicts twice.
     """
     summary = _summary(a)
     return {
@@ -193,6 +285,8 @@ def _summary(a: Audit) -> dict:
                 "variance_pct": _rate(line.variance_pct),
                 "execution_rate": _rate(line.execution_rate),
                 "alert": line.alert(threshold),
+                "explanation": a.explanations.get(line.line, (None, None))[0],
+                "explanation_source": a.explanations.get(line.line, (None, None))[1],
             }
             for line in a.lines
         ],
@@ -205,6 +299,7 @@ def _summary(a: Audit) -> dict:
             "balance": cents_to_euros(s.balance),
             "outcome": s.outcome,
             "amount": cents_to_euros(s.amount),
+            **({} if a.max_balance is None else {"max_balance": cents_to_euros(a.max_balance)}),
         },
         "findings": [
             {
@@ -216,6 +311,8 @@ def _summary(a: Audit) -> dict:
             for f in a.findings
         ],
         "verdict": a.verdict,
+        "procedure": a.procedure.as_json(),
+        "previous": a.previous,
         "gx_version": a.gx_version,
         "suites": a.suites,
         "run": {"started": a.started.isoformat(timespec="seconds"), "seconds": a.seconds},

@@ -46,7 +46,10 @@ SECTIONS = [
     ("signature", "10. Visa"),
 ]
 KINDS = {"personnel": "personnel", "management": "coûts de gestion", None: "autre"}
-ROLES = {"convention": "Convention", "payroll": "Paie", "expenses": "Dépenses", "activity": "Activité"}
+ROLES = {
+    "convention": "Convention", "payroll": "Paie", "expenses": "Dépenses", "activity": "Activité",
+    "decisions": "Décisions",
+}  # fmt: skip
 ACCOUNT_CLASSES = {
     "60": "60 Achats", "61": "61 Services extérieurs", "62": "62 Autres services extérieurs",
     "63": "63 Impôts et taxes", "64": "64 Charges de personnel",

@@ -139,9 +139,18 @@ def settle(convention: Convention, lines: list[Line]) -> Settlement:
     return Settlement(convention.subsidy_amount, rate, eligible_total, justified, paid)
 
 
+# Error findings that make the verdict ``a_examiner`` whatever the balance (SPEC 9: no
+# reversement without hearing the beneficiary).
+BLOCKING_ANY_BALANCE = frozenset({"CONTRADICTOIRE"})
+
+
 def verdict(settlement: Settlement, findings: list) -> str:
+    """``reversement`` (balance < 0), ``a_examiner`` (an error stands: any error when the balance
+    is ≥ 0, among them HORS_MISSION, the post doing something article 2 forbids; a CONTRADICTOIRE
+    error whatever the balance), else ``conforme``."""
+    errors = {f.rule for f in findings if f.severity == "error"}
+    if errors & BLOCKING_ANY_BALANCE:
+        return "a_examiner"
     if settlement.balance < 0:
         return "reversement"
-    if any(f.severity == "error" for f in findings):
-        return "a_examiner"
-    return "conforme"
+    return "a_examiner" if errors else "conforme"

@@ -52,8 +52,8 @@ def test_outcome(justified, paid, outcome, amount):
 
 
 class F:
-    def __init__(self, severity):
-        self.severity = severity
+    def __init__(self, severity, rule="X"):
+        self.severity, self.rule = severity, rule
 
 
 @pytest.mark.parametrize(
@@ -64,11 +64,18 @@ class F:
         (100, 100, ["error"], "a_examiner"),
         (50, 100, [], "reversement"),
         (50, 100, ["error"], "reversement"),
+        # SPEC 9: no reversement without hearing the beneficiary; HORS_MISSION (SPEC 10) blocks a balance >= 0
+        (50, 100, [("error", "CONTRADICTOIRE")], "a_examiner"),
+        (100, 100, [("error", "CONTRADICTOIRE")], "a_examiner"),
+        (50, 100, [("warning", "CONTRADICTOIRE")], "reversement"),
+        (100, 50, [("error", "HORS_MISSION")], "a_examiner"),
+        (50, 100, [("error", "HORS_MISSION")], "reversement"),
     ],
 )
 def test_verdict(justified, paid, severities, expected):
     s = Settlement(granted=100, funding_rate=Fraction(1), eligible_total=justified, justified=justified, paid=paid)
-    assert verdict(s, [F(x) for x in severities]) == expected
+    found = [F(*x) if isinstance(x, tuple) else F(x) for x in severities]
+    assert verdict(s, found) == expected
 
 
 def settle_for(make_convention, checker, changes, payroll, name="conv"):
