@@ -21,11 +21,12 @@
 # %% tags=["parameters"]
 convention_dir: str = "../data/conventions/cd35-2024"  # dossier de la convention (convention.yaml, paie, dépenses)
 out_dir: str = ""  # où écrire results.json et le classeur ; vide : ../reports/brouillon/<id>, jamais un rapport fini
+previous: str = ""  # results.json d'un contrôle antérieur de la même convention (phase provisoire) ; vide : aucun
 
 # %%
 from pexaudit import notebook as nb
 
-audit = nb.start(convention_dir, out_dir)
+audit = nb.start(convention_dir, out_dir, previous)
 nb.show("header", audit)
 
 # %%

@@ -19,7 +19,9 @@ from pathlib import Path
 from .convention import load_convention
 from .errors import InputError
 
-__all__ = ["BatchResult", "Outcome", "audit_one", "find_conventions", "run_batch", "territory_of"]
+__all__ = [
+    "BatchResult", "Outcome", "audit_one", "find_conventions", "previous_results", "run_batch", "territory_of",
+]  # fmt: skip
 
 
 @dataclass
@@ -101,7 +103,15 @@ def start_worker() -> None:
     _kernel()
 
 
-def audit_one(folder: str, out_root: str) -> Outcome:
+def previous_results(previous_dir: str | Path | None, folder: str | Path) -> Path | None:
+    """``DIR/<id>/results.json`` of an earlier batch for the convention in ``folder``, if any."""
+    if previous_dir is None:
+        return None
+    found = Path(previous_dir) / load_convention(folder).id / "results.json"
+    return found if found.is_file() else None
+
+
+def audit_one(folder: str, out_root: str, previous_dir: str | None = None) -> Outcome:
     """Audit one convention on this process's warm kernel; errors become an Outcome."""
     from .run import run_audit
 
@@ -109,7 +119,8 @@ def audit_one(folder: str, out_root: str) -> Outcome:
     outcome = Outcome(folder=folder, status="ok")
     with _LOCK:  # one convention at a time per kernel (Dask may run tasks in threads)
         try:
-            run = run_audit(folder, out_root, kernel=_kernel())
+            previous = previous_results(previous_dir, folder)
+            run = run_audit(folder, out_root, kernel=_kernel(), previous=previous)
             c = run.convention
             outcome.convention_id, outcome.title, outcome.beneficiary = c.id, c.title, c.beneficiary_name
             outcome.territory = territory_of(c.id)
@@ -166,14 +177,17 @@ def run_batch(
     workers: int = 2,
     scheduler: str | None = None,
     progress: bool = True,
+    previous: str | Path | None = None,
 ) -> BatchResult:
     """Audit every convention found, then write OUT/consolidation.{json,html,xlsx}.
 
     The consolidation notebook runs on one of the workers' warm kernels once the audits are
-    done, not on a kernel of its own.
+    done, not on a kernel of its own. ``previous``: an earlier batch's output folder, where
+    each convention finds its earlier ``<id>/results.json``.
     """
     from .consolidation import write_consolidation
 
+    prior = None if previous is None else str(Path(previous).resolve())
     started = time.perf_counter()
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -194,11 +208,11 @@ def run_batch(
             from distributed import Client, as_completed
 
             with Client(scheduler) as client:
-                futures = [client.submit(audit_one, str(f), str(out), pure=False) for f in todo]
+                futures = [client.submit(audit_one, str(f), str(out), prior, pure=False) for f in todo]
                 outcomes += [bar.update(future.result()) for future in as_completed(futures)]
                 result = finish(lambda o: client.submit(render_consolidation, o, pure=False).result())
         elif workers <= 1 or len(todo) <= 1:
-            outcomes += [bar.update(audit_one(str(f), str(out))) for f in todo]
+            outcomes += [bar.update(audit_one(str(f), str(out), prior)) for f in todo]
             result = finish(render_consolidation)
         else:
             import multiprocessing
@@ -207,7 +221,7 @@ def run_batch(
             context = multiprocessing.get_context("spawn")  # no fork of a process holding ZMQ threads
             size = min(workers, len(todo))
             with ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=start_worker) as pool:
-                futures = [pool.submit(audit_one, str(f), str(out)) for f in todo]
+                futures = [pool.submit(audit_one, str(f), str(out), prior) for f in todo]
                 outcomes += [bar.update(future.result()) for future in as_completed(futures)]
                 result = finish(lambda o: pool.submit(render_consolidation, o).result())
     finally:

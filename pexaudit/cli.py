@@ -43,6 +43,11 @@ def summary(results: dict, folder: Path | None = None) -> str:
         f"  Verdict : {VERDICTS[results['verdict']]} ({severities.count('error')} constat(s) bloquant(s), "
         f"{severities.count('warning')} alerte(s), {severities.count('info')} information(s))",
     ]
+    decided = sum(1 for row in results.get("rows", ()) if row.get("decision"))
+    procedure = results.get("procedure") or {}
+    if decided or procedure.get("phase") == "definitif":
+        phase = "définitive" if procedure.get("phase") == "definitif" else "provisoire"
+        lines.insert(1, f"  Phase {phase} : {decided} décision(s) du contrôleur appliquée(s)")
     if folder is not None:
         lines.append(f"  Rapport : {folder / 'rapport.html'}")
         lines.append(f"  Classeur : {folder / 'bilan_financier.xlsx'}")
@@ -67,13 +72,13 @@ def _notes(convention) -> None:
         click.echo(f"Avertissement : {note}", err=True)
 
 
-def _audit_and_print(convention: Path, out: Path, pdf: bool) -> None:
+def _audit_and_print(convention: Path, out: Path, pdf: bool, previous: Path | None = None) -> None:
     from .run import run_audit
 
     started = time.perf_counter()
     click.echo(f"Audit de {convention} …", err=True)
     try:
-        run = run_audit(convention, out, pdf=pdf)
+        run = run_audit(convention, out, pdf=pdf, previous=previous)
     except BaseException as exc:
         _fail(exc)
     _notes(run.convention)
@@ -116,12 +121,20 @@ def demo(out: Path, pdf: bool) -> None:
 @click.argument("convention", type=click.Path(path_type=Path))
 @_out("Dossier où écrire OUT/<id>/ (results.json, rapport.html, bilan_financier.xlsx, audit.ipynb).", required=True)
 @_PDF
-def audit(convention: Path, out: Path, pdf: bool) -> None:
-    """Audite une convention par le carnet notebooks/audit.ipynb (papermill).
+@click.option(
+    "--previous",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="results.json d'un contrôle antérieur de la même convention (la phase provisoire) : repris dans "
+    "« previous » et dans la lettre.",
+)
+def audit(convention: Path, out: Path, pdf: bool, previous: Path | None) -> None:
+    """Audite une convention par le carnet notebooks/audit.ipynb (papermill). Les décisions du
+    contrôleur (decisions.yaml ou decisions.xlsx du dossier) sont appliquées.
 
-    Exemple : pexaudit audit data/conventions/cd35-2024 --out reports
+    Exemple : pexaudit audit data/conventions/cd35-2024-definitif --out reports --previous reports/cd35-2024-pex/results.json
     """
-    _audit_and_print(convention, out, pdf)
+    _audit_and_print(convention, out, pdf, previous)
 
 
 @main.command()
@@ -145,9 +158,29 @@ def check(convention: Path) -> None:
         for table in (payroll, expenses, read_activity(conv)):
             if table is not None:
                 click.echo(describe_table(table))
+        decided = describe_decisions(conv, {t.role: t for t in (payroll, expenses) if t is not None})
+        if decided:
+            click.echo(decided)
     except BaseException as exc:
         _fail(exc)
     click.echo("Données lisibles : l'audit peut être lancé.")
+
+
+def describe_decisions(convention, tables: dict) -> str | None:
+    """What ``check`` says of the decisions file: its phase and counts, once every decision is checked."""
+    from .decisions import bind, load_decisions
+
+    decisions = load_decisions(convention.folder)
+    if decisions.path is None:
+        return None
+    bound = bind(decisions, tables, convention)
+    counts = {kind: sum(d.decision == kind for d in bound.rows.values()) for kind in ("accept", "reject", "partial")}
+    phase = {"provisoire": "provisoire", "definitif": "définitive"}[decisions.procedure.phase]
+    return (
+        f"{decisions.path.name} : phase {phase}, {len(bound.rows)} décision(s) (acceptées {counts['accept']}, "
+        f"rejetées {counts['reject']}, partielles {counts['partial']}), {len(bound.explanations)} explication(s) "
+        "de ligne"
+    )
 
 
 def describe_table(table) -> str:
@@ -208,7 +241,15 @@ def init(folder: Path) -> None:
     help="Adresse d'un ordonnanceur Dask distributed existant (tcp://hôte:8786).",
 )
 @click.option("--no-progress", is_flag=True, help="Sans barre de progression.")
-def batch(paths: tuple[Path, ...], out: Path, workers: int, scheduler: str | None, no_progress: bool) -> None:
+@click.option(
+    "--previous",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Dossier d'un lot antérieur : chaque convention y retrouve DIR/<id>/results.json (« previous »).",
+)
+def batch(
+    paths: tuple[Path, ...], out: Path, workers: int, scheduler: str | None, no_progress: bool, previous: Path | None
+) -> None:
     """Audite toutes les conventions trouvées (dossiers contenant convention.yaml) et consolide.
 
     Une convention en erreur est listée avec son erreur ; les autres continuent.
@@ -219,7 +260,11 @@ def batch(paths: tuple[Path, ...], out: Path, workers: int, scheduler: str | Non
     from .batch import run_batch
 
     try:
-        result = run_batch(paths, out, workers=workers, scheduler=scheduler, progress=not no_progress)
+        if previous is not None and not previous.is_dir():
+            raise InputError("dossier du lot antérieur introuvable (--previous)", file=str(previous))
+        result = run_batch(
+            paths, out, workers=workers, scheduler=scheduler, progress=not no_progress, previous=previous
+        )
     except BaseException as exc:
         _fail(exc)
     done = [o for o in result.outcomes if o.ok]

@@ -18,14 +18,15 @@ __all__ = ["reset_namespace", "show", "start", "warm"]
 DRAFTS = Path("..") / "reports" / "brouillon"
 
 
-def start(convention_dir: str, out_dir: str = "") -> Audit:
+def start(convention_dir: str, out_dir: str = "", previous: str = "") -> Audit:
     """Audit ``convention_dir``; write results.json, bilan_financier.xlsx and courrier.docx into ``out_dir``.
 
     An empty ``out_dir`` (the notebook's default in JupyterLab) writes to
     ``../reports/brouillon/<id>/``: an interactive run never overwrites the finished report that
-    ``pexaudit audit`` or ``make demo`` wrote.
+    ``pexaudit audit`` or ``make demo`` wrote. ``previous``: an earlier results.json of the
+    same convention (typically the provisional run), or empty.
     """
-    a = audit(convention_dir)
+    a = audit(convention_dir, previous=previous or None)
     for note in a.convention.notes:
         print(f"Avertissement : {note}")
     out = Path(out_dir) if out_dir else DRAFTS / a.convention.id

@@ -23,6 +23,7 @@ from pathlib import Path
 from . import __version__
 from .assets import notebook
 from .convention import Convention, load_convention
+from .decisions import load_decisions, load_previous
 from .errors import InputError
 
 __all__ = ["NOTEBOOK", "OUTPUTS", "AuditRun", "Kernel", "export_html", "run_audit", "safe_child"]
@@ -227,16 +228,26 @@ def execute(notebook: Path, output: Path, parameters: dict, kernel: Kernel) -> N
 
 
 def run_audit(
-    convention_dir: str | Path, out_root: str | Path, *, kernel: Kernel | None = None, pdf: bool = False
+    convention_dir: str | Path,
+    out_root: str | Path,
+    *,
+    kernel: Kernel | None = None,
+    pdf: bool = False,
+    previous: str | Path | None = None,
 ) -> AuditRun:
     """Audit one convention into ``out_root/<id>/`` (the outputs of SPEC section 7).
 
     With ``kernel`` (a batch worker's), it stays running for the next convention; without, a
     kernel is started, warmed while papermill and nbconvert load, and shut down. Either way
-    the notebook's first cell clears the namespace.
+    the notebook's first cell clears the namespace. ``previous`` is the results.json of an
+    earlier run of the same convention (SPEC 9: ``previous`` in results.json).
     """
     convention_dir = Path(convention_dir).resolve()
     convention = load_convention(convention_dir)  # bad convention.yaml: exit 2 before any kernel
+    load_decisions(convention_dir)  # two decisions files, or a malformed one: the same
+    if previous:
+        previous = Path(previous).resolve()
+        load_previous(previous, convention.id)  # another convention's results: the same
     own = kernel is None
     if own:
         kernel = Kernel()
@@ -250,7 +261,7 @@ def run_audit(
         work = Path(tempfile.mkdtemp(prefix=f".{convention.id}.", suffix=".partial", dir=out_root))
         work.chmod(0o755)
         try:
-            parameters = {"convention_dir": str(convention_dir), "out_dir": str(work)}
+            parameters = {"convention_dir": str(convention_dir), "out_dir": str(work), "previous": str(previous or "")}
             execute(NOTEBOOK, work / "audit.ipynb", parameters, kernel)
             export_html(work / "audit.ipynb", work / "rapport.html", f"Bilan financier {convention.id}")
             if pdf:

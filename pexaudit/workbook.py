@@ -15,19 +15,26 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__
 from .audit import Audit
 from .convention import HORS_BUDGET
+from .decisions import DECISION_FR, PHASE_FR, PROCEDURE_LABELS
+from .explanations import draft
 from .fmt import OUTCOMES, SEVERITIES, VERDICTS
 from .money import cents_to_euros
+from .registry import FAILING_RULES
 from .report import ACCOUNT_CLASSES, ROLES
 
 __all__ = ["SHEETS", "write_workbook"]
 
-SHEETS = ["Synthèse", "Budget", "Personnel", "Gestion", "Dépenses écartées", "Constats", "Traçabilité"]
+SHEETS = [
+    "Synthèse", "Budget", "Personnel", "Gestion", "Dépenses écartées", "Constats", "Traçabilité",
+    "Décisions", "Procédure", "Explications",
+]  # fmt: skip
 EURO = '#,##0.00 "€";-#,##0.00 "€"'
 PERCENT = "0.00 %"
 DATE = "dd/mm/yyyy"
@@ -276,13 +283,9 @@ def write_workbook(a: Audit, path: Path) -> None:
         ["Nature", "Fichier", "Feuille", "Ligne", "Référence", "Ligne budgétaire", "Montant déclaré",
          "Rejeté", "Règle imputée", "Règles", "Motifs"],
     )  # fmt: skip
-    for rec in rows[rows["rules"].map(bool)].itertuples(index=False):
+    for rec in rows[rows["rules"].map(bool) | rows["decision"].notna()].itertuples(index=False):
         payroll = rec.source == "payroll"
-        reference = (
-            f"{rec.who} {rec.month:%m/%Y}"
-            if payroll and _date(rec.month)
-            else (rec.who if payroll else " · ".join(str(v) for v in (rec.piece, rec.fournisseur, rec.libelle) if v))
-        )
+        reference = _reference(rec)
         rejected.append(
             [rejected.text("paie" if payroll else "dépense"), rejected.text(rec.file), rejected.text(rec.sheet),
              _int(rec.row), rejected.text(reference), rejected.text(rec.line), rejected.euro(int(rec.amount)),
@@ -319,9 +322,102 @@ def write_workbook(a: Audit, path: Path) -> None:
         trail.append([trail.text("Suite GX"), trail.text(f"{name} v{version}")])
     trail.append([trail.text("Date du contrôle"), trail.text(a.started.strftime("%d/%m/%Y %H:%M"))])
 
+    _decisions_sheet(wb, a)
+    _procedure_sheet(wb, a)
+    _explanations_sheet(wb, a)
     pay.filter()
     exp.filter()
     wb.save(path)
+
+
+def _reference(rec) -> str:
+    """How a person recognises a row: the agent's pseudonym and month, or piece · supplier · label."""
+    if rec.source == "payroll":
+        return f"{rec.who} {rec.month:%m/%Y}" if _date(rec.month) else str(rec.who)
+    return " · ".join(str(v) for v in (rec.piece, rec.fournisseur, rec.libelle) if v)
+
+
+# The round trip of SPEC 9: the auditor fills these three sheets, saves the workbook as
+# decisions.xlsx in the convention folder and runs again (pexaudit.decisions reads them).
+DECISION_HEADER = ["Fichier", "Feuille", "Ligne", "Ligne budgétaire", "Référence", "Montant déclaré", "Rejeté",
+                   "Règles", "Motifs", "Enjeu (solde)", "Décision", "Montant retenu", "Règle", "Motif"]  # fmt: skip
+SPARE_ROWS = 200  # drop-downs below the listed rows, for a decision on a row the rules kept
+
+
+def _list_validation(ws, choices: list[str], cells: str, prompt: str) -> None:
+    dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
+    dv.error, dv.errorTitle, dv.showErrorMessage = f"Choisissez : {', '.join(choices)}", "Valeur refusée", True
+    dv.prompt, dv.showInputMessage = prompt, True
+    dv.add(cells)
+    ws.data_validations.append(dv)
+
+
+def _decided_rows(a: Audit) -> pd.DataFrame:
+    """Every row that lost money or carries a decision, largest stake first (unknown last)."""
+    rows = a.rows
+    mask = (rows["source"] != "forfait") & (
+        rows["rules"].map(bool) | rows["decision"].notna() | (rows["amount"] != rows["eligible_amount"])
+    )
+    picked = rows[mask]
+    impact = picked["impact"]
+    order = sorted(range(len(picked)), key=lambda i: (impact.iat[i] is None, -(impact.iat[i] or 0), i))
+    return picked.iloc[order]
+
+
+def _decisions_sheet(wb: Workbook, a: Audit) -> None:
+    sheet = _Sheet(wb, "Décisions", [16, 14, 8, 14, 36, 14, 14, 14, 50, 14, 12, 14, 14, 50], DECISION_HEADER)
+    for rec in _decided_rows(a).itertuples(index=False):
+        d = rec.decision
+        sheet.append(
+            [sheet.text(rec.file), sheet.text(rec.sheet), _int(rec.row), sheet.text(rec.line),
+             sheet.text(_reference(rec)), sheet.euro(int(rec.amount)),
+             sheet.euro(int(rec.amount - rec.eligible_amount)), sheet.text(", ".join(rec.rules)),
+             sheet.text(" ; ".join(rec.reasons)), None if rec.impact is None else sheet.euro(int(rec.impact)),
+             sheet.text(DECISION_FR[d.decision]) if d else None,
+             sheet.euro(d.amount) if d and d.amount is not None else None,
+             sheet.text(d.rule) if d else None, sheet.text(d.motive) if d else None]
+        )  # fmt: skip
+    last = max(sheet.row, 2) + SPARE_ROWS
+    _list_validation(sheet.ws, list(DECISION_FR.values()), f"K2:K{last}", "accepter, rejeter ou partiel")
+    _list_validation(sheet.ws, list(FAILING_RULES), f"M2:M{last}", "règle du rejet (rejeter, partiel)")
+    sheet.filter()
+
+
+def _procedure_sheet(wb: Workbook, a: Audit) -> None:
+    p = a.procedure
+    sheet = _Sheet(wb, "Procédure", [28, 40, 70])
+    rows = [
+        ("phase", sheet.text(PHASE_FR[p.phase]), "provisoire (lettre d'observations) ou définitif (notification)"),
+        ("auditor", sheet.text(p.auditor), "service qui contrôle, repris sur le visa"),
+        ("observations_sent", sheet.date(p.observations_sent), "date d'envoi de la lettre d'observations"),
+        ("response_days", p.response_days, "jours calendaires laissés au bénéficiaire pour répondre"),
+        ("response_received", sheet.date(p.response_received), "vide : pas de réponse reçue"),
+    ]
+    for key, value, hint in rows:
+        sheet.append([sheet.text(PROCEDURE_LABELS[key]), value, sheet.text(hint)])
+    _list_validation(sheet.ws, list(PHASE_FR.values()), "B1", "provisoire ou définitif")
+
+
+def _explanations_sheet(wb: Workbook, a: Audit) -> None:
+    sheet = _Sheet(
+        wb, "Explications", [16, 30, 14, 14, 14, 12, 70, 70],
+        ["Ligne", "Intitulé", "Budget", "Éligible", "Écart", "Écart (%)", "Explication", "Brouillon"],
+    )  # fmt: skip
+    threshold = a.convention.variance_alert_pct
+    for line in a.lines:
+        text, source = a.explanations.get(line.line, (None, None))
+        alert = line.alert(threshold)
+        if not alert and source != "beneficiaire":
+            continue
+        sheet.append(
+            [sheet.text(line.line), sheet.text(line.label), sheet.euro(line.budget), sheet.euro(line.eligible),
+             sheet.euro(line.variance), sheet.number(_rate(line.variance_pct), '0.00" %"'),
+             sheet.text(text if source == "beneficiaire" else None), sheet.text(draft(line) if alert else None)]
+        )  # fmt: skip
+
+
+def _rate(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def _matricules(a: Audit) -> dict[int, str]:
