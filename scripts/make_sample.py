@@ -1,7 +1,9 @@
-"""Write the bundled sample's payroll and expense workbooks (data/conventions/cd35-2024/).
+"""Write the bundled samples' payroll and expense workbooks (data/conventions/cd35-2024/ and
+its definitive phase, data/conventions/cd35-2024-definitif/, which audits the same files with
+the auditor's decisions.yaml).
 
 Run once by a developer (``python scripts/make_sample.py``); the audit never writes into data/.
-The figures and the planted anomalies are explained in data/README.md.
+The figures, the planted anomalies and the decisions are explained in data/README.md.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-FOLDER = Path(__file__).resolve().parent.parent / "data" / "conventions" / "cd35-2024"
+CONVENTIONS = Path(__file__).resolve().parent.parent / "data" / "conventions"
+FOLDERS = (CONVENTIONS / "cd35-2024", CONVENTIONS / "cd35-2024-definitif")  # same workbooks, byte for byte
 
 # Contract attaché territorial: base pay (indice majoré ~449, 5 907,34 € per 100 points a
 # year) 2 210,18 € + IFSE 442,00 € = 2 652,18 € gross a month; employer contributions 37,6 %
@@ -130,9 +133,11 @@ def write_expenses(path: Path) -> None:
 
 
 def main() -> int:
-    write_payroll(FOLDER / "paie.xlsx")
-    write_expenses(FOLDER / "depenses.xlsx")
-    print(f"wrote {FOLDER / 'paie.xlsx'} and {FOLDER / 'depenses.xlsx'}")
+    for folder in FOLDERS:
+        folder.mkdir(exist_ok=True)
+        write_payroll(folder / "paie.xlsx")
+        write_expenses(folder / "depenses.xlsx")
+        print(f"wrote {folder / 'paie.xlsx'} and {folder / 'depenses.xlsx'}")
     return 0
 
 
