@@ -1,7 +1,9 @@
 """Data-driven: every folder of tests/cases/ is a convention with a hand-computed expected.json.
 
 Dropping a folder in adds a test. Only the keys present in expected.json are compared; rows are
-matched by (source, file, row) and every input row must be there.
+matched by (source, file, row) and every input row must be there. A folder with a decisions file
+(SPEC 9) also states rows' ``decision`` and ``impact``, ``settlement.max_balance``, ``procedure``
+and the DECISION findings' amounts (``decision_amounts``, in file order).
 """
 
 from __future__ import annotations
@@ -45,3 +47,7 @@ def test_case(case, computed, schema):
             assert {k: row[k] for k in want} == want
     if "findings" in expected:
         assert Counter(f["rule"] for f in got["findings"]) == Counter(expected["findings"])
+    if "procedure" in expected:
+        assert got["procedure"] == expected["procedure"]
+    if "decision_amounts" in expected:
+        assert [f["amount"] for f in got["findings"] if f["rule"] == "DECISION"] == expected["decision_amounts"]
