@@ -16,10 +16,11 @@ from pathlib import Path
 
 import jsonschema
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from pexaudit.audit import audit, results
+from pexaudit.registry import FAILING_RULES
 
 EXAMPLES = 40
 SETTINGS = settings(
@@ -161,4 +162,137 @@ def test_shuffling_rows_changes_nothing_but_which_copy_is_first(checker, convent
     for key in ("lines", "totals", "settlement", "verdict"):
         assert before[key] == after[key], key
     assert Counter(_row_key(r) for r in before["rows"]) == Counter(_row_key(r) for r in after["rows"])
+    assert Counter(f["rule"] for f in before["findings"]) == Counter(f["rule"] for f in after["findings"])
+
+
+# --- the auditor's decisions (SPEC section 9) ------------------------------------------------
+
+DECISION_EXAMPLES = 30
+DECISION_SETTINGS = settings(
+    max_examples=DECISION_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+picks = st.lists(
+    st.tuples(st.integers(0, 27), st.sampled_from(["accept", "reject", "partial"]), st.integers(0, 100)),
+    min_size=2,
+    max_size=6,
+)
+
+
+def ref(row) -> str:
+    return f"{row.file}!{row.sheet or ''}!{row.row}"
+
+
+def valid_decisions(rows, choices) -> dict[str, dict]:
+    """Decisions the checks accept, on rows drawn by index: ref -> decisions.yaml item."""
+    rows = rows[rows["source"] != "forfait"]
+    out: dict[str, dict] = {}
+    for index, kind, percent in choices:
+        if rows.empty:
+            break
+        rec = next(rows.iloc[[index % len(rows)]].itertuples(index=False))
+        if ref(rec) in out or (kind == "partial" and not rec.readable):
+            continue
+        item = {"ref": ref(rec), "decision": kind, "motive": f"motif {len(out)}"}
+        if kind == "accept" and not rec.readable:
+            item["amount"] = percent * 37 / 100  # the amount read on the voucher, in euros
+        if kind != "accept":
+            item["rule"] = FAILING_RULES[percent % len(FAILING_RULES)]
+        if kind == "partial":
+            item["amount"] = (
+                int(rec.amount) * percent // 100 / 100 if rec.amount >= 0 else -(-rec.amount * percent // 100) / 100
+            )
+        out[ref(rec)] = item
+    return out
+
+
+def write_decisions(folder: Path, decisions: dict[str, dict]) -> None:
+    document = {"phase": "provisoire", "rows": list(decisions.values())}
+    (folder / "decisions.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+
+
+def cents_of(euros: float) -> int:
+    return round(euros * 100)
+
+
+@DECISION_SETTINGS
+@given(convention=conventions(), payroll=payroll_rows, expenses=expense_rows, choices=picks, target=st.integers(0, 99))
+def test_impact_is_the_balance_change_of_the_run_that_accepts_the_row(
+    checker, schema, convention, payroll, expenses, choices, target
+):
+    """For random conventions and decisions: a row's impact is what a real run accepting it (a
+    decisions.yaml written, everything read and checked again) does to the balance; accepting
+    every row with an impact gives max_balance; a rejected row of positive amount, accepted,
+    never lowers the balance."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "c"
+        write(folder, convention, payroll, expenses)
+        decisions = valid_decisions(audit(folder, checker).rows, choices)
+        write_decisions(folder, decisions)
+        decided = audit(folder, checker)
+        res = results(decided)
+        jsonschema.validate(res, schema)
+        balance = cents_of(res["settlement"]["balance"])
+        staked = [r for r in res["rows"] if r["impact"] is not None]
+        for r in staked:
+            if r["amount"] > 0:
+                assert r["impact"] >= 0, r
+        event(f"decisions: {bool(decisions)}, rows with a stake: {bool(staked)}")
+        if staked:
+            chosen = staked[target % len(staked)]
+            key = f"{chosen['file']}!{chosen['sheet'] or ''}!{chosen['row']}"
+            write_decisions(folder, {**decisions, key: {"ref": key, "decision": "accept", "motive": "accepté"}})
+            after = results(audit(folder, checker))["settlement"]["balance"]
+            assert cents_of(after) - balance == cents_of(chosen["impact"]), chosen
+            everything = dict(decisions)
+            for r in staked:
+                key = f"{r['file']}!{r['sheet'] or ''}!{r['row']}"
+                everything[key] = {"ref": key, "decision": "accept", "motive": "tout accepté"}
+            write_decisions(folder, everything)
+            together = results(audit(folder, checker))["settlement"]["balance"]
+            assert cents_of(together) == cents_of(res["settlement"]["max_balance"])
+        else:
+            assert res["settlement"]["max_balance"] == res["settlement"]["balance"]
+
+
+def _decided_key(row: dict) -> tuple:
+    decision = row["decision"] and tuple(sorted(row["decision"].items()))
+    return (*_row_key(row), decision, row["impact"])
+
+
+@DECISION_SETTINGS
+@given(convention=conventions(), payroll=payroll_rows, expenses=expense_rows, choices=picks, seed=st.integers(0, 2**16))
+def test_decisions_on_shuffled_input_give_the_same_result(checker, convention, payroll, expenses, choices, seed):
+    """The same decisions, on the same rows at other places in their files, change nothing."""
+    payroll = list(dict.fromkeys(non_blank(payroll)))
+    expenses = list(dict.fromkeys(non_blank(expenses)))
+    rng = random.Random(seed)
+    order_pay, order_exp = list(range(len(payroll))), list(range(len(expenses)))
+    rng.shuffle(order_pay)
+    rng.shuffle(order_exp)
+    with tempfile.TemporaryDirectory() as tmp:
+        first, second = Path(tmp) / "a", Path(tmp) / "b"
+        write(first, convention, payroll, expenses)
+        write(second, convention, [payroll[i] for i in order_pay], [expenses[i] for i in order_exp])
+        decisions = valid_decisions(audit(first, checker).rows, choices)
+        # the same row, moved: its line number in the shuffled file (header on line 1)
+        moved = {"paie.csv": {i + 2: order_pay.index(i) + 2 for i in order_pay},
+                 "depenses.csv": {i + 2: order_exp.index(i) + 2 for i in order_exp}}  # fmt: skip
+        shuffled = {}
+        for key, item in decisions.items():
+            file, _, number = key.split("!")
+            new = f"{file}!!{moved[file][int(number)]}"
+            shuffled[new] = {**item, "ref": new}
+        write_decisions(first, decisions)
+        write_decisions(second, shuffled)
+        before, after = results(audit(first, checker)), results(audit(second, checker))
+
+    def trace(res: dict) -> Counter:
+        return Counter((r["source"], r["amount"], tuple(r["rules"]), bool(r["decision"])) for r in res["rows"])
+
+    # which copy of a duplicate is "first" may change with the order, and a decision follows its row
+    assume(trace(before) == trace(after))
+    event(f"decisions: {len(shuffled) > 0}")
+    for key in ("lines", "totals", "settlement", "verdict"):
+        assert before[key] == after[key], key
+    assert Counter(_decided_key(r) for r in before["rows"]) == Counter(_decided_key(r) for r in after["rows"])
     assert Counter(f["rule"] for f in before["findings"]) == Counter(f["rule"] for f in after["findings"])
