@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import formulas
@@ -136,3 +138,109 @@ def test_libreoffice_opens_the_workbook_and_computes_the_same_figures(workbook, 
     assert money(synthese["Montant justifié"]) == s["justified"]
     assert money(synthese["Solde (justifié − versé)"]) == s["balance"]
     assert money(synthese["Montant à verser ou à reverser"]) == s["amount"]
+
+
+# --- the round trip of SPEC 9: fill the Décisions sheets, save as decisions.xlsx, run again ---
+
+DEFINITIF = SAMPLE.parent / "cd35-2024-definitif"
+
+
+def _fill(path: Path, out: Path) -> Path:
+    """Take the definitive sample's decisions (data/README.md) in the workbook, as an auditor would."""
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["Décisions"]
+    header = [c.value for c in sheet[1]]
+    col = {name: header.index(name) + 1 for name in header}
+    by_ref = {(sheet.cell(r, 1).value, sheet.cell(r, 3).value): r for r in range(2, sheet.max_row + 1)}
+    choices = {
+        ("depenses.xlsx", 10): ("accepter", None, None, "Remboursement de la Ville de Rennes produit"),
+        ("paie.xlsx", 10): ("partiel", 1867.45, "DOUBLON", "Rappel de salaire justifié pour moitié"),
+        ("paie.xlsx", 18): ("Accepter", None, None, "Heures supplémentaires de décembre"),
+        ("depenses.xlsx", 18): ("rejeter", None, "NATURE", "Hors budget"),
+    }
+    for key, (decision, amount, rule, motive) in choices.items():
+        r = by_ref[key]
+        for name, value in (("Décision", decision), ("Montant retenu", amount), ("Règle", rule), ("Motif", motive)):
+            sheet.cell(r, col[name], value)
+    procedure = wb["Procédure"]
+    procedure["B1"], procedure["B2"] = "définitif", "DDETS d'Ille-et-Vilaine"
+    procedure["B3"], procedure["B5"] = dt.datetime(2025, 3, 14), dt.datetime(2025, 4, 8)
+    explanations = wb["Explications"]
+    assert explanations["A2"].value == "gestion" and explanations["H2"].value.startswith("Réalisé éligible")
+    explanations["G2"] = "Poste pourvu au 1er février ; moyens fournis par le Département."
+    wb.save(out)
+    return out
+
+
+def test_decision_sheets_are_prefilled_with_drop_downs(checker, tmp_path):
+    a = audit(DEFINITIF, checker)
+    write_workbook(a, tmp_path / "b.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "b.xlsx")
+    sheet = wb["Décisions"]
+    assert [c.value for c in sheet[1]][-4:] == ["Décision", "Montant retenu", "Règle", "Motif"]
+    prefilled = {
+        (sheet[f"A{r}"].value, sheet[f"C{r}"].value): sheet[f"K{r}"].value for r in range(2, sheet.max_row + 1)
+    }
+    assert prefilled[("depenses.xlsx", 10)] == "accepter" and prefilled[("paie.xlsx", 10)] == "partiel"
+    assert prefilled[("depenses.xlsx", 7)] is None  # listed (it lost money), not decided
+    assert sheet["J2"].value == 2138.87  # largest stake first: the PROJET pay
+    lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation}
+    assert lists["K2"] == '"accepter,rejeter,partiel"'
+    assert lists["M2"] == '"FORMAT,DOUBLON,PIECE,PERIODE,PAIEMENT,PAYEUR,PROJET,NATURE"'
+    assert [r[0].value for r in wb["Procédure"].iter_rows()] == [
+        "phase", "contrôleur", "observations envoyées le", "délai de réponse (jours)", "réponse reçue le",
+    ]  # fmt: skip
+    assert wb["Procédure"]["B1"].value == "définitif"
+    assert wb["Explications"]["G2"].value.startswith("Le poste n'a été pourvu")
+
+
+def _round_trip(checker, tmp_path: Path, filled: Path) -> tuple[dict, dict]:
+    folder = tmp_path / "conv"
+    shutil.copytree(SAMPLE, folder)
+    shutil.copy(filled, folder / "decisions.xlsx")
+    again = results(audit(folder, checker))
+    wanted = results(audit(DEFINITIF, checker))
+    return again, wanted
+
+
+def _same_outcome(again: dict, wanted: dict) -> None:
+    for key in ("totals", "settlement", "verdict"):
+        assert again[key] == wanted[key], key
+    assert [(li["line"], li["eligible"], li["rejected"]) for li in again["lines"]] == [
+        (li["line"], li["eligible"], li["rejected"]) for li in wanted["lines"]
+    ]
+    assert next(li for li in again["lines"] if li["line"] == "gestion")["explanation_source"] == "beneficiaire"
+    assert {(p, again["procedure"][p]) for p in ("phase", "observations_sent", "response_received")} == {
+        ("phase", "definitif"), ("observations_sent", "2025-03-14"), ("response_received", "2025-04-08"),
+    }  # fmt: skip
+    decided = {(r["file"], r["row"]): r["decision"]["decision"] for r in again["rows"] if r["decision"]}
+    assert decided == {("depenses.xlsx", 10): "accept", ("paie.xlsx", 10): "partial", ("paie.xlsx", 18): "accept",
+                       ("depenses.xlsx", 18): "reject"}  # fmt: skip
+    assert again["inputs"][-1]["role"] == "decisions" and again["inputs"][-1]["path"] == "decisions.xlsx"
+
+
+def test_filled_workbook_saved_as_decisions_xlsx_applies_the_decisions(checker, tmp_path):
+    a = audit(SAMPLE, checker)
+    write_workbook(a, tmp_path / "bilan_financier.xlsx")
+    filled = _fill(tmp_path / "bilan_financier.xlsx", tmp_path / "rempli.xlsx")
+    again, wanted = _round_trip(checker, tmp_path, filled)
+    _same_outcome(again, wanted)
+
+
+@pytest.mark.slow
+def test_round_trip_through_libreoffice(checker, tmp_path):
+    """The auditor fills the workbook and saves it with LibreOffice Calc: the decisions still apply."""
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice Calc is missing: `make test` installs it (make apps)"
+    write_workbook(audit(SAMPLE, checker), tmp_path / "bilan_financier.xlsx")
+    filled = _fill(tmp_path / "bilan_financier.xlsx", tmp_path / "rempli.xlsx")
+    saved = tmp_path / "calc"
+    subprocess.run(
+        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--calc",
+         "--convert-to", "xlsx", "--outdir", str(saved), str(filled)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    again, wanted = _round_trip(checker, tmp_path, saved / "rempli.xlsx")
+    _same_outcome(again, wanted)
