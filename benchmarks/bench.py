@@ -4,11 +4,15 @@
    ``jupyter nbconvert --to html --no-input`` CLI on its output.
 2. One cold ``pexaudit audit`` of the bundled sample (a new process, a new kernel).
 3. ``pexaudit batch`` of 24 synthetic conventions with 2 workers.
+4. What the stakes cost (issue 9): the in-process audit (read -> rules -> settlement ->
+   findings, no kernel, no rendering) of 100 000 expense rows of which 10 000 rejected, with
+   and without ``rows[].impact`` and ``settlement.max_balance``.
 
 Prints the times and the ratios the project holds itself to (issue 4): one cold audit at most
-0.9 x the naive floor; the batch at most 0.15 x the time of 24 cold single audits.
+0.9 x the naive floor; the batch at most 0.15 x the time of 24 cold single audits; (issue 9)
+the stakes add at most 20 % to the in-process audit.
 
-    .venv/bin/python benchmarks/bench.py [--conventions 24] [--workers 2]
+    .venv/bin/python benchmarks/bench.py [--conventions 24] [--workers 2] [--only impacts]
 """
 
 from __future__ import annotations
@@ -51,14 +55,78 @@ def naive_floor(work: Path) -> tuple[float, float]:
     return papermill, nbconvert
 
 
+def write_ledger(folder: Path, rows: int, rejected: int) -> None:
+    """A convention whose expenses CSV has ``rows`` vouchers, ``rejected`` of them coded to
+    another project (PROJET), a part-time agent (AFFECTATION) and a cap that binds."""
+    import datetime as dt
+
+    import yaml
+
+    folder.mkdir(parents=True)
+    convention = {
+        "id": "enjeux-2024", "title": "Mesure des enjeux", "programme": "177",
+        "period": {"start": "2024-01-01", "end": "2024-12-31"},
+        "beneficiary": {"name": "Conseil départemental d'Ille-et-Vilaine", "siret": "22350001800013"},
+        "subsidy": {"amount": 5_000_000, "payments": [{"date": "2024-03-25", "amount": 2_500_000}]},
+        "budget": [{"line": "personnel", "label": "Personnel", "kind": "personnel", "amount": 1_000_000},
+                   {"line": "gestion", "label": "Gestion", "kind": "management", "amount": 4_000_000}],
+        "staff": [{"employee_id": "M0412", "allocation": 0.8, "start": "2024-01-01",
+                   "ddets_validation_date": "2023-12-01"}],
+        "rules": {"project_codes": ["PEX35"], "management_costs": {"mode": "actual", "cap_rate": 0.5}},
+        "inputs": {"payroll": "paie.csv", "expenses": "depenses.csv"},
+    }  # fmt: skip
+    (folder / "convention.yaml").write_text(yaml.safe_dump(convention, allow_unicode=True), encoding="utf-8")
+    pay = ["matricule;periode;brut;charges_patronales;autres_couts"]
+    pay += [f"M0412;{m:02d}/2024;62652,18;21997,22;81,00" for m in range(1, 13)]
+    (folder / "paie.csv").write_text("\n".join(pay) + "\n", encoding="utf-8")
+    step = rows // rejected
+    lines = ["piece;date;date_paiement;fournisseur;libelle;ligne;montant;payeur;code_analytique"]
+    start = dt.date(2024, 1, 1)
+    for i in range(rows):
+        day = start + dt.timedelta(days=i % 360)
+        code = "RSA35" if i % step == 0 else "PEX35"
+        lines.append(f"M{i:07d};{day:%d/%m/%Y};{day + dt.timedelta(days=20):%d/%m/%Y};Fournisseur {i % 997};"
+                     f"Fournitures;gestion;{(i % 9000 + 1) / 100:.2f};;{code}")  # fmt: skip
+    (folder / "depenses.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def impact_overhead(work: Path, rows: int = 100_000, rejected: int = 10_000, repeat: int = 5) -> tuple[float, float]:
+    """Median seconds of the in-process audit without and with the stakes (runs interleaved)."""
+    from pexaudit.audit import audit
+    from pexaudit.checks import checker
+
+    folder = work / "enjeux"
+    write_ledger(folder, rows, rejected)
+    gx = checker()
+    audit(folder, gx, impacts=False)  # warm: imports, GX context, caches
+    without, with_ = [], []
+    for _ in range(repeat):
+        for impacts, times in ((False, without), (True, with_)):
+            started = time.perf_counter()
+            a = audit(folder, gx, impacts=impacts)
+            times.append(time.perf_counter() - started)
+    staked = int(a.rows["impact"].notna().sum())
+    assert staked == rejected, f"{staked} rows with a stake, {rejected} expected"
+    return statistics.median(without), statistics.median(with_)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conventions", type=int, default=24)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1, help="runs of the floor and of the cold audit (median)")
+    parser.add_argument("--only", choices=["impacts"], help="run only this measurement")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from pexaudit.synth import write_conventions
+
+    with tempfile.TemporaryDirectory(prefix="pexaudit-bench-") as tmp:
+        without, with_ = impact_overhead(Path(tmp))
+    overhead = with_ / without - 1
+    print(f"in-process audit, 100 000 expense rows (10 000 rejected): {without:.2f} s without impacts, "
+          f"{with_:.2f} s with impacts -> +{overhead:.1%} (target <= 20 %)")  # fmt: skip
+    if args.only == "impacts":
+        return 0 if overhead <= 0.20 else 1
 
     with tempfile.TemporaryDirectory(prefix="pexaudit-bench-") as tmp:
         work = Path(tmp)
@@ -86,7 +154,7 @@ def main() -> int:
     print(
         f"  {args.conventions} cold audits would take {budget:.1f} s -> batch = {batch / budget:.3f} x (target <= 0.15)"
     )
-    ok = cold <= 0.9 * floor and batch <= 0.15 * budget
+    ok = cold <= 0.9 * floor and batch <= 0.15 * budget and overhead <= 0.20
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1
 
