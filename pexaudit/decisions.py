@@ -100,7 +100,6 @@ class Decision:
     amount: int | None = None
     date: dt.date | None = None
     place: Place = field(default_factory=Place)
-    key: str | None = None  # YAML key path (rows[2]) for the error messages
 
     def error(self, expected: str, *, column: str | None = None, key: str | None = None) -> InputError:
         """An error naming this decision: its ref, and the line of its ``- ref:`` or its Excel row."""
@@ -312,7 +311,6 @@ def _yaml_decision(doc, index: int) -> Decision:
             amount=doc.money(f"{p}.amount", required=False),
             date=doc.date(f"{p}.date", required=False),
             place=place,
-            key=p,
         )
 
 
@@ -615,7 +613,9 @@ def _split_ref(ref: str) -> tuple[str, str, str] | None:
 def _locate(decision: Decision, indexed: list[_Rows], convention: Convention) -> tuple[_Rows, int]:
     ref = decision.ref.strip()
     parts = _split_ref(ref)
-    if normalize_key(ref) in _FORFAIT_REFS or (parts and normalize_key(parts[0]) in _FORFAIT_REFS | {""}):
+    # The forfait row has no file and no row (results.json: file, sheet and row null).
+    forfait = parts is not None and (normalize_key(parts[0]) in _FORFAIT_REFS or not (parts[0] or parts[2]))
+    if normalize_key(ref) in _FORFAIT_REFS or forfait:
         raise decision.error(
             "la ligne générée du forfait de gestion ne peut pas faire l'objet d'une décision : elle est calculée "
             "(taux du forfait × personnel éligible)"
@@ -623,6 +623,8 @@ def _locate(decision: Decision, indexed: list[_Rows], convention: Convention) ->
     if parts is None:
         raise decision.error("référence illisible : attendu fichier!feuille!ligne (pour un CSV : fichier!!ligne)")
     file, sheet, row = parts
+    if not file:
+        raise decision.error("fichier absent de la référence : attendu fichier!feuille!ligne")
     known = ", ".join(_describe(r.table) for r in indexed) or "aucun fichier d'entrée"
     same_file = [r for r in indexed if _same(r.table.file, file)]
     if not same_file:
@@ -776,9 +778,11 @@ def decision_findings(rows: pd.DataFrame, baseline: pd.DataFrame, bound: dict[in
     found = []
     for (row_id, decision), rec in zip(bound.items(), after.itertuples(), strict=True):
         delta = int(rec.eligible_amount) - int(before[row_id])
+        when = f"décision du {date_fr(decision.date)} : " if decision.date else ""
         message = (
-            f"{where(rec)} : {_verb(decision, rec.rules, int(rec.amount))} – motif : {decision.motive} ; éligible "
-            f"de la ligne {eur(int(before[row_id]))} → {eur(int(rec.eligible_amount))} ({eur(delta, signed=True)})"
+            f"{where(rec)} : {when}{_verb(decision, rec.rules, int(rec.amount))} – motif : {decision.motive} ; "
+            f"éligible de la ligne {eur(int(before[row_id]))} → {eur(int(rec.eligible_amount))} "
+            f"({eur(delta, signed=True)})"
         )
         found.append(Finding("DECISION", "info", message, delta))
     return found
@@ -827,8 +831,12 @@ def load_previous(path: str | Path, convention_id: str) -> dict:
         document = json.loads(path.read_text(encoding="utf-8"))
         settlement = document["settlement"]
         found = document["convention_id"]
-        balance, outcome = settlement["balance"], settlement["outcome"]
-    except (ValueError, KeyError, TypeError):
+        balance = euros_to_cents(settlement["balance"])
+        amount = euros_to_cents(settlement.get("amount", abs(settlement["balance"])))
+        outcome = settlement["outcome"]
+        if outcome not in ("solde", "reversement", "solde_nul"):
+            raise ValueError(outcome)
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         raise InputError("attendu un results.json de pexaudit (convention_id, settlement)", file=label) from None
     if found != convention_id:
         raise InputError(
@@ -836,12 +844,13 @@ def load_previous(path: str | Path, convention_id: str) -> dict:
             "contrôle antérieur de la même convention",
             file=label,
         )
-    phase = (document.get("procedure") or {}).get("phase")
+    procedure = document.get("procedure")
+    phase = procedure.get("phase") if isinstance(procedure, dict) else None
     return {
         "phase": phase if phase in PHASES else None,
-        "balance": cents_to_euros(euros_to_cents(balance)),
+        "balance": cents_to_euros(balance),
         "outcome": outcome,
-        "amount": cents_to_euros(euros_to_cents(settlement.get("amount", abs(balance)))),
+        "amount": cents_to_euros(amount),
     }
 
 

@@ -97,6 +97,9 @@ def test_accept_counts_the_row_and_keeps_the_trace(make_convention, checker, sch
     r = row(res, "depenses.csv", 3)
     assert r["eligible_amount"] == 300.0 and r["rules"] == ["PAYEUR"]
     assert r["decision"] == {"decision": "accept", "rule": None, "amount": None, "motive": "Remboursement produit"}
+    assert (
+        "depenses.csv, ligne 3 : décision du 20/04/2025 : acceptée – motif" in rules_of(res, "DECISION")[0]["message"]
+    )
     assert r["impact"] is None
     assert not rules_of(res, "REJETS")  # an accepted row fails nothing
     (found,) = rules_of(res, "DECISION")
@@ -282,6 +285,8 @@ BAD = [
     ('{ref: "depenses.csv!Feuil1!2", decision: accept, motive: x}', ["feuille « Feuil1 »"]),
     ('{ref: "depenses.csv", decision: accept, motive: x}', ["référence illisible"]),
     ('{ref: "forfait", decision: accept, motive: x}', ["forfait de gestion"]),
+    ('{ref: "!!", decision: accept, motive: x}', ["forfait de gestion"]),
+    ('{ref: "!!2", decision: accept, motive: x}', ["fichier absent"]),
     ('{ref: "depenses.csv!!2", decision: accept, motive: "  "}', ["motif absent ou vide"]),
     ('{ref: "depenses.csv!!2", decision: accept}', ["motif absent ou vide"]),
     ('{ref: "depenses.csv!!2", decision: approve, motive: x}', ["décision inconnue « approve »"]),
@@ -517,9 +522,11 @@ def test_previous_from_an_earlier_run(tmp_path, checker, schema):
         load_previous(path, "cd35-2024-pex-definitif")
     with pytest.raises(InputError, match="introuvables"):
         load_previous(tmp_path / "absent.json", "x")
-    (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
-    with pytest.raises(InputError, match=r"attendu un results\.json"):
-        load_previous(tmp_path / "bad.json", "x")
+    for bad in ("{}", "[1]", "pas du JSON", '{"convention_id": "x", "settlement": {"balance": "a", "outcome": "solde"}}',
+                '{"convention_id": "x", "settlement": {"balance": 1.0, "outcome": "autre"}}'):  # fmt: skip
+        (tmp_path / "bad.json").write_text(bad, encoding="utf-8")
+        with pytest.raises(InputError, match=r"attendu un results\.json"):
+            load_previous(tmp_path / "bad.json", "x")
 
 
 # --- the notebook's workbench ---------------------------------------------------------------
