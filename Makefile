@@ -60,7 +60,7 @@ bench: $(STAMP) ## print the speed figures (benchmarks/bench.py)
 bench-big: $(STAMP) ## audit a ledger at Excel's row limit: time and peak memory (about 5 min)
 	$(BIN)/python benchmarks/big_workbook.py
 
-sample: $(STAMP) ## regenerate the bundled sample workbooks (data/conventions/cd35-2024)
+sample: $(STAMP) ## regenerate the bundled sample workbooks (data/conventions/cd35-2024 and cd35-2024-definitif)
 	$(BIN)/python scripts/make_sample.py
 
 docs: $(STAMP) ## regenerate the guide's reference tables and docs/convention.schema.json from the code

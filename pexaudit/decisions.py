@@ -692,13 +692,14 @@ def apply(convention: Convention, baseline: Eligibility, bound: dict[int, Decisi
     """
     rows = baseline.rows[baseline.rows["source"] != "forfait"].reset_index(drop=True)
     decided = np.full(len(rows), None, dtype=object)
-    columns = {
-        "amount": rows["amount"].to_numpy(dtype=object).copy(),
-        "eligible_amount": rows["eligible_amount"].to_numpy(dtype=object).copy(),
-        "booked_rule": rows["booked_rule"].to_numpy(dtype=object).copy(),
-        "rules_after": rows["rules"].to_numpy(dtype=object).copy(),
-    }
+    columns = {"rules_after": rows["rules"].to_numpy(dtype=object)}
     if bound:
+        columns = {
+            "amount": rows["amount"].to_numpy(dtype="int64").copy(),
+            "eligible_amount": rows["eligible_amount"].to_numpy(dtype="int64").copy(),
+            "booked_rule": rows["booked_rule"].to_numpy(dtype=object).copy(),
+            "rules_after": rows["rules"].to_numpy(dtype=object).copy(),
+        }
         positions = pd.Index(rows["row_id"]).get_indexer(list(bound))
         counted = _counted(convention, rows).to_numpy()
         for position, decision in zip(positions, bound.values(), strict=True):
@@ -707,8 +708,6 @@ def apply(convention: Convention, baseline: Eligibility, bound: dict[int, Decisi
                 values[position] = value
             decided[position] = decision
     rows = rows.assign(**columns, decision=decided)
-    rows["amount"] = rows["amount"].astype("int64")
-    rows["eligible_amount"] = rows["eligible_amount"].astype("int64")
     result = Eligibility(rows=rows, checked=baseline.checked, suites=baseline.suites, skipped=baseline.skipped)
     apply_management(convention, result)
     forfait = result.rows["source"] == "forfait"
