@@ -35,13 +35,13 @@ def build(result) -> dict:
     rows, errors = [], []
     for o in result.outcomes:
         if not o.ok:
-            errors.append({"folder": o.folder, "convention_id": o.convention_id, "status": o.status, "error": o.error})
+            errors.append({"folder": o.name, "convention_id": o.convention_id, "status": o.status, "error": o.error})
             continue
         res = json.loads((result.out / o.convention_id / "results.json").read_text(encoding="utf-8"))
         s, severities = res["settlement"], [f["severity"] for f in res["findings"]]
         rows.append(
             {"convention_id": o.convention_id, "territory": o.territory, "title": o.title,
-             "beneficiary": o.beneficiary, "folder": o.folder, "granted": s["granted"],
+             "beneficiary": o.beneficiary, "folder": o.name, "granted": s["granted"],
              "eligible": res["totals"]["eligible"], "justified": s["justified"], "paid": s["paid"],
              "balance": s["balance"], "outcome": s["outcome"], "amount": s["amount"], "verdict": res["verdict"],
              "findings": {sev: severities.count(sev) for sev in ("error", "warning", "info")},

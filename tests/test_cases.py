@@ -43,5 +43,9 @@ def test_case(case, computed, schema):
         for want in expected["rows"]:
             row = keyed[(want["source"], want["file"], want["row"])]
             assert {k: row[k] for k in want} == want
+    if "inputs" in expected:
+        by_path = {item["path"]: item for item in got["inputs"]}
+        for path, want in expected["inputs"].items():
+            assert {k: by_path[path].get(k) for k in want} == want, path
     if "findings" in expected:
         assert Counter(f["rule"] for f in got["findings"]) == Counter(expected["findings"])
