@@ -1,7 +1,8 @@
 """Data-driven: every folder of tests/cases/ is a convention with a hand-computed expected.json.
 
 Dropping a folder in adds a test. Only the keys present in expected.json are compared; rows are
-matched by (source, file, row) and every input row must be there.
+matched by (source, file, row) and every input row must be there; activity missions and
+indicators by code, activity rows by (file, row).
 """
 
 from __future__ import annotations
@@ -13,14 +14,28 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from pexaudit.activity import activity_json, audit_activity
 from pexaudit.audit import audit, results
+from pexaudit.settlement import verdict
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if (p / "expected.json").is_file())
 
 
+def _results(a, checker) -> dict:
+    got = results(a)
+    if "activity" not in got:  # until the audit wires pexaudit.activity (SPEC section 10)
+        activity, found = audit_activity(a.convention, a.rows, checker)
+        got["activity"] = activity_json(activity)
+        got["findings"] += [
+            {"rule": f.rule, "severity": f.severity, "message": f.message, "amount": None} for f in found
+        ]
+        got["verdict"] = verdict(a.settlement, [*a.findings, *found])
+    return got
+
+
 @pytest.fixture(scope="module")
 def computed(checker):
-    return {case.name: results(audit(case, checker)) for case in CASES}
+    return {case.name: _results(audit(case, checker), checker) for case in CASES}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
@@ -45,3 +60,11 @@ def test_case(case, computed, schema):
             assert {k: row[k] for k in want} == want
     if "findings" in expected:
         assert Counter(f["rule"] for f in got["findings"]) == Counter(expected["findings"])
+    if "activity" in expected:
+        want, have = expected["activity"], got["activity"]
+        for key in ("missions", "indicators"):
+            assert {m["code"]: m for m in have[key]} == {m["code"]: m for m in want[key]}, key
+        keyed = {(r["file"], r["row"]): r for r in have["rows"]}
+        assert len(keyed) == len(have["rows"]) == len(want["rows"])
+        for row in want["rows"]:
+            assert {k: keyed[(row["file"], row["row"])][k] for k in row} == row
