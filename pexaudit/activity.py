@@ -23,6 +23,7 @@ from fractions import Fraction
 
 import pandas as pd
 
+from .charts import activity_months_chart, data_uri, indicator_chart
 from .convention import Convention
 from .findings import Finding
 from .fmt import date_fr, eur, month_fr, number_fr
@@ -144,6 +145,7 @@ def _mission_index(convention: Convention) -> dict[str, str]:
         index.setdefault(normalize_key(mission.label), mission.code)
     for mission in convention.missions:
         index[normalize_key(mission.code)] = mission.code
+    index.pop("", None)  # a label of punctuation only must not match a cell of punctuation only
     return index
 
 
@@ -492,8 +494,6 @@ def _months_of(start: dt.date, end: dt.date) -> list[dt.date]:
 
 def activity_section(convention: Convention, result: ActivityResult | None, eligible_by_month: dict) -> dict:
     """Context of ``templates/sections/activite.html.j2`` (no action text, no name)."""
-    from .charts import activity_months_chart, data_uri, indicator_chart
-
     art2, art7 = convention.articles["missions"], convention.articles["justificatifs"]
     context: dict = {
         "heading": f"Compte rendu d'activité (articles {art2} et {art7})",
