@@ -66,8 +66,7 @@ class Checker:
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         source = self.context.data_sources.add_pandas("pexaudit")
         self._batches = {
-            role: source.add_dataframe_asset(role).add_batch_definition_whole_dataframe(role)
-            for role in SUITE_ROLES
+            role: source.add_dataframe_asset(role).add_batch_definition_whole_dataframe(role) for role in SUITE_ROLES
         }
         self.version = gx.__version__
 
