@@ -50,6 +50,9 @@ nb.show("controles", audit)
 nb.show("rejets", audit)
 
 # %%
+nb.show("activite", audit)
+
+# %%
 nb.show("constats", audit)
 
 # %%

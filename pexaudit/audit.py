@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .activity import ActivityResult, activity_json, audit_activity
 from .convention import Convention, load_convention
 from .findings import Finding, collect_findings
 from .money import cents_to_euros
@@ -44,6 +45,7 @@ class Audit:
     suites: dict[str, str]
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
     seconds: float = 0.0
+    activity: ActivityResult | None = None
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -87,16 +89,24 @@ def audit(folder: str | Path, checker=None) -> Audit:
     check_conservation(lines, eligibility.rows, expected_ids)
     flags = raisonnable(convention, eligibility.rows)
     findings = collect_findings(convention, lines, eligibility.rows, flags, tables)
+    activity, activity_found = audit_activity(convention, eligibility.rows, checker)
+    findings += activity_found
     settlement = settle(convention, lines)
     inputs = [{"role": "convention", "path": "convention.yaml", "sha256": sha256_of(convention.file), "rows": None}]
     inputs += [
         {"role": t.role, "path": t.file, "sha256": t.sha256, "rows": t.rows, "ignored_rows": t.ignored_rows}
         for t in tables.values()
     ]
-    activity = convention.input_path("activity")
-    if activity is not None and activity.is_file():
+    activity_path = convention.input_path("activity")
+    if activity_path is not None:
+        rows = len(activity.rows) if activity is not None and activity.present else None
         inputs.append(
-            {"role": "activity", "path": convention.inputs["activity"], "sha256": sha256_of(activity), "rows": None}
+            {
+                "role": "activity",
+                "path": convention.inputs["activity"],
+                "sha256": sha256_of(activity_path),
+                "rows": rows,
+            }
         )
     return Audit(
         convention=convention,
@@ -112,6 +122,7 @@ def audit(folder: str | Path, checker=None) -> Audit:
         suites=suite_versions(),
         started=when,
         seconds=round(time.perf_counter() - started, 3),
+        activity=activity,
     )
 
 
@@ -216,6 +227,7 @@ def _summary(a: Audit) -> dict:
             for f in a.findings
         ],
         "verdict": a.verdict,
+        "activity": activity_json(a.activity),
         "gx_version": a.gx_version,
         "suites": a.suites,
         "run": {"started": a.started.isoformat(timespec="seconds"), "seconds": a.seconds},

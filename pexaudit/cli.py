@@ -134,6 +134,7 @@ def check(convention: Path) -> None:
     Exemple : pexaudit check data/conventions/cd35-2024
     """
     try:
+        from .activity import check_summary
         from .convention import load_convention
         from .readers import read_activity, read_expenses, read_payroll
 
@@ -142,9 +143,11 @@ def check(convention: Path) -> None:
         _notes(conv)
         payroll = read_payroll(conv)
         expenses = read_expenses(conv, payroll.rows if payroll else 0)
-        for table in (payroll, expenses, read_activity(conv)):
+        for table in (payroll, expenses):
             if table is not None:
                 click.echo(describe_table(table))
+        activity = read_activity(conv) if conv.missions else None
+        click.echo(check_summary(conv, activity) if activity is None else describe_table(activity))
     except BaseException as exc:
         _fail(exc)
     click.echo("Données lisibles : l'audit peut être lancé.")
@@ -164,7 +167,8 @@ def describe_table(table) -> str:
         lines.append(f"  ligne {total.row} ignorée : total {label}")
     unreadable = table.unreadable()
     if unreadable:
-        lines.append(f"  {len(table.raw)} valeur(s) illisible(s) (rejet FORMAT), dont :")
+        effect = "ligne non retenue, ACTIVITE_ILLISIBLE" if table.role == "activity" else "rejet FORMAT"
+        lines.append(f"  {len(table.raw)} valeur(s) illisible(s) ({effect}), dont :")
         lines += [f"    ligne {row}, {column} : « {text} »" for row, column, text in unreadable]
     return "\n".join(lines)
 

@@ -19,6 +19,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__
+from .activity import SHEET_KINDS, activity_sheet_rows
 from .audit import Audit
 from .convention import HORS_BUDGET
 from .fmt import OUTCOMES, SEVERITIES, VERDICTS
@@ -27,7 +28,7 @@ from .report import ACCOUNT_CLASSES, ROLES
 
 __all__ = ["SHEETS", "write_workbook"]
 
-SHEETS = ["Synthèse", "Budget", "Personnel", "Gestion", "Dépenses écartées", "Constats", "Traçabilité"]
+SHEETS = ["Synthèse", "Budget", "Personnel", "Gestion", "Dépenses écartées", "Constats", "Traçabilité", "Activité"]
 EURO = '#,##0.00 "€";-#,##0.00 "€"'
 PERCENT = "0.00 %"
 DATE = "dd/mm/yyyy"
@@ -319,9 +320,31 @@ def write_workbook(a: Audit, path: Path) -> None:
         trail.append([trail.text("Suite GX"), trail.text(f"{name} v{version}")])
     trail.append([trail.text("Date du contrôle"), trail.text(a.started.strftime("%d/%m/%Y %H:%M"))])
 
+    _activity_sheet(wb, a)
     pay.filter()
     exp.filter()
     wb.save(path)
+
+
+def _activity_sheet(wb: Workbook, a: Audit) -> None:
+    """Activité: every row of the activity file, action texts included (they stay out of the HTML)."""
+    header, rows = activity_sheet_rows(a.activity)
+    sheet = _Sheet(wb, "Activité", [16, 12, 7, 11, 26, 18, 60, 16, 9, 11, 12, 60], header)
+    if a.activity is None:
+        sheet.append([sheet.text("Aucune mission déclarée (missions de convention.yaml) : compte rendu non contrôlé")])
+    for values in rows:
+        cells = []
+        for kind, value in zip(SHEET_KINDS, values, strict=True):
+            if kind == "text":
+                cells.append(sheet.text(value))
+            elif kind == "date":
+                cells.append(sheet.date(value))
+            elif kind == "number" and value is not None:
+                cells.append(sheet.number(value, "0.##"))
+            else:
+                cells.append(value)
+        sheet.append(cells)
+    sheet.filter()
 
 
 def _matricules(a: Audit) -> dict[int, str]:

@@ -1,7 +1,8 @@
 """Data-driven: every folder of tests/cases/ is a convention with a hand-computed expected.json.
 
 Dropping a folder in adds a test. Only the keys present in expected.json are compared; rows are
-matched by (source, file, row) and every input row must be there.
+matched by (source, file, row) and every input row must be there; activity missions and
+indicators by code, activity rows by (file, row).
 """
 
 from __future__ import annotations
@@ -49,3 +50,11 @@ def test_case(case, computed, schema):
             assert {k: by_path[path].get(k) for k in want} == want, path
     if "findings" in expected:
         assert Counter(f["rule"] for f in got["findings"]) == Counter(expected["findings"])
+    if "activity" in expected:
+        want, have = expected["activity"], got["activity"]
+        for key in ("missions", "indicators"):
+            assert {m["code"]: m for m in have[key]} == {m["code"]: m for m in want[key]}, key
+        keyed = {(r["file"], r["row"]): r for r in have["rows"]}
+        assert len(keyed) == len(have["rows"]) == len(want["rows"])
+        for row in want["rows"]:
+            assert {k: keyed[(row["file"], row["row"])][k] for k in row} == row

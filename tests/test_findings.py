@@ -136,7 +136,7 @@ def test_rejet_massif_says_what_to_check(make_convention, checker):
     assert "rules.project_codes" in finding["message"] and finding["amount"] == 200.0
     # half exactly is not more than half; hors_budget never counts
     found = findings_of(
-        make_convention, checker, payroll=[PAY], expenses=expenses[1:] + [EXP.replace("gestion", "x")], name="half"
+        make_convention, checker, payroll=[PAY], expenses=[*expenses[1:], EXP.replace("gestion", "x")], name="half"
     )
     assert "REJET_MASSIF" not in [f["rule"] for f in found]
 
