@@ -58,7 +58,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs of the floor and of the cold audit (median)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from pexaudit.synth import write_conventions
+    from synth import write_conventions  # benchmarks/synth.py, beside this script
 
     with tempfile.TemporaryDirectory(prefix="pexaudit-bench-") as tmp:
         work = Path(tmp)
