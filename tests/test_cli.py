@@ -19,12 +19,13 @@ CASES = ROOT / "tests" / "cases"
 pexaudit = run_cli
 
 
-def test_audit_writes_the_four_outputs_and_a_french_summary(sample_run, schema):
+def test_audit_writes_the_outputs_and_a_french_summary(sample_run, schema):
     proc, folder = sample_run
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in folder.iterdir()) == [
         "audit.ipynb",
         "bilan_financier.xlsx",
+        "courrier.docx",
         "rapport.html",
         "results.json",
     ]
