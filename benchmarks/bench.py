@@ -118,7 +118,7 @@ def main() -> int:
     parser.add_argument("--only", choices=["impacts"], help="run only this measurement")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from pexaudit.synth import write_conventions
+    from synth import write_conventions  # benchmarks/synth.py, beside this script
 
     with tempfile.TemporaryDirectory(prefix="pexaudit-bench-") as tmp:
         without, with_ = impact_overhead(Path(tmp))

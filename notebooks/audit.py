@@ -51,6 +51,9 @@ nb.show("controles", audit)
 nb.show("rejets", audit)
 
 # %%
+nb.show("activite", audit)
+
+# %%
 nb.show("constats", audit)
 
 # %%

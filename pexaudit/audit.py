@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .activity import ActivityResult, activity_findings, activity_json, classify_activity, personnel_cost_by_month
 from .convention import Convention, load_convention
 from .decisions import (
     Bound,
@@ -32,7 +33,7 @@ from .decisions import (
 from .explanations import explain
 from .findings import Finding, collect_findings
 from .money import cents_to_euros
-from .readers import Table, read_expenses, read_payroll, sha256_of
+from .readers import Table, read_activity, read_expenses, read_payroll, sha256_of
 from .rules import Eligibility, Flag, evaluate, raisonnable
 from .settlement import Line, Settlement, check_conservation, reconcile, settle, verdict
 from .stakes import stakes
@@ -67,6 +68,7 @@ class Audit:
     suites: dict[str, str]
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
     seconds: float = 0.0
+    activity: ActivityResult | None = None
     baseline: Eligibility | None = None  # the rules' outcome before decisions
     decisions: Decisions = field(default_factory=Decisions)
     bound: Bound = field(default_factory=lambda: Bound({}, {}))
@@ -123,12 +125,13 @@ def audit(folder: str | Path, checker=None, *, previous: str | Path | None = Non
     bound = bind(decisions, tables, convention)
     checker = checker or default_checker()
     baseline = evaluate(convention, payroll, expenses, checker)
-    parts = _assess(convention, tables, baseline, decisions, bound, impacts=impacts)
+    activity = classify_activity(convention, read_activity(convention), checker) if convention.missions else None
+    parts = _assess(convention, tables, baseline, decisions, bound, activity, impacts=impacts)
     return Audit(
         convention=convention,
         tables=tables,
         **parts,
-        inputs=_inputs(convention, tables, decisions),
+        inputs=_inputs(convention, tables, decisions, activity),
         gx_version=checker.version,
         suites=suite_versions(),
         started=when,
@@ -137,6 +140,7 @@ def audit(folder: str | Path, checker=None, *, previous: str | Path | None = Non
         decisions=decisions,
         bound=bound,
         previous=before,
+        activity=activity,
     )
 
 
@@ -146,10 +150,15 @@ def _assess(
     baseline: Eligibility,
     decisions: Decisions,
     bound: Bound,
+    activity: ActivityResult | None,
     *,
     impacts: bool = True,
 ) -> dict:
-    """From the rules' rows: decisions, lines, conservation, settlement, findings, stakes, verdict."""
+    """From the rules' rows: decisions, lines, conservation, settlement, findings, stakes, verdict.
+
+    The activity file is classified once (``activity``); its findings depend on the eligible
+    personnel cost after decisions (ACTIVITE_SANS_AGENT), so they are computed here.
+    """
     eligibility = apply(convention, baseline, bound.rows)
     lines = reconcile(convention, eligibility.rows, eligibility.plafond)
     expected_ids = [i for t in tables.values() for i in t.frame["row_id"].tolist()]
@@ -161,6 +170,7 @@ def _assess(
         *collect_findings(convention, lines, after, flags, tables),
         *decision_findings(eligibility.rows, baseline.rows, bound.rows),
         *procedure_findings(decisions.procedure, settlement.balance, convention),
+        *_activity_findings(convention, activity, eligibility.rows),
     ]
     max_balance = None
     if impacts:
@@ -183,21 +193,37 @@ def _assess(
 
 def reassess(a: Audit, decisions: Decisions, bound: Bound) -> Audit:
     """``a`` with other decisions, recomputed from its evaluated rows (no file read, no GX)."""
-    parts = _assess(a.convention, a.tables, a.baseline, decisions, bound, impacts=a.max_balance is not None)
+    impacts = a.max_balance is not None
+    parts = _assess(a.convention, a.tables, a.baseline, decisions, bound, a.activity, impacts=impacts)
     return dataclasses.replace(a, **parts, decisions=decisions, bound=bound)
 
 
-def _inputs(convention: Convention, tables: dict[str, Table], decisions: Decisions) -> list[dict]:
+def _activity_findings(convention: Convention, activity: ActivityResult | None, rows: pd.DataFrame) -> list:
+    """SPEC 10's findings; without ``missions``, none (the activity file is only hashed)."""
+    if not convention.missions:
+        return []
+    return activity_findings(convention, activity, personnel_cost_by_month(rows))
+
+
+def _inputs(
+    convention: Convention, tables: dict[str, Table], decisions: Decisions, activity: ActivityResult | None
+) -> list[dict]:
     """The audit trail's inputs: convention.yaml, the input files, the decisions file."""
     inputs = [{"role": "convention", "path": "convention.yaml", "sha256": sha256_of(convention.file), "rows": None}]
     inputs += [
         {"role": t.role, "path": t.file, "sha256": t.sha256, "rows": t.rows, "ignored_rows": t.ignored_rows}
         for t in tables.values()
     ]
-    activity = convention.input_path("activity")
-    if activity is not None and activity.is_file():
+    activity_path = convention.input_path("activity")
+    if activity_path is not None:
+        rows = len(activity.rows) if activity is not None and activity.present else None
         inputs.append(
-            {"role": "activity", "path": convention.inputs["activity"], "sha256": sha256_of(activity), "rows": None}
+            {
+                "role": "activity",
+                "path": convention.inputs["activity"],
+                "sha256": sha256_of(activity_path),
+                "rows": rows,
+            }
         )
     trail = decisions.trail()
     if trail is not None:
@@ -313,6 +339,7 @@ def _summary(a: Audit) -> dict:
         "verdict": a.verdict,
         "procedure": a.procedure.as_json(),
         "previous": a.previous,
+        "activity": activity_json(a.activity),
         "gx_version": a.gx_version,
         "suites": a.suites,
         "run": {"started": a.started.isoformat(timespec="seconds"), "seconds": a.seconds},

@@ -26,7 +26,7 @@ __all__ = [
 
 @dataclass
 class Outcome:
-    folder: str
+    folder: str  # absolute path, where it ran
     status: str  # "ok" | "input_error" | "internal_error"
     convention_id: str | None = None
     title: str | None = None
@@ -34,6 +34,7 @@ class Outcome:
     territory: str | None = None
     error: str | None = None
     seconds: float = 0.0
+    name: str | None = None  # the folder as the controller named it: no machine path in reports
 
     @property
     def ok(self) -> bool:
@@ -61,6 +62,19 @@ def territory_of(convention_id: str) -> str:
         if match:
             return match.group(1).upper()
     return convention_id
+
+
+def display_names(folders: Iterable[Path], paths: Iterable[str | Path]) -> dict[str, str]:
+    """Each folder as ``<given folder name>/<path below it>``: what a report may show of it."""
+    roots = [Path(p).resolve() for p in paths]
+    names = {}
+    for folder in folders:
+        root = next((r for r in roots if folder == r or r in folder.parents), None)
+        if root is None:
+            names[str(folder)] = folder.name
+        else:
+            names[str(folder)] = str(Path(root.name) / folder.relative_to(root)) if folder != root else root.name
+    return names
 
 
 def find_conventions(paths: Iterable[str | Path]) -> list[Path]:
@@ -197,8 +211,14 @@ def run_batch(
     for failed in outcomes:
         bar.update(failed)
 
+    names = display_names(folders, paths)
+
     def finish(render) -> BatchResult:
         bar.close()
+        for outcome in outcomes:
+            outcome.name = names.get(outcome.folder, Path(outcome.folder).name)
+            if outcome.error:
+                outcome.error = outcome.error.replace(outcome.folder, outcome.name)
         result = BatchResult(sorted(outcomes, key=lambda o: o.folder), out, 0.0)
         write_consolidation(result, render)
         return result

@@ -10,7 +10,14 @@ import io
 
 import pandas as pd
 
-__all__ = ["budget_chart", "data_uri", "personnel_chart", "territory_chart"]
+__all__ = [
+    "activity_months_chart",
+    "budget_chart",
+    "data_uri",
+    "indicator_chart",
+    "personnel_chart",
+    "territory_chart",
+]
 
 BLUE, RED, GREY, GREEN = "#000091", "#c9191e", "#9a9a9a", "#18753c"
 
@@ -136,3 +143,95 @@ def territory_chart(labels: list[str], justified: list[float], balance: list[flo
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.set_title("Montant justifié et solde par convention", loc="left", fontsize=10)
     return _png(fig)
+
+
+def indicator_chart(indicators: list[dict], threshold: float) -> bytes:
+    """Rate of achievement of each indicator (percent of its target), alerts in red and hatched.
+
+    ``indicators``: label, rate (percent), alert; ``threshold``: the alert line (100 minus
+    ``indicator_alert_pct``), drawn beside the target line at 100 %.
+    """
+    plt = _plt()
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter
+
+    fig, ax = plt.subplots(figsize=(7.2, max(1.8, 0.45 * len(indicators) + 1.1)))
+    ys = list(range(len(indicators)))
+    rates = [item["rate"] for item in indicators]
+    bars = ax.barh(ys, rates, height=0.55, color=[RED if i["alert"] else BLUE for i in indicators])
+    for bar, item in zip(bars, indicators, strict=True):
+        if item["alert"]:
+            bar.set_hatch("//")
+            bar.set_edgecolor("white")
+    for y, rate in zip(ys, rates, strict=True):
+        ax.text(rate + 1, y, f"{rate:.0f} %".replace(".", ","), va="center", fontsize=8)
+    ax.axvline(100, color="#333333", linewidth=1)
+    ax.axvline(threshold, color=RED, linewidth=1, linestyle="--")
+    ax.set_yticks(ys, [_wrap(item["label"]) for item in indicators])
+    ax.invert_yaxis()
+    ax.set_xlim(0, max([110, *[r + 15 for r in rates]]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f} %"))
+    ax.set_title("Taux de réalisation des indicateurs (réalisé / cible)", loc="left", fontsize=10, pad=22)
+    handles = [
+        Patch(color=BLUE, label="réalisé"),
+        Patch(facecolor=RED, hatch="//", edgecolor="white", label="en alerte"),
+        plt.Line2D([], [], color="#333333", label="cible (100 %)"),
+        plt.Line2D([], [], color=RED, linestyle="--", label=f"seuil d'alerte ({threshold:.0f} %)".replace(".", ",")),
+    ]
+    ax.legend(handles=handles, frameon=False, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4,
+              borderaxespad=0.2)  # fmt: skip
+    return _png(fig)
+
+
+def activity_months_chart(months: list[dict]) -> bytes:
+    """Retenue actions per month, above a band of the months with eligible personnel cost.
+
+    ``months``: month (date), actions (int), staffed (eligible personnel cost > 0). A month
+    with actions and no paid post stands out: red, hatched bar and an empty band cell.
+    """
+    plt = _plt()
+    from matplotlib.patches import Patch
+
+    fig, (ax, band) = plt.subplots(
+        2, 1, figsize=(7.2, 3.4), sharex=True, gridspec_kw={"height_ratios": [5, 1], "hspace": 0.35}
+    )
+    xs = list(range(len(months)))
+    vacant = [m["actions"] > 0 and not m["staffed"] for m in months]
+    bars = ax.bar(xs, [m["actions"] for m in months], width=0.7, color=[RED if v else BLUE for v in vacant])
+    for bar, flag in zip(bars, vacant, strict=True):
+        if flag:
+            bar.set_hatch("//")
+            bar.set_edgecolor("white")
+    for x, m, flag in zip(xs, months, vacant, strict=True):
+        if m["actions"]:
+            ax.text(x, m["actions"], str(m["actions"]), ha="center", va="bottom", fontsize=8,
+                    color=RED if flag else "#161616", fontweight="bold" if flag else "normal")  # fmt: skip
+    ax.margins(y=0.18)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_title("Actions retenues par mois et mois où le poste est rémunéré", loc="left", fontsize=10, pad=22)
+    handles = [
+        Patch(color=BLUE, label="actions retenues"),
+        Patch(facecolor=RED, hatch="//", edgecolor="white", label="actions sans coût de personnel éligible"),
+    ]
+    ax.legend(handles=handles, frameon=False, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2,
+              borderaxespad=0.2)  # fmt: skip
+    band.bar(xs, [1] * len(months), width=0.95, color=[GREEN if m["staffed"] else "white" for m in months],
+             edgecolor=[GREEN if m["staffed"] else GREY for m in months], linewidth=0.8)  # fmt: skip
+    for x, m in zip(xs, months, strict=True):
+        if not m["staffed"]:
+            band.text(x, 0.5, "vacant", ha="center", va="center", fontsize=7, color=RED if m["actions"] else GREY)
+    band.set_ylim(0, 1)
+    band.set_yticks([0.5], ["poste\nrémunéré"])
+    band.grid(False)
+    band.set_xticks(xs, [m["month"].strftime("%m/%Y") for m in months], rotation=45, ha="right", fontsize=8)
+    return _png(fig)
+
+
+def _wrap(text: str, width: int = 38) -> str:
+    """A long label on two lines at most (ellipsis beyond)."""
+    if len(text) <= width:
+        return text
+    cut = text.rfind(" ", 0, width)
+    cut = cut if cut > 0 else width
+    rest = text[cut:].strip()
+    return text[:cut] + "\n" + (rest if len(rest) <= width else rest[: width - 1] + "…")

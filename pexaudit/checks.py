@@ -19,6 +19,7 @@ from .assets import suites_dir
 
 __all__ = ["Checker", "SuiteRun", "load_suite_json", "suite_versions"]
 
+SUITE_ROLES = ("payroll", "expenses", "activity")  # one suite and one batch definition each
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
 
 
@@ -29,7 +30,7 @@ def load_suite_json(role: str) -> dict:
 def suite_versions() -> dict[str, str]:
     """``{"pexaudit_payroll": "1.0.0", ...}`` for the audit trail."""
     versions = {}
-    for role in ("payroll", "expenses"):
+    for role in SUITE_ROLES:
         suite = load_suite_json(role)
         versions[suite["name"]] = suite.get("meta", {}).get("suite_version", "")
     return versions
@@ -61,8 +62,7 @@ class Checker:
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         source = self.context.data_sources.add_pandas("pexaudit")
         self._batches = {
-            role: source.add_dataframe_asset(role).add_batch_definition_whole_dataframe(role)
-            for role in ("payroll", "expenses")
+            role: source.add_dataframe_asset(role).add_batch_definition_whole_dataframe(role) for role in SUITE_ROLES
         }
         self.version = gx.__version__
 

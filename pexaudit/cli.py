@@ -147,6 +147,7 @@ def check(convention: Path) -> None:
     Exemple : pexaudit check data/conventions/cd35-2024
     """
     try:
+        from .activity import check_summary
         from .convention import load_convention
         from .readers import read_activity, read_expenses, read_payroll
 
@@ -155,9 +156,11 @@ def check(convention: Path) -> None:
         _notes(conv)
         payroll = read_payroll(conv)
         expenses = read_expenses(conv, payroll.rows if payroll else 0)
-        for table in (payroll, expenses, read_activity(conv)):
+        for table in (payroll, expenses):
             if table is not None:
                 click.echo(describe_table(table))
+        activity = read_activity(conv) if conv.missions else None
+        click.echo(check_summary(conv, activity) if activity is None else describe_table(activity))
         decided = describe_decisions(conv, {t.role: t for t in (payroll, expenses) if t is not None})
         if decided:
             click.echo(decided)
@@ -197,7 +200,8 @@ def describe_table(table) -> str:
         lines.append(f"  ligne {total.row} ignorée : total {label}")
     unreadable = table.unreadable()
     if unreadable:
-        lines.append(f"  {len(table.raw)} valeur(s) illisible(s) (rejet FORMAT), dont :")
+        effect = "ligne non retenue, ACTIVITE_ILLISIBLE" if table.role == "activity" else "rejet FORMAT"
+        lines.append(f"  {len(table.raw)} valeur(s) illisible(s) ({effect}), dont :")
         lines += [f"    ligne {row}, {column} : « {text} »" for row, column, text in unreadable]
     return "\n".join(lines)
 

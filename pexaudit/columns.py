@@ -18,7 +18,7 @@ __all__ = ["FIELDS", "IDENTIFIERS", "Column", "canonical_names", "required_names
 class Column:
     name: str
     required: bool
-    kind: str  # "text" | "amount" | "date" | "month" | "number"
+    kind: str  # "text" | "amount" | "date" | "month" | "date_or_month" | "number"
     aliases: tuple[str, ...]
     meaning: str  # French, for the user guide
     condition: str = ""  # French: when a required column may be absent
@@ -91,7 +91,7 @@ FIELDS: dict[str, dict[str, Column]] = {
            "code analytique ; présent, il doit être l'un des rules.project_codes"),
     ]),
     "activity": dict([
-        _c("date", True, "date", ("date", "date de l'action", "jour", "mois", "date action"),
+        _c("date", True, "date_or_month", ("date", "date de l'action", "jour", "mois", "date action"),
            "date de l'action (un mois comme « mars 2024 » vaut son premier jour)"),
         _c("mission", True, "text", ("mission", "axe", "axe de mission", "mission article 2"),
            "code ou intitulé d'une mission déclarée dans missions"),

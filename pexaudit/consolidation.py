@@ -16,10 +16,11 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from . import __version__
+from .activity import consolidate_indicators, consolidate_missions
 from .assets import notebook
 from .audit import write_json
 from .charts import data_uri, territory_chart
-from .fmt import OUTCOMES, VERDICTS, eur
+from .fmt import OUTCOMES, VERDICTS, eur, pct
 from .money import euros_to_cents as _cents
 from .report import _css, _env
 from .run import execute, export_html
@@ -32,16 +33,17 @@ MONEY = ("granted", "eligible", "justified", "paid", "balance", "amount")
 
 def build(result) -> dict:
     """The consolidation document from a :class:`~pexaudit.batch.BatchResult`."""
-    rows, errors = [], []
+    rows, errors, documents = [], [], []
     for o in result.outcomes:
         if not o.ok:
-            errors.append({"folder": o.folder, "convention_id": o.convention_id, "status": o.status, "error": o.error})
+            errors.append({"folder": o.name, "convention_id": o.convention_id, "status": o.status, "error": o.error})
             continue
         res = json.loads((result.out / o.convention_id / "results.json").read_text(encoding="utf-8"))
+        documents.append(res)
         s, severities = res["settlement"], [f["severity"] for f in res["findings"]]
         rows.append(
             {"convention_id": o.convention_id, "territory": o.territory, "title": o.title,
-             "beneficiary": o.beneficiary, "folder": o.folder, "granted": s["granted"],
+             "beneficiary": o.beneficiary, "folder": o.name, "granted": s["granted"],
              "eligible": res["totals"]["eligible"], "justified": s["justified"], "paid": s["paid"],
              "balance": s["balance"], "outcome": s["outcome"], "amount": s["amount"], "verdict": res["verdict"],
              "findings": {sev: severities.count(sev) for sev in ("error", "warning", "info")},
@@ -58,6 +60,9 @@ def build(result) -> dict:
         "conventions": rows,
         "errors": errors,
         "totals": totals,
+        # What the Dihal asks of every département: indicators summed by code, missions not done.
+        "indicators": consolidate_indicators(documents),
+        "missions": consolidate_missions(documents),
     }
 
 
@@ -129,6 +134,21 @@ def _workbook(document: dict, path: Path) -> None:
             cell.data_type = "s" if cell.value is not None else cell.data_type
     errors.column_dimensions["A"].width = 50
     errors.column_dimensions["D"].width = 100
+    indicators = wb.create_sheet("Indicateurs")
+    indicators.append(["Indicateur", "Intitulé", "Conventions", "Réalisé", "Cible", "Taux", "Alertes"])
+    for i in document["indicators"]:
+        indicators.append([i["code"], i["label"], i["conventions"], i["realised"], i["target"], i["rate"], i["alerts"]])
+        indicators.cell(indicators.max_row, 6).number_format = "0.00 %"
+        for cell in indicators[indicators.max_row][:2]:
+            cell.data_type = "s"
+    missions = wb.create_sheet("Missions non réalisées")
+    missions.append(["Convention", "Compte rendu absent", "Missions sans action retenue"])
+    for m in document["missions"]:
+        missions.append([m["convention_id"], "oui" if m["report_missing"] else "non",
+                         ", ".join(x["label"] for x in m["not_carried_out"]) or "—"])  # fmt: skip
+    for sheet, widths in ((indicators, [22, 44, 12, 12, 12, 10, 10]), (missions, [24, 20, 90])):
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
     wb.save(path)
 
 
@@ -154,7 +174,7 @@ def section_html(document: dict) -> str:
     reversements = [r for r in rows if r["outcome"] == "reversement"]
     return _env().get_template("consolidation.html.j2").render(
         css=_css(), d=document, rows=rows, chart=chart, reversements=reversements, verdicts=VERDICTS,
-        outcomes=OUTCOMES, cents=_cents, eur=eur,
+        outcomes=OUTCOMES, cents=_cents, eur=eur, pct=pct,
     )  # fmt: skip
 
 

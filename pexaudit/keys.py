@@ -143,7 +143,7 @@ KEYS: dict[str, Key] = dict([
     _k("rules.management_costs.cap_rate", "fraction", "mode actual : plafond en fraction du personnel éligible "
        "(0,10 pour 10 %)", default="pas de plafond"),
     _k("rules.management_costs.rate", "fraction", "mode flat_rate : forfait en fraction du personnel éligible "
-       "(0,08 pour 8 %)", required=True),
+       "(0,08 pour 8 %)", default="obligatoire en mode flat_rate"),
     _k("rules.payment_deadline", "date", "date limite de paiement des dépenses (règle PAIEMENT)",
        default="report_due_date"),
     _k("rules.variance_alert_pct", "percent", "écart budgétaire, en pourcentage, au-delà duquel une explication est "

@@ -18,6 +18,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from . import __version__
+from .activity import activity_section, personnel_cost_by_month
 from .audit import Audit
 from .charts import budget_chart, data_uri, personnel_chart
 from .convention import HORS_BUDGET
@@ -34,17 +35,20 @@ MAX_TABLE_ROWS = 300
 # (function name, heading) in report order; the headings are what readers look for.
 SECTIONS = [
     ("header", None),
-    ("synthese", "1. Synthèse"),
-    ("convention", "2. La convention"),
-    ("execution", "3. Exécution budgétaire"),
-    ("personnel", "4. Frais de personnel"),
-    ("gestion", "5. Coûts de gestion"),
-    ("controles", "6. Contrôles d'éligibilité (article 4)"),
-    ("rejets", "7. Dépenses écartées"),
-    ("constats", "8. Constats"),
-    ("tracabilite", "9. Traçabilité"),
-    ("signature", "10. Visa"),
+    ("synthese", "Synthèse"),
+    ("convention", "La convention"),
+    ("execution", "Exécution budgétaire"),
+    ("personnel", "Frais de personnel"),
+    ("gestion", "Coûts de gestion"),
+    ("controles", "Contrôles d'éligibilité (article 4)"),
+    ("rejets", "Dépenses écartées"),
+    ("activite", "Compte rendu d'activité"),
+    ("constats", "Constats"),
+    ("tracabilite", "Traçabilité"),
+    ("signature", "Visa"),
 ]
+# Section numbers follow the list: a section added in the middle renumbers the rest.
+NUMBERS = {name: index for index, name in enumerate((n for n, heading in SECTIONS if heading), start=1)}
 KINDS = {"personnel": "personnel", "management": "coûts de gestion", None: "autre"}
 ROLES = {
     "convention": "Convention", "payroll": "Paie", "expenses": "Dépenses", "activity": "Activité",
@@ -345,6 +349,10 @@ def _rejets(a: Audit) -> dict:
     return {"rows": out, "count": len(rows), "total": total, "sheet": "Dépenses écartées"}
 
 
+def _activite(a: Audit) -> dict:
+    return activity_section(a.convention, a.activity, personnel_cost_by_month(a.rows))
+
+
 def _constats(a: Audit) -> dict:
     return {"findings": a.findings}
 
@@ -372,7 +380,7 @@ def _signature(a: Audit) -> dict:
 
 
 def section_html(name: str, a: Audit) -> str:
-    context = {**_common(a), **globals()[f"_{name}"](a)}
+    context = {**_common(a), **globals()[f"_{name}"](a), "number": NUMBERS.get(name)}
     return _env().get_template(f"{name}.html.j2").render(**context)
 
 

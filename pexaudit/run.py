@@ -152,10 +152,14 @@ def _register_engine() -> None:
     """
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+    from papermill.exceptions import PapermillException
     from papermill.utils import merge_kwargs, remove_args
 
-    if _ENGINE in papermill_engines._engines:
-        return
+    try:
+        papermill_engines.get_engine(_ENGINE)
+        return  # registered already (papermill's public registry, not its private dict)
+    except PapermillException:
+        pass
 
     class FinalSaveManager(NotebookExecutionManager):
         def save(self, **kwargs):

@@ -20,6 +20,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__
+from .activity import SHEET_KINDS, activity_sheet_rows
 from .audit import Audit
 from .convention import HORS_BUDGET
 from .decisions import DECISION_FR, PHASE_FR, PROCEDURE_LABELS
@@ -32,7 +33,7 @@ from .report import ACCOUNT_CLASSES, ROLES
 __all__ = ["SHEETS", "write_workbook"]
 
 SHEETS = [
-    "Synthèse", "Budget", "Personnel", "Gestion", "Dépenses écartées", "Constats", "Traçabilité",
+    "Synthèse", "Budget", "Personnel", "Gestion", "Dépenses écartées", "Constats", "Traçabilité", "Activité",
     "Décisions", "Procédure", "Explications",
 ]  # fmt: skip
 EURO = '#,##0.00 "€";-#,##0.00 "€"'
@@ -322,6 +323,7 @@ def write_workbook(a: Audit, path: Path) -> None:
         trail.append([trail.text("Suite GX"), trail.text(f"{name} v{version}")])
     trail.append([trail.text("Date du contrôle"), trail.text(a.started.strftime("%d/%m/%Y %H:%M"))])
 
+    _activity_sheet(wb, a)
     _decisions_sheet(wb, a)
     _procedure_sheet(wb, a)
     _explanations_sheet(wb, a)
@@ -418,6 +420,27 @@ def _explanations_sheet(wb: Workbook, a: Audit) -> None:
 
 def _rate(value) -> float | None:
     return None if value is None else float(value)
+
+
+def _activity_sheet(wb: Workbook, a: Audit) -> None:
+    """Activité: every row of the activity file, action texts included (they stay out of the HTML)."""
+    header, rows = activity_sheet_rows(a.activity)
+    sheet = _Sheet(wb, "Activité", [16, 12, 7, 11, 26, 18, 60, 16, 9, 11, 12, 60], header)
+    if a.activity is None:
+        sheet.append([sheet.text("Aucune mission déclarée (missions de convention.yaml) : compte rendu non contrôlé")])
+    for values in rows:
+        cells = []
+        for kind, value in zip(SHEET_KINDS, values, strict=True):
+            if kind == "text":
+                cells.append(sheet.text(value))
+            elif kind == "date":
+                cells.append(sheet.date(value))
+            elif kind == "number" and value is not None:
+                cells.append(sheet.number(value, "0.##"))
+            else:
+                cells.append(value)
+        sheet.append(cells)
+    sheet.filter()
 
 
 def _matricules(a: Audit) -> dict[int, str]:

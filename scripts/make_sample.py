@@ -1,6 +1,6 @@
-"""Write the bundled samples' payroll and expense workbooks (data/conventions/cd35-2024/ and
-its definitive phase, data/conventions/cd35-2024-definitif/, which audits the same files with
-the auditor's decisions.yaml).
+"""Write the bundled samples' payroll, expense and activity workbooks (data/conventions/cd35-2024/
+and its definitive phase, data/conventions/cd35-2024-definitif/, which audits the same files
+with the auditor's decisions.yaml).
 
 Run once by a developer (``python scripts/make_sample.py``); the audit never writes into data/.
 The figures, the planted anomalies and the decisions are explained in data/README.md.
@@ -132,12 +132,81 @@ def write_expenses(path: Path) -> None:
     wb.save(path)
 
 
+# A year of the chargée de mission hired on 01/02/2024 (SPEC section 10): CCAPEX sessions,
+# trainings of social workers, meetings with landlords, monthly Dihal reports. Missions are
+# written as people write them: code or label, any case, with or without accents. Planted:
+# January 2024 before the hire (ACTIVITE_SANS_AGENT), an FSL case file, a function of the
+# Département outside article 2 (HORS_MISSION), an unreadable number of participants and a
+# training dated January 2025 (ACTIVITE_ILLISIBLE), trainings short of the target (INDICATEUR).
+# date (a date, or text as typed), mission, action, indicateur, valeur, participants
+ACTIVITY = [
+    ["janvier 2024", "Coordination", "CCAPEX centrale : séance de janvier", "seances_ccapex", None, 14],
+    ["2024-01-25", "coordination", "Réunion de lancement du dispositif avec la DDETS", None, None, 6],
+    ["2024-02-12", "Gestion des données relatives à la prévention des expulsions", "Remontée mensuelle à la Dihal (données de janvier)", "remontees_dihal", None, None],
+    ["2024-02-13", "Coordination", "CCAPEX centrale : séance de février", "seances_ccapex", None, 13],
+    ["2024-03-07", "Relogement", "Rencontre avec Archipel Habitat : mutations et apurement des dettes", "reunions_bailleurs", None, 4],
+    ["2024-03-11", "donnees", "Remontée mensuelle à la Dihal (données de février)", "remontees_dihal", None, None],
+    ["2024-03-12", "Coordination", "CCAPEX centrale : séance de mars", "seances_ccapex", None, 15],
+    ["2024-03-21", "Formation", "Formation des travailleurs sociaux du CDAS de Rennes Nord : la procédure d'expulsion", "personnes_formees", 12, 12],
+    ["2024-04-09", "Coordination", "CCAPEX centrale : séance d'avril", "seances_ccapex", None, 14],
+    ["2024-04-10", "Données", "Remontée mensuelle à la Dihal (données de mars)", "REMONTEES_DIHAL", None, None],
+    ["2024-04-18", "CCAPEX locales", "CCAPEX locale du pays de Fougères", "seances_ccapex", None, 9],
+    ["2024-04-25", "relogement", "Rencontre avec Néotoa : accompagnement des ménages en dette", "reunions_bailleurs", None, 3],
+    ["2024-05-13", "donnees", "Remontée mensuelle à la Dihal (données d'avril)", "remontees_dihal", None, None],
+    ["2024-05-14", "Coordination", "CCAPEX centrale : séance de mai", "seances_ccapex", None, 16],
+    ["2024-05-16", "Formation des acteurs à la prévention des expulsions, notamment des travailleurs sociaux", "Formation au diagnostic social et financier, CDAS de Fougères", "personnes_formees", 15, 15],
+    ["2024-05-30", "Action sociale - FSL", "Instruction de demandes d'aide du FSL (commission du 30/05)", None, None, None],
+    ["2024-06-10", "donnees", "Remontée mensuelle à la Dihal (données de mai)", "remontees_dihal", None, None],
+    ["2024-06-11", "Coordination", "CCAPEX centrale : séance de juin", "seances_ccapex", None, 13],
+    ["2024-06-20", "Relogement", "Comité des bailleurs sociaux du département", "reunions_bailleurs", None, 11],
+    ["2024-06-27", "ccapex_locales", "CCAPEX locale de Vitré", "seances_ccapex", None, 8],
+    ["2024-07-04", "donnees", "Indicateurs de la charte : tableau semestriel", None, None, None],
+    ["2024-07-09", "Coordination", "CCAPEX centrale : séance de juillet", "seances_ccapex", None, 12],
+    ["2024-07-11", "Relogement", "Rencontre avec Espacil Habitat : mutations provoquées", "reunions_bailleurs", None, 3],
+    ["15/07/2024", "donnees", "Remontée mensuelle à la Dihal (données de juin)", "remontees_dihal", None, None],
+    ["2024-08-12", "donnees", "Remontée mensuelle à la Dihal (données de juillet)", "remontees_dihal", None, None],
+    ["2024-08-27", "Coordination", "CCAPEX centrale : séance d'août", "seances_ccapex", None, 11],
+    ["2024-09-09", "donnees", "Remontée mensuelle à la Dihal (données d'août)", "remontees_dihal", None, None],
+    ["2024-09-10", "Coordination", "CCAPEX centrale : séance de septembre", "seances_ccapex", None, 14],
+    ["2024-09-19", "Relogement", "Réunion inter-bailleurs sur les mutations provoquées", "reunions_bailleurs", None, "une dizaine"],
+    ["2024-09-24", "CCAPEX locales", "CCAPEX locale du pays de Redon", "seances_ccapex", None, 10],
+    ["2024-09-26", "Coordination", "Commission de coordination des actions de prévention (charte)", None, None, 18],
+    ["2024-10-08", "Coordination", "CCAPEX centrale : séance d'octobre", "seances_ccapex", None, 15],
+    ["2024-10-10", "Formation", "Formation des travailleurs sociaux, CDAS de Redon : la procédure et ses enjeux", "personnes_formees", 9, 9],
+    ["2024-10-14", "donnees", "Remontée mensuelle à la Dihal (données de septembre)", "remontees_dihal", None, None],
+    ["2024-11-12", "donnees", "Remontée mensuelle à la Dihal (données d'octobre)", "remontees_dihal", None, None],
+    ["2024-11-12", "Coordination", "CCAPEX centrale : séance de novembre", "seances_ccapex", None, 14],
+    ["2024-11-21", "CCAPEX locales", "CCAPEX locale du pays de Saint-Malo", "seances_ccapex", None, 11],
+    ["2024-11-28", "Formation", "Sensibilisation des conseillers en économie sociale et familiale", "personnes_formees", 8, 8],
+    ["2024-12-05", "Relogement", "Rencontre avec les agences immobilières du parc privé", "reunions_bailleurs", None, 7],
+    ["2024-12-09", "donnees", "Remontée mensuelle à la Dihal (données de novembre)", "remontees_dihal", None, None],
+    ["2024-12-10", "Coordination", "CCAPEX centrale : séance de décembre", "seances_ccapex", None, 13],
+    ["2024-12-12", "Coordination", "Comité de suivi de la charte départementale", None, None, 22],
+    ["2025-01-16", "Formation", "Formation des travailleurs sociaux, CDAS de Saint-Malo", "personnes_formees", 14, 14],
+]  # fmt: skip
+
+
+def write_activity(path: Path) -> None:
+    wb = _workbook()
+    ws = wb.active
+    ws.title = "Activité 2024"
+    _title(ws, "Conseil départemental d'Ille-et-Vilaine - compte rendu d'activité 2024 - chargée de mission PEX")
+    ws.append(["Date", "Mission", "Action", "Indicateur", "Valeur", "Participants"])
+    for date, *rest in ACTIVITY:
+        value = dt.datetime.fromisoformat(date) if date[:4].isdigit() else date  # else text as typed
+        ws.append([value, *rest])
+        if isinstance(value, dt.datetime):
+            ws.cell(ws.max_row, 1).number_format = "dd/mm/yyyy"
+    wb.save(path)
+
+
 def main() -> int:
     for folder in FOLDERS:
         folder.mkdir(exist_ok=True)
         write_payroll(folder / "paie.xlsx")
         write_expenses(folder / "depenses.xlsx")
-        print(f"wrote {folder / 'paie.xlsx'} and {folder / 'depenses.xlsx'}")
+        write_activity(folder / "activite.xlsx")
+        print(f"wrote {folder / 'paie.xlsx'}, {folder / 'depenses.xlsx'} and {folder / 'activite.xlsx'}")
     return 0
 
 

@@ -90,7 +90,7 @@ BAD = [
      {}, ["convention.yaml", "budget[1].amount", "positif"]),
     ("duplicate-staff", {"staff": [{"employee_id": "A1"}, {"employee_id": "A1"}]}, {}, ["staff[1].employee_id", "en double"]),
     ("not-a-mapping", None, yaml_text("- id: x\n"), ["convention.yaml", "table de clés"]),
-    ("yaml-syntax", None, yaml_text("id: x\nperiod: {start: 2024-01-01\n"), ["convention.yaml", "YAML illisible", "ligne"]),
+    ("yaml-syntax", None, yaml_text("id: x\nperiod: {start: 2024-01-01\n"), ["convention.yaml", "accolade non fermée", "ligne 3"]),
     ("path-escapes", {"inputs": {"payroll": "../../../etc/passwd"}}, {}, ["inputs.payroll", "dossier de la convention"]),
     ("missing-column", None, {"depenses.csv": "Export\npiece;date;fournisseur;ligne\nF1;01/02/2024;A;gestion\n"},
      ["depenses.csv", "ligne 2", "colonne « montant »"]),

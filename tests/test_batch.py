@@ -40,6 +40,12 @@ def mixed(tmp_path_factory):
     )
     (root / "broken-column" / "convention.yaml").write_text(text, encoding="utf-8")
     (root / "broken-column" / "paie.csv").write_text("matricule;periode;brut\nA1;01/2024;1\n", encoding="utf-8")
+    shutil.copytree(CASES / "flat-rate", root / "bad-date")  # an impossible date must not stop the batch
+    text = (root / "bad-date" / "convention.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: flat-rate-2024", "id: bad-date").replace(
+        "signature_date: 2024-01-20", "signature_date: 2024-09-31"
+    )
+    (root / "bad-date" / "convention.yaml").write_text(text, encoding="utf-8")
     out = tmp_path_factory.mktemp("out")
     proc = run_cli("batch", root, "--out", out, "--workers", "2")
     return root, out, proc
@@ -48,14 +54,15 @@ def mixed(tmp_path_factory):
 def test_finds_every_convention_folder(mixed):
     root, _, _ = mixed
     names = sorted(p.name for p in find_conventions([root]))
-    assert names == ["broken-column", "broken-yaml", "cap-binds", "cd35", "flat-rate", "partial-mid-year"]
+    assert names == ["bad-date", "broken-column", "broken-yaml", "cap-binds", "cd35", "flat-rate", "partial-mid-year"]
 
 
 def test_batch_exit_code_and_summary(mixed):
     _, _, proc = mixed
     assert proc.returncode == 2, proc.stderr
-    assert "4 convention(s) auditée(s), 2 en erreur" in proc.stdout
+    assert "4 convention(s) auditée(s), 3 en erreur" in proc.stdout
     assert "period.end" in proc.stderr and "charges_patronales" in proc.stderr
+    assert "date impossible « 2024-09-31 »" in proc.stderr and "signature_date" in proc.stderr
 
 
 def test_each_convention_has_its_outputs_and_right_results(mixed):
@@ -89,14 +96,20 @@ def test_consolidation_files(mixed):
     assert by_id["cd35-2024-pex"]["territory"] == "35"
     assert document["totals"]["reversements"] == round(4898.58 + 8589.29, 2)
     assert document["totals"]["soldes"] == round(3230.00 + 5504.42, 2)
-    assert {e["status"] for e in document["errors"]} == {"input_error"} and len(document["errors"]) == 2
+    assert {e["status"] for e in document["errors"]} == {"input_error"} and len(document["errors"]) == 3
+    root = str(mixed[0])
+    assert root not in json.dumps(document)  # folders as the controller named them, no machine path
+    assert {e["folder"] for e in document["errors"]} == {
+        f"{Path(root).name}/{n}" for n in ("bad-date", "broken-column", "broken-yaml")
+    }
     html = (out / "consolidation.html").read_text(encoding="utf-8")
     assert "Consolidation des bilans financiers" in html and "4 898,58 €" in html
     assert "<script" not in html and 'src="data:image/png;base64,' in html
     assert "Conventions non auditées" in html and "broken-yaml" in html
     sheet = openpyxl.load_workbook(out / "consolidation.xlsx")["Consolidation"]
     assert sheet.max_row == 6 and sheet["A6"].value == "Total" and sheet["D6"].value.startswith("=SUM(")
-    assert openpyxl.load_workbook(out / "consolidation.xlsx")["Erreurs"].max_row == 3
+    assert openpyxl.load_workbook(out / "consolidation.xlsx")["Erreurs"].max_row == 4
+    assert root not in html
 
 
 def test_warm_and_cold_runs_give_identical_results(tmp_path):

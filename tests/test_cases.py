@@ -1,9 +1,10 @@
 """Data-driven: every folder of tests/cases/ is a convention with a hand-computed expected.json.
 
 Dropping a folder in adds a test. Only the keys present in expected.json are compared; rows are
-matched by (source, file, row) and every input row must be there. A folder with a decisions file
-(SPEC 9) also states rows' ``decision`` and ``impact``, ``settlement.max_balance``, ``procedure``
-and the DECISION findings' amounts (``decision_amounts``, in file order).
+matched by (source, file, row) and every input row must be there; activity missions and
+indicators by code, activity rows by (file, row). A folder with a decisions file (SPEC 9) also
+states rows' ``decision`` and ``impact``, ``settlement.max_balance``, ``procedure`` and the
+DECISION findings' amounts (``decision_amounts``, in file order).
 """
 
 from __future__ import annotations
@@ -45,9 +46,21 @@ def test_case(case, computed, schema):
         for want in expected["rows"]:
             row = keyed[(want["source"], want["file"], want["row"])]
             assert {k: row[k] for k in want} == want
+    if "inputs" in expected:
+        by_path = {item["path"]: item for item in got["inputs"]}
+        for path, want in expected["inputs"].items():
+            assert {k: by_path[path].get(k) for k in want} == want, path
     if "findings" in expected:
         assert Counter(f["rule"] for f in got["findings"]) == Counter(expected["findings"])
     if "procedure" in expected:
         assert got["procedure"] == expected["procedure"]
     if "decision_amounts" in expected:
         assert [f["amount"] for f in got["findings"] if f["rule"] == "DECISION"] == expected["decision_amounts"]
+    if "activity" in expected:
+        want, have = expected["activity"], got["activity"]
+        for key in ("missions", "indicators"):
+            assert {m["code"]: m for m in have[key]} == {m["code"]: m for m in want[key]}, key
+        keyed = {(r["file"], r["row"]): r for r in have["rows"]}
+        assert len(keyed) == len(have["rows"]) == len(want["rows"])
+        for row in want["rows"]:
+            assert {k: keyed[(row["file"], row["row"])][k] for k in row} == row

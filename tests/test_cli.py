@@ -19,12 +19,13 @@ CASES = ROOT / "tests" / "cases"
 pexaudit = run_cli
 
 
-def test_audit_writes_the_four_outputs_and_a_french_summary(sample_run, schema):
+def test_audit_writes_the_outputs_and_a_french_summary(sample_run, schema):
     proc, folder = sample_run
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in folder.iterdir()) == [
         "audit.ipynb",
         "bilan_financier.xlsx",
+        "courrier.docx",
         "rapport.html",
         "results.json",
     ]
@@ -125,8 +126,9 @@ def test_bad_input_exits_2_and_writes_no_report(tmp_path, mutate, fragments):
 def test_check_is_fast_and_reads_inputs(tmp_path):
     proc = pexaudit("check", SAMPLE)
     assert proc.returncode == 0, proc.stderr
-    assert "paie.xlsx : 15 ligne(s), feuille « Paie 2024 », en-tête ligne 3" in proc.stdout
-    assert "1 valeur(s) illisible(s)" in proc.stdout
+    assert "paie.xlsx : feuille « Paie 2024 », en-tête ligne 3, 15 ligne(s) de données" in proc.stdout
+    assert "colonnes reconnues : matricule ← « Matricule »" in proc.stdout
+    assert "1 valeur(s) illisible(s)" in proc.stdout and "ligne 17, montant : « 1 2O4,00 »" in proc.stdout
     proc = pexaudit("check", _broken(tmp_path, _drop_column))
     assert proc.returncode == 2 and "montant" in proc.stderr
 
@@ -137,7 +139,7 @@ def test_demo_writes_into_reports(tmp_path):
     assert (tmp_path / "reports" / "cd35-2024-pex" / "rapport.html").is_file()
 
 
-@pytest.mark.parametrize("command", ["demo", "audit", "check", "batch"])
+@pytest.mark.parametrize("command", ["demo", "audit", "check", "batch", "init"])
 def test_every_command_has_help_with_an_example(command):
     proc = pexaudit(command, "--help")
     assert proc.returncode == 0 and "Exemple" in proc.stdout

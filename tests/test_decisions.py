@@ -479,7 +479,7 @@ def test_case_workbook_is_what_its_script_writes(tmp_path):
 
 
 def test_definitive_sample_shares_the_first_samples_files():
-    for name in ("paie.xlsx", "depenses.xlsx"):
+    for name in ("paie.xlsx", "depenses.xlsx", "activite.xlsx"):
         assert (DEFINITIF / name).read_bytes() == (SAMPLE / name).read_bytes(), name
     first = yaml.safe_load((SAMPLE / "convention.yaml").read_text(encoding="utf-8"))
     second = yaml.safe_load((DEFINITIF / "convention.yaml").read_text(encoding="utf-8"))
@@ -497,8 +497,9 @@ def test_definitive_sample_settlement_as_computed_in_data_readme(checker, schema
     assert (s["justified"], s["balance"], s["outcome"], s["amount"]) == (47861.13, -2138.87, "reversement", 2138.87)
     assert s["max_balance"] == 0.0 and res["verdict"] == "reversement"
     assert Counter(f["rule"] for f in res["findings"]) == Counter(
-        {"RIB": 1, "ECART": 1, "RAISONNABLE": 3, "REJETS": 7, "DECISION": 4}
-    )
+        {"RIB": 1, "ECART": 1, "RAISONNABLE": 3, "REJETS": 7, "DECISION": 4,
+         "HORS_MISSION": 1, "INDICATEUR": 1, "ACTIVITE_SANS_AGENT": 1, "ACTIVITE_ILLISIBLE": 2}
+    )  # fmt: skip
     assert [f["amount"] for f in rules_of(res, "DECISION")] == [600.0, 1867.45, 292.26, 0.0]
     assert lines["gestion"]["explanation_source"] == "beneficiaire"
     assert row(res, "paie.xlsx", 6)["impact"] == 2138.87 and row(res, "depenses.xlsx", 18)["impact"] == 540.0

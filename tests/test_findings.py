@@ -80,3 +80,75 @@ def test_wrong_rib_key_and_disagreement_with_iban():
 def test_rib_without_iban():
     found = bank_findings(Bank(None, None, Rib("30001", "000682", "C3550000000", "84")))
     assert len(found) == 1 and "comparaison avec l'IBAN impossible" in found[0].message
+
+
+# --- findings computed by an audit: payments, safety nets ----------------------------------
+
+from pexaudit.audit import audit, results  # noqa: E402
+
+PAY = "A1;03/2024;1000,00;400,00;0"
+EXP = "F1;10/03/2024;20/03/2024;Fournisseur;gestion;100,00;;P1"
+
+
+def findings_of(make_convention, checker, **kwargs) -> list[dict]:
+    return results(audit(make_convention(**kwargs), checker))["findings"]
+
+
+@pytest.mark.parametrize(
+    ("payments", "late"),
+    [
+        # no due date: only the first payment (by date) is compared with the signature
+        ([{"date": "2024-03-01", "amount": 5000}, {"date": "2024-09-15", "amount": 5000}], []),
+        ([{"date": "2024-09-15", "amount": 5000}, {"date": "2024-02-20", "amount": 5000}], []),
+        ([{"date": "2024-02-20", "amount": 5000}, {"date": "2024-02-01", "amount": 5000}], []),
+        ([{"date": "2024-03-10", "amount": 10000}], ["versement de 10 000,00 € le 10/03/2024, 24 jours après"]),
+        # a tranche with a due date is compared with it, whatever its rank
+        ([{"date": "2024-02-01", "amount": 5000}, {"date": "2024-09-20", "amount": 5000, "due": "2024-09-15"}],
+         ["versement de 5 000,00 € le 20/09/2024, 5 jour(s) après sa date due du 15/09/2024 (art. 6)"]),
+        ([{"date": "2024-02-01", "amount": 5000}, {"date": "2024-09-15", "amount": 5000, "due": "2024-09-15"}], []),
+    ],
+)  # fmt: skip
+def test_versement_delai_with_tranches(make_convention, checker, payments, late):
+    changes = {"signature_date": "2024-02-15", "subsidy": {"payments": payments}}
+    found = findings_of(make_convention, checker, changes=changes, payroll=[PAY], expenses=[EXP])
+    messages = [f["message"] for f in found if f["rule"] == "VERSEMENT_DELAI"]
+    assert len(messages) == len(late) and all(m.startswith(w) for m, w in zip(messages, late, strict=True))
+
+
+def test_matricule_finding_cites_rows_not_matricules(make_convention, checker):
+    found = findings_of(make_convention, checker, payroll=["B1;03/2024;1;1;0", "B1;04/2024;1;1;0"], expenses=[EXP])
+    (finding,) = [f for f in found if f["rule"] == "MATRICULE"]
+    assert "Agent 1 de staff : aucune ligne de paie, alors que 2 ligne(s)" in finding["message"]
+    assert "paie.csv, ligne(s) 2, 3" in finding["message"] and "B1" not in finding["message"]
+    assert finding["severity"] == "warning"
+    # the same matricule written with leading zeros is the same person: no finding
+    found = findings_of(
+        make_convention, checker, changes={"staff": [{"employee_id": "007"}]}, payroll=["7;03/2024;1;1;0"], name="zeros"
+    )
+    assert "MATRICULE" not in [f["rule"] for f in found] and "PROJET" not in str(found)
+
+
+def test_rejet_massif_says_what_to_check(make_convention, checker):
+    expenses = [EXP.replace("P1", "P2"), EXP.replace("F1", "F2").replace("P1", "P2"), EXP.replace("F1", "F3")]
+    found = findings_of(make_convention, checker, payroll=[PAY], expenses=expenses)
+    (finding,) = [f for f in found if f["rule"] == "REJET_MASSIF"]
+    assert "ligne « Gestion » : 200,00 € sur 300,00 € déclarés écartés par la seule règle PROJET" in finding["message"]
+    assert "rules.project_codes" in finding["message"] and finding["amount"] == 200.0
+    # half exactly is not more than half; hors_budget never counts
+    found = findings_of(
+        make_convention, checker, payroll=[PAY], expenses=[*expenses[1:], EXP.replace("gestion", "x")], name="half"
+    )
+    assert "REJET_MASSIF" not in [f["rule"] for f in found]
+
+
+@pytest.mark.parametrize(("stated", "finding"), [("1200,01", False), ("1200,50", True)])
+def test_total_finding_when_an_export_total_disagrees(make_convention, checker, stated, finding):
+    payroll = [PAY, PAY.replace("03/", "04/"), "Sous-total;;2000,00;800,00;0", PAY.replace("03/", "05/"),
+               f"TOTAL GÉNÉRAL;;3000,00;{stated};0"]  # fmt: skip
+    found = [f for f in findings_of(make_convention, checker, payroll=payroll, expenses=[EXP]) if f["rule"] == "TOTAL"]
+    assert bool(found) == finding  # 0,01 € of rounding is tolerated
+    if finding:
+        assert found[0]["message"].startswith(
+            "paie.csv, ligne 6 (« TOTAL GÉNÉRAL ») : total de 4 200,50 €, alors que les lignes qu'il couvre font "
+            "4 200,00 € (écart +0,50 €)"
+        )

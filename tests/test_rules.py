@@ -217,3 +217,14 @@ def test_every_row_is_listed_once_and_lines_balance(make_convention, checker):
     ]
     for line in res["lines"]:
         assert round(line["eligible"] + sum(line["rejected"].values()), 2) == line["declared"]
+
+
+def test_cap_is_never_negative(make_convention, checker):
+    """A negative eligible personnel cost (a regularisation alone) caps management costs at 0 €,
+    not below, and the pro-rata split of the excess never divides by zero."""
+    changes = {"rules": {"management_costs": {"mode": "actual", "cap_rate": 0.1}}}
+    res = run(make_convention, checker, changes=changes, payroll=["A1;03/2024;-100,00;0;0"], expenses=[OK_EXP])
+    gestion = res["lines"][1]
+    assert (gestion["eligible"], gestion["rejected"]) == (0.0, {"PLAFOND_GESTION": 100.0})
+    res = run(make_convention, checker, changes=changes, payroll=["A1;03/2024;-100,00;0;0"], name="no-expense")
+    assert res["lines"][1]["eligible"] == 0.0 and res["lines"][1]["rejected"] == {}

@@ -16,7 +16,7 @@ import pytest
 
 from pexaudit import __version__
 from pexaudit.audit import VOLATILE_KEYS, audit, results
-from pexaudit.checks import load_suite_json
+from pexaudit.checks import SUITE_ROLES, load_suite_json
 from pexaudit.errors import InputError
 from pexaudit.run import run_audit, safe_child
 
@@ -41,8 +41,7 @@ def test_results_record_inputs_and_versions(checker):
     assert res["tool_version"] == __version__
     assert res["gx_version"] == great_expectations.__version__
     assert res["suites"] == {
-        load_suite_json(role)["name"]: load_suite_json(role)["meta"]["suite_version"]
-        for role in ("payroll", "expenses")
+        load_suite_json(role)["name"]: load_suite_json(role)["meta"]["suite_version"] for role in SUITE_ROLES
     }
 
 

@@ -61,7 +61,8 @@ def test_suites_load_into_gx_and_name_spec_rules(role, checker):
 
 
 def test_every_row_rule_lives_in_a_suite():
-    rules = {e["meta"]["rule"] for p in suites_dir().glob("*.json") for e in json.loads(p.read_text())["expectations"]}
+    suites = [p for p in suites_dir().glob("*.json") if p.stem != "activity"]  # row statuses: tests/test_activity.py
+    rules = {e["meta"]["rule"] for p in suites for e in json.loads(p.read_text())["expectations"]}
     assert rules == set(FAILING_RULES)
 
 

@@ -1,7 +1,7 @@
 """Synthetic conventions for benchmarks and batch tests: one per territory, seeded.
 
 Each looks like the bundled sample (a *chargé de mission* post, payroll by month, a dozen
-management vouchers with a few anomalies) with figures drawn from the ranges of DOMAIN.md.
+management vouchers with a few anomalies) with figures drawn from plausible 2024 ranges (attaché pay, 35-45 % employer contributions).
 Nothing here is used by an audit.
 """
 

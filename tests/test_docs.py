@@ -1,0 +1,102 @@
+"""The user guide and the code agree: generated tables are up to date, every chapter is linked,
+nothing points outside the repository, examples load, the schema accepts them."""
+
+from __future__ import annotations
+
+import re
+
+import jsonschema
+import pytest
+import yaml
+
+from pexaudit.columns import FIELDS
+from pexaudit.convention import load_convention
+from pexaudit.docs import convention_template, generated_files, schema_text
+from pexaudit.keys import KEYS, json_schema
+from pexaudit.registry import FINDINGS, RULES
+
+from .conftest import ROOT, SAMPLE
+
+DOCS = ROOT / "docs"
+
+
+def test_generated_files_are_up_to_date():
+    stale = [str(p.relative_to(ROOT)) for p, text in generated_files(ROOT).items() if p.read_text("utf-8") != text]
+    assert not stale, f"run `make docs`: {stale}"
+
+
+def test_every_chapter_is_linked_and_exists():
+    index = (DOCS / "README.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\]\(([a-z-]+\.md)\)", index))
+    chapters = {p.name for p in DOCS.glob("*.md")} - {"README.md"}
+    assert linked == chapters
+    assert "docs/README.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+    for page in DOCS.glob("*.md"):
+        for target in re.findall(r"\]\(([^)#:]+)\)", page.read_text(encoding="utf-8")):
+            assert (page.parent / target).exists(), f"{page.name} links to a missing {target}"
+
+
+@pytest.mark.parametrize("path", [ROOT / "README.md", *sorted(DOCS.glob("*.md")), ROOT / "data" / "README.md"],
+                         ids=lambda p: p.name)  # fmt: skip
+def test_users_are_never_sent_outside_the_repository(path):
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"SPEC\.md|DOMAIN\.md|\.\./shared|TOOLING\.md", text)
+
+
+def test_the_guide_names_every_key_column_rule_and_finding():
+    text = "\n".join(p.read_text(encoding="utf-8") for p in DOCS.glob("*.md"))
+    for path in KEYS:
+        assert f"`{path}`" in text
+    for role in FIELDS:
+        for name in FIELDS[role]:
+            assert f"`{name}`" in text
+    for code in [*RULES, *FINDINGS]:
+        assert f"`{code}`" in text
+
+
+def test_the_template_loads_and_names_every_key(tmp_path):
+    (tmp_path / "convention.yaml").write_text(convention_template(), encoding="utf-8")
+    for name in ("paie.xlsx", "depenses.xlsx"):
+        (tmp_path / name).touch()
+    convention = load_convention(tmp_path)
+    assert not convention.notes and convention.management_costs.mode == "flat_rate"
+    for key in KEYS.values():
+        assert re.search(rf"\b{re.escape(key.name.split('[')[0])}\b", convention_template()), key.path
+
+
+class _Strings(yaml.SafeLoader):
+    """YAML as an editor's schema check sees it: dates stay text."""
+
+
+_Strings.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: node.value)
+
+
+@pytest.mark.parametrize(
+    "source", [SAMPLE / "convention.yaml", *sorted((ROOT / "tests" / "cases").glob("*/convention.yaml")), "template"],
+    ids=lambda p: p if isinstance(p, str) else p.parent.name,
+)  # fmt: skip
+def test_the_json_schema_accepts_real_conventions(source):
+    text = convention_template() if source == "template" else source.read_text(encoding="utf-8")
+    jsonschema.validate(yaml.load(text, Loader=_Strings), json_schema())
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"rules": {"management_costs": {"mode": "flat_rate", "rate": 8}}}, "rate"),
+        ({"rules": {"variance_alert_pct": 0.15}}, "variance_alert_pct"),
+        ({"staff": [{"employee_id": "A1", "allocation": 50}]}, "allocation"),
+        ({"budget": [{"line": "p", "kind": "salaires", "amount": 1}]}, "kind"),
+    ],
+)
+def test_the_json_schema_catches_unit_slips(change, path):
+    data = yaml.load(convention_template(), Loader=_Strings)
+    data.update(change)
+    with pytest.raises(jsonschema.ValidationError) as info:
+        jsonschema.validate(data, json_schema())
+    assert path in "/".join(map(str, info.value.absolute_path))
+
+
+def test_schema_file_is_valid_json_schema():
+    jsonschema.Draft202012Validator.check_schema(json_schema())
+    assert (DOCS / "convention.schema.json").read_text(encoding="utf-8") == schema_text()
