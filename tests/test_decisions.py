@@ -559,3 +559,29 @@ def test_rejected_rows_by_stake(checker):
     assert impacts == sorted(impacts, reverse=True)
     assert table["impact"].iloc[-1] is None and table["ref"].iloc[-1] == "depenses.xlsx!Mandats 2024!17"
     assert len(table) == 12  # data/README.md: 3 payroll rows and 9 expenses rejected
+
+
+def test_activity_findings_follow_the_decisions(make_convention, checker):
+    """ACTIVITE_SANS_AGENT reads the eligible personnel cost after decisions (SPEC 10): accepting
+    the March pay of an agent hired in April gives March its agent; simulate() agrees."""
+    changes = {
+        "staff": [{"employee_id": "A1", "allocation": 1, "start": "2024-04-01", "ddets_validation_date": "2024-03-01"}],
+        "missions": [{"code": "coordination", "label": "Coordination"}],
+        "inputs": {"activity": "activite.csv"},
+    }
+    folder = make_convention(changes, payroll=["A1;03/2024;1000,00;400,00;0", "A1;04/2024;1000,00;400,00;0"])
+    (folder / "activite.csv").write_text(
+        "date;mission;action\n12/03/2024;coordination;CCAPEX\n10/04/2024;coordination;CCAPEX\n", encoding="utf-8"
+    )
+    a = audit(folder, checker)
+    assert [f.rule for f in a.findings].count("ACTIVITE_SANS_AGENT") == 1  # March: the pay is PERIODE
+    tried = simulate(a, [Decision("paie.csv!!2", "accept", "arrivée anticipée")])
+    assert "ACTIVITE_SANS_AGENT" not in [f.rule for f in tried.findings]
+    decide(folder, 'rows: [{ref: "paie.csv!!2", decision: accept, motive: arrivée anticipée}]\n')
+    res = run(folder, checker)
+    assert not rules_of(res, "ACTIVITE_SANS_AGENT")
+    # a rejected April pay leaves April without an agent too; section 9's findings come before section 10's
+    rejected = simulate(a, [Decision("paie.csv!!3", "reject", "non justifié", rule="PERIODE")])
+    assert [f.rule for f in rejected.findings if f.rule in ("DECISION", "ACTIVITE_SANS_AGENT")] == [
+        "DECISION", "ACTIVITE_SANS_AGENT", "ACTIVITE_SANS_AGENT",
+    ]  # fmt: skip
