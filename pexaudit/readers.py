@@ -90,6 +90,7 @@ class Table:
     headers: dict[str, str] = field(default_factory=dict)  # canonical -> header as written
     raw: dict[tuple[int, str], str] = field(default_factory=dict)  # (row_id, column) -> raw text
     notes: list[str] = field(default_factory=list)
+    kind: str = "table"  # "fec" for a FEC ledger (pexaudit.fec): other DOUBLON keys, analytics over its lines
 
     @property
     def rows(self) -> int:
