@@ -10,7 +10,7 @@ import io
 
 import pandas as pd
 
-__all__ = ["budget_chart", "data_uri", "personnel_chart", "territory_chart"]
+__all__ = ["benford_chart", "budget_chart", "data_uri", "personnel_chart", "territory_chart"]
 
 BLUE, RED, GREY, GREEN = "#000091", "#c9191e", "#9a9a9a", "#18753c"
 
@@ -135,4 +135,27 @@ def territory_chart(labels: list[str], justified: list[float], balance: list[flo
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.set_title("Montant justifié et solde par convention", loc="left", fontsize=10)
+    return _png(fig)
+
+
+def benford_chart(observed: dict[str, int], expected: dict[str, float]) -> bytes:
+    """Share of amounts per first digit, observed (bars) against Benford's law (line).
+
+    ``observed``: count per digit "1".."9"; ``expected``: share per digit (log10(1 + 1/d)).
+    """
+    plt = _plt()
+    from matplotlib.ticker import FuncFormatter
+
+    digits = [str(d) for d in range(1, 10)]
+    total = sum(observed.get(d, 0) for d in digits)
+    shares = [observed.get(d, 0) / total if total else 0 for d in digits]
+    fig, ax = plt.subplots(figsize=(7.2, 2.9))
+    ax.bar(digits, shares, color=BLUE, width=0.6, label=f"Observé ({total:,} montants)".replace(",", " "))
+    ax.plot(digits, [expected[d] for d in digits], color=RED, marker="o", linewidth=1.4, label="Loi de Benford")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value * 100:.0f} %"))
+    ax.set_xlabel("Premier chiffre du montant")
+    ax.set_ylabel("Part des montants")
+    ax.margins(y=0.1)
+    ax.set_title("Premier chiffre des montants d'au moins 10 €", loc="left", fontsize=10, pad=22)
+    ax.legend(frameon=False, ncols=2, loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, borderaxespad=0.2)
     return _png(fig)
