@@ -146,7 +146,7 @@ def _header(path: Path, file: str, encoding: str) -> tuple[str, dict[str, str]]:
 
 def _read_text(
     path: Path, file: str, separator: str, encoding: str, columns: dict[str, str]
-) -> tuple[pd.DataFrame, dict[int, str]]:
+) -> tuple[dict[str, np.ndarray], dict[int, str]]:
     """Every field as text ("" when empty or missing), and the lines with too many fields.
 
     Blank lines are kept (a row of "") so that line numbers can be counted back; a line with
@@ -177,8 +177,7 @@ def _read_text(
         for warning in caught
         for line, expected, saw in _SKIPPED.findall(str(warning.message))
     }
-    frame = frame[[written for written, name in names.items() if name not in _UNREAD]]
-    return frame.rename(columns=names), broken
+    return {name: frame[written].to_numpy() for written, name in names.items() if name not in _UNREAD}, broken
 
 
 # --- column-wise parsing: each column factorised, its distinct values parsed once ---------------
@@ -509,12 +508,14 @@ def _expense_frame(
     frame["sheet"] = pd.Series([None] * size, dtype=object)
     frame["row"] = numbers[index].astype(np.int64)
     for name, (_, kind, _) in FIELDS["expenses"].items():
+        # A field a FEC does not fill (none today) is empty: "" for text, missing otherwise.
+        value = values.get(name, np.full(size, "" if kind == "text" else None, dtype=object))
         if kind == "amount":
-            frame[name] = pd.array(values[name], dtype="Int64")
+            frame[name] = pd.array(value, dtype="Int64")
         else:
-            frame[name] = pd.Series(list(values[name]), dtype=object)
+            frame[name] = pd.Series(list(value), dtype=object)
         if kind != "text":
-            frame[f"{name}_given"] = pd.Series(np.asarray(given[name], dtype=bool), dtype=bool)
+            frame[f"{name}_given"] = pd.Series(np.asarray(given.get(name, np.zeros(size)), dtype=bool), dtype=bool)
     return frame
 
 
@@ -558,11 +559,12 @@ def read_fec(
     sha256, encoding = _sniff(path)
     separator, columns = _header(path, file, encoding)
     text, broken = _read_text(path, file, separator, encoding, columns)
-    cols = {name: _Text.of(text[name].to_numpy()) for name in text.columns}
-    del text
+    cols = {name: _Text.of(text.pop(name)) for name in list(text)}
     size = len(next(iter(cols.values())).codes)
     # Line numbers: line 1 is the header; the lines left out by the parser leave their number.
-    numbers = np.setdiff1d(np.arange(2, size + len(broken) + 2), np.fromiter(broken, dtype=np.int64))
+    numbers = np.arange(2, size + len(broken) + 2)
+    if broken:
+        numbers = numbers[~np.isin(numbers, np.fromiter(broken, dtype=np.int64))]
     keep = ~np.logical_and.reduce([c.blank for c in cols.values()]) if size else np.zeros(0, dtype=bool)
     if not keep.all():
         cols = {name: c.take(keep) for name, c in cols.items()}
