@@ -2,7 +2,7 @@
 
 The yardstick is ``pandas.read_csv`` of the same file with every column as text (the least any
 reader must do). Each step runs in its own process, so that its peak resident memory is its
-own; times are the best of ``--repeat`` runs.
+own; times are the best of ``--repeat`` interleaved runs.
 
     .venv/bin/python benchmarks/bench_fec.py [FEC.txt] [--lines 1000000] [--repeat 3]
 
@@ -54,9 +54,13 @@ def run(path: Path, step: str) -> dict:
     return json.loads(proc.stdout)
 
 
-def best(path: Path, step: str, repeat: int) -> dict:
-    runs = [run(path, step) for _ in range(repeat)]
-    return {key: min(r[key] for r in runs) for key in runs[0]}
+def best(path: Path, repeat: int) -> tuple[dict, dict]:
+    """Best of ``repeat`` runs of each, interleaved so that a busy machine slows both alike."""
+    runs: dict[str, list[dict]] = {"bare": [], "fec": []}
+    for _ in range(repeat):
+        for step in runs:
+            runs[step].append(run(path, step))
+    return tuple({key: min(r[key] for r in found) for key in found[0]} for found in runs.values())
 
 
 def main() -> int:
@@ -71,8 +75,7 @@ def main() -> int:
             path = Path(tmp) / "123456789FEC20241231.txt"
             subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_fec.py"), str(path),
                             "--lines", str(args.lines)], check=True)  # fmt: skip
-        bare = best(path, "bare", args.repeat)
-        ours = best(path, "fec", args.repeat)
+        bare, ours = best(path, args.repeat)
     added = ours["read_fec"] + ours["analytics"]
     print(f"{ours['lines']} lines, {ours['rows']} expense rows")
     print(f"bare pandas.read_csv (all columns as text): {bare['bare']:.2f} s, peak RSS {bare['rss_mb']:.0f} MB")

@@ -105,16 +105,17 @@ class _View:
             out["sheet"] = self.sheet[i]
         return out
 
-    def examples(self, mask: np.ndarray, **extra: np.ndarray) -> list[dict]:
-        found = np.flatnonzero(mask)[:EXAMPLES]
-        return [{**self.example(i), **{k: v[i] for k, v in extra.items()}} for i in found]
+    def examples(self, mask: np.ndarray) -> list[dict]:
+        return [self.example(i) for i in np.flatnonzero(mask)[:EXAMPLES]]
 
 
 def _days(values) -> np.ndarray:
     """Day numbers of a datetime64 column or of ``datetime.date`` objects; _NAT where missing."""
     array = np.asarray(values)
-    if array.dtype.kind != "M":
-        array = np.array([v if isinstance(v, dt.date) else None for v in array], dtype="datetime64[D]")
+    if array.dtype.kind != "M":  # dates repeat: convert each distinct one once
+        codes, uniques = pd.factorize(array, use_na_sentinel=False)
+        distinct = np.array([u if isinstance(u, dt.date) else None for u in uniques], dtype="datetime64[D]")
+        array = distinct[codes]
     return array.astype("datetime64[D]").astype(np.int64)  # NaT is the smallest int64
 
 
@@ -238,34 +239,48 @@ def _combined(*keys: np.ndarray) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def _in_window_pairs(group: np.ndarray, piece: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """Lines with another line of the same group, another piece, at most NEAR_DAYS days apart.
+def _window_counts(key: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """For each line, the lines of its key (itself included) dated at most NEAR_DAYS days apart.
 
-    Sorted once by (group, day): the lines of a line's group within ±7 days are a contiguous
-    range found by binary search; the same search within (group, piece) counts those sharing
-    its piece. A line pairs when the first range holds more lines than the second.
-    O(n log n), whatever the number of candidate pairs.
+    Sorted once by (key, day), a line's window is a contiguous range found by binary search:
+    O(n log n), whatever the number of pairs.
     """
-    if len(group) < 2:
-        return np.zeros(len(group), dtype=bool)
-    day = days - days.min()
-    span = int(day.max()) + 2 * NEAR_DAYS + 1
-    counts = []
-    for key in (group, _combined(group, piece)):
-        position = key * span + day + NEAR_DAYS
-        ordered = np.sort(position)
-        counts.append(
-            np.searchsorted(ordered, position + NEAR_DAYS, "right") - np.searchsorted(ordered, position - NEAR_DAYS)
-        )
-    return counts[0] > counts[1]
+    span = int(day.max()) + 2 * NEAR_DAYS + 1  # day >= 0: keys never overlap
+    position = key.astype(np.int64) * span + day + NEAR_DAYS
+    ordered = np.sort(position)
+    return np.searchsorted(ordered, position + NEAR_DAYS, "right") - np.searchsorted(ordered, position - NEAR_DAYS)
 
 
-def _near_duplicates(view: _View, eligible: np.ndarray, keys, piece) -> dict:
-    """``keys(index)`` and ``piece(index)`` give the grouping keys and piece keys of the lines taken."""
+def _near_duplicates(view: _View, eligible: np.ndarray, group_keys, piece_keys) -> dict:
+    """Lines with another line of their group, of another piece, at most NEAR_DAYS days apart.
+
+    ``group_keys(index)`` and ``piece_keys(index)`` give the keys of the lines of ``index``.
+    Only lines with a neighbour in their group need a piece key (a neighbour's neighbour is
+    itself such a line); a line pairs when its window holds more lines than the lines of its
+    own piece in that window.
+    """
     index = np.flatnonzero(eligible & (view.days != _NAT) & view.readable)
     mask = np.zeros(len(eligible), dtype=bool)
-    mask[index] = _in_window_pairs(_combined(*keys(index)), _combined(piece(index)), view.days[index])
+    if len(index) < 2:
+        return {"n": 0, "examples": []}
+    day = view.days[index] - view.days[index].min()
+    group = _combined(*group_keys(index))
+    near = _window_counts(group, day) > 1
+    candidates = index[near]
+    if len(candidates):
+        group, day = group[near], day[near]
+        same_piece = _combined(group, _combined(*piece_keys(candidates)))
+        mask[candidates] = _window_counts(group, day) > _window_counts(same_piece, day)
     return {"n": int(mask.sum()), "examples": view.examples(mask)}
+
+
+def _folded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of trimmed, case-folded texts (each distinct text folded once), and where empty."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    folded = np.array([u.strip().casefold() if isinstance(u, str) else "" for u in uniques] + [""], dtype=object)
+    merged, keys = pd.factorize(folded)
+    codes = merged[codes]
+    return codes, (np.asarray(keys, dtype=object) == "")[codes]
 
 
 def _numbering_gaps(view: _View, lines: pd.DataFrame) -> dict:
@@ -352,7 +367,7 @@ def fec_analytics(
         view,
         supplier & (aux != "") & (view.amount != 0),
         lambda i: (aux[i], side[i], view.amount[i]),
-        lambda i: _categories(lines["PieceRef"], str.casefold, i),
+        lambda i: (_categories(lines["PieceRef"], str.casefold, i),),
     )
     integrity = integrity or lines.attrs.get("integrity") or fec_integrity(lines, file)
     return {
@@ -379,9 +394,11 @@ def expenses_analytics(expense_frame: pd.DataFrame, file: str) -> dict:
         account=frame["compte"].fillna("").to_numpy(dtype=object),
         sheet=frame["sheet"].to_numpy(dtype=object),
     )
-    supplier = frame["fournisseur"].fillna("").astype(str).str.strip().str.casefold().to_numpy(dtype=object)
-    piece = frame["piece"].fillna("").astype(str).str.strip().str.casefold().to_numpy(dtype=object)
-    near = _near_duplicates(view, supplier != "", lambda i: (supplier[i], view.amount[i]), lambda i: piece[i])
+    supplier, no_supplier = _folded(frame["fournisseur"].to_numpy(dtype=object))
+    pieces = frame["piece"].to_numpy(dtype=object)
+    near = _near_duplicates(
+        view, ~no_supplier, lambda i: (supplier[i], view.amount[i]), lambda i: (_folded(pieces[i])[0],)
+    )
     return {
         **_common(view),
         "cutoff": None,

@@ -323,3 +323,13 @@ def test_benford_chart_is_a_png():
     png = benford_chart({str(d): 10 - d for d in range(1, 10)}, {str(d): np.log10(1 + 1 / d) for d in range(1, 10)})
     assert png.startswith(b"\x89PNG") and len(png) > 5_000
     assert benford_chart(dict.fromkeys("123456789", 0), dict.fromkeys("123456789", 0.1)).startswith(b"\x89PNG")
+
+
+def test_empty_ledgers(tmp_path, schema):
+    for result in (
+        fec_analytics(fec(tmp_path, []), START, END),
+        expenses_analytics(expenses([]), "depenses.csv"),
+    ):
+        jsonschema.validate(result, schema["properties"]["analytics"])
+        assert result["lines"] == 0 and result["benford"]["reading"] is None
+        assert result["round_amounts"]["share_lines"] is None and result["near_duplicates"]["n"] == 0
