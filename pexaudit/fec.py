@@ -438,75 +438,98 @@ def _date_objects(values: np.ndarray) -> list:
     return [None if np.isnat(v) else v.astype(dt.date) for v in values]
 
 
+class _Rows:
+    """The selected lines (``index``, file order) and what section 11 derives for each.
+
+    Each method returns arrays aligned on ``index``; a text is kept beside each parsed value
+    so that an unreadable one can be shown (FORMAT).
+    """
+
+    def __init__(self, index: np.ndarray, cols: dict[str, _Text], parsed: _Parsed, entry: np.ndarray) -> None:
+        self.index, self.cols, self.parsed = index, cols, parsed
+        facts = _entry_facts(entry, cols, np.unique(entry[index]))
+        supplier = facts["supplier_line"].reindex(entry[index]).to_numpy()
+        self.bank = facts["bank"].reindex(entry[index]).to_numpy(dtype=bool)
+        self.has_supplier = supplier >= 0
+        self.supplier = np.where(self.has_supplier, supplier, 0)  # the entry's 40 line (0: none, masked)
+
+    def text(self, name: str, at: np.ndarray | None = None) -> np.ndarray:
+        return self.cols[name].texts(self.index if at is None else at)
+
+    def fournisseur(self) -> np.ndarray:
+        """CompAuxLib of the entry's 40 line, else EcritureLib."""
+        aux = np.where(self.has_supplier, self.text("CompAuxLib", self.supplier), "")
+        return np.where(aux != "", aux, self.text("EcritureLib"))
+
+    def date(self) -> tuple[np.ndarray, np.ndarray]:
+        """PieceDate, EcritureDate when it is empty; the text read, naming its column."""
+        given = ~self.cols["PieceDate"].blank[self.index]
+        dates = self.parsed.dates
+        date = np.where(given, dates["PieceDate"][self.index], dates["EcritureDate"][self.index])
+        text = np.where(given, self.text("PieceDate"), self.text("EcritureDate"))
+        shown = np.where(
+            text != "", np.char.add(text.astype(str), np.where(given, " (PieceDate)", " (EcritureDate)")), ""
+        )
+        return date, shown
+
+    def paid(self) -> tuple[np.ndarray, np.ndarray]:
+        """DateLet of a lettered 40 line; EcritureDate with no 40 line but a 51/53 line; else empty."""
+        lettered = self.has_supplier & ~self.cols["EcritureLet"].blank[self.supplier]
+        on_spot = ~self.has_supplier & self.bank
+        dates = self.parsed.dates
+        paid = np.where(lettered, dates["DateLet"][self.supplier], np.datetime64("NaT", "D"))
+        paid = np.where(on_spot, dates["EcritureDate"][self.index], paid)
+        text = np.where(lettered, self.text("DateLet", self.supplier), "")
+        return paid, np.where(on_spot, self.text("EcritureDate"), text)
+
+    def montant(self) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
+        """Debit - Credit (missing when a field is absent or unreadable), whether given, the texts read."""
+        bad = _has(self.parsed.faults[self.index], *_amount_faults())
+        montant = pd.array(self.parsed.debit[self.index] - self.parsed.credit[self.index], dtype="Int64")
+        montant[bad] = pd.NA
+        first, second = ("Montant", "Sens") if "Montant" in self.cols else ("Debit", "Credit")
+        given = ~(self.cols[first].blank[self.index] & self.cols[second].blank[self.index])
+        shown = np.full(len(self.index), "", dtype=object)
+        for position in np.flatnonzero(bad & given):
+            i = self.index[position : position + 1]
+            shown[position] = f"{first} « {self.text(first, i)[0]} », {second} « {self.text(second, i)[0]} »"
+        return montant, given, shown
+
+
 def _expense_frame(
-    index: np.ndarray,
-    line_ids: np.ndarray,
-    numbers: np.ndarray,
-    cols: dict[str, _Text],
-    parsed: _Parsed,
-    entry: np.ndarray,
-    table: Table,
-    row_id_start: int,
+    rows: _Rows, line_ids: np.ndarray, numbers: np.ndarray, table: Table, row_id_start: int
 ) -> pd.DataFrame:
     """One expense row per selected line, columns and dtypes as :func:`readers._build` makes them."""
-    size = len(index)
+    size = len(rows.index)
     row_ids = np.arange(row_id_start, row_id_start + size, dtype=np.int64)
-    facts = _entry_facts(entry, cols, np.unique(entry[index]))
-    supplier = facts["supplier_line"].reindex(entry[index]).to_numpy()
-    bank = facts["bank"].reindex(entry[index]).to_numpy(dtype=bool)
-    has_supplier = supplier >= 0
-    at_supplier = np.where(has_supplier, supplier, 0)
-
-    label = cols["EcritureLib"].texts(index)
-    aux = np.where(has_supplier, cols["CompAuxLib"].texts(at_supplier), "")
-    fournisseur = np.where(aux != "", aux, label)
-
-    piece_given = ~cols["PieceDate"].blank[index]
-    date_source = np.where(piece_given, "PieceDate", "EcritureDate")
-    date = np.where(piece_given, parsed.dates["PieceDate"][index], parsed.dates["EcritureDate"][index])
-    date_text = np.where(piece_given, cols["PieceDate"].texts(index), cols["EcritureDate"].texts(index))
-
-    lettered = has_supplier & ~cols["EcritureLet"].blank[at_supplier]
-    on_spot = ~has_supplier & bank
-    pay = np.where(lettered, parsed.dates["DateLet"][at_supplier], np.datetime64("NaT", "D"))
-    pay = np.where(on_spot, parsed.dates["EcritureDate"][index], pay)
-    pay_text = np.where(lettered, cols["DateLet"].texts(at_supplier), "")
-    pay_text = np.where(on_spot, cols["EcritureDate"].texts(index), pay_text)
-
-    amount_bad = _has(parsed.faults[index], *_amount_faults())
-    montant = pd.array(parsed.debit[index] - parsed.credit[index], dtype="Int64")
-    montant[amount_bad] = pd.NA
-    amount_cols = ("Montant", "Sens") if "Montant" in cols else ("Debit", "Credit")
-    amount_given = ~(cols[amount_cols[0]].blank[index] & cols[amount_cols[1]].blank[index])
-
-    for position in np.flatnonzero(np.isnat(date) & (date_text != "")):
-        table.raw[(int(row_ids[position]), "date")] = f"{date_text[position]} ({date_source[position]})"
-    for position in np.flatnonzero(np.isnat(pay) & (pay_text != "")):
-        table.raw[(int(row_ids[position]), "date_paiement")] = str(pay_text[position])
-    for position in np.flatnonzero(amount_bad & amount_given):
-        i = index[position]
-        table.raw[(int(row_ids[position]), "montant")] = ", ".join(
-            f"{name} « {cols[name].values[cols[name].codes[i]]} »" for name in amount_cols
-        )
-
+    date, date_text = rows.date()
+    paid, paid_text = rows.paid()
+    montant, montant_given, montant_text = rows.montant()
+    for column, missing, text in (
+        ("date", np.isnat(date), date_text),
+        ("date_paiement", np.isnat(paid), paid_text),
+        ("montant", pd.isna(montant), montant_text),
+    ):
+        for position in np.flatnonzero(missing & (text != "")):
+            table.raw[(int(row_ids[position]), column)] = str(text[position])
     values = {
-        "piece": cols["PieceRef"].texts(index),
+        "piece": rows.text("PieceRef"),
         "date": _date_objects(date),
-        "date_paiement": _date_objects(pay),
-        "fournisseur": fournisseur,
-        "libelle": label,
-        "compte": cols["CompteNum"].texts(index),
+        "date_paiement": _date_objects(paid),
+        "fournisseur": rows.fournisseur(),
+        "libelle": rows.text("EcritureLib"),
+        "compte": rows.text("CompteNum"),
         "ligne": line_ids,
         "montant": montant,
-        "payeur": np.full(size, "", dtype=object),
+        "payeur": np.full(size, "", dtype=object),  # the beneficiary's own books: no payer
         "code_analytique": np.full(size, "", dtype=object),
     }
-    given = {"date": date_text != "", "date_paiement": pay_text != "", "montant": amount_given}
+    given = {"date": date_text != "", "date_paiement": paid_text != "", "montant": montant_given}
     frame = pd.DataFrame({"row_id": row_ids})
     frame["source"] = pd.Series(["expenses"] * size, dtype=object)
     frame["file"] = pd.Series([table.file] * size, dtype=object)
     frame["sheet"] = pd.Series([None] * size, dtype=object)
-    frame["row"] = numbers[index].astype(np.int64)
+    frame["row"] = numbers[rows.index].astype(np.int64)
     for name, (_, kind, _) in FIELDS["expenses"].items():
         # A field a FEC does not fill (none today) is empty: "" for text, missing otherwise.
         value = values.get(name, np.full(size, "" if kind == "text" else None, dtype=object))
@@ -576,7 +599,8 @@ def read_fec(
 
     table = Table("expenses", file, path, sha256, pd.DataFrame(), header_row=1, kind="fec")
     index, line_ids = _selected(cols, accounts, journals, label_contains)
-    table.frame = _expense_frame(index, line_ids, numbers, cols, parsed, lines["entry"].to_numpy(), table, row_id_start)
+    rows = _Rows(index, cols, parsed, lines["entry"].to_numpy())
+    table.frame = _expense_frame(rows, line_ids, numbers, table, row_id_start)
     amount = "Montant, Sens" if "Montant" in cols else f"{columns['Debit']} − {columns['Credit']}"
     table.headers = {
         "piece": columns["PieceRef"], "date": f"{columns['PieceDate']} ({columns['EcritureDate']} si vide)",
