@@ -230,7 +230,8 @@ def _amount_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ``to_numeric`` reads the plain ones at C speed (``1e5`` too: unambiguous, so accepted); the
     rest (three decimals, thousands separators, a currency sign) go through parse_amount.
     """
-    number = pd.to_numeric(pd.Series([v.replace(",", ".") for v in values]), errors="coerce").to_numpy(dtype=float)
+    dotted = "\n".join(values).replace(",", ".").split("\n") if len(values) else []  # no "\n" in a field
+    number = pd.to_numeric(pd.Series(dotted, dtype=object), errors="coerce").to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         scaled = number * 100
         rounded = np.rint(scaled)
@@ -333,20 +334,22 @@ def _entries(journal: _Text, number: _Text) -> np.ndarray:
 
 
 def _lines_frame(numbers: np.ndarray, cols: dict[str, _Text], parsed: _Parsed) -> pd.DataFrame:
-    frame = pd.DataFrame({"line": numbers.astype(np.int64)})
-    frame["JournalCode"] = cols["JournalCode"].categorical()
-    frame["EcritureNum"] = cols["EcritureNum"].categorical()
-    frame["entry"] = _entries(cols["JournalCode"], cols["EcritureNum"])
-    for name in _DATES:
-        frame[name] = parsed.dates[name].astype("datetime64[s]")
-    for name in ("CompteNum", "CompAuxLib", "PieceRef", "EcritureLib", "EcritureLet"):
-        frame[name] = cols[name].categorical()
-    frame["debit"] = parsed.debit
-    frame["credit"] = parsed.credit
-    frame["faults"] = parsed.faults
-    frame["amount_ok"] = ~_has(parsed.faults, *_amount_faults())
-    frame["format_fault"] = parsed.faults != 0
-    return frame
+    """Every line, typed: texts as categoricals (a ledger repeats them), cents, dates, fault bits."""
+    texts = ("CompteNum", "CompAuxLib", "PieceRef", "EcritureLib", "EcritureLet")
+    columns = {
+        "line": numbers.astype(np.int64),
+        "JournalCode": cols["JournalCode"].categorical(),
+        "EcritureNum": cols["EcritureNum"].categorical(),
+        "entry": _entries(cols["JournalCode"], cols["EcritureNum"]),
+        **{name: parsed.dates[name].astype("datetime64[s]") for name in _DATES},
+        **{name: cols[name].categorical() for name in texts},
+        "debit": parsed.debit,
+        "credit": parsed.credit,
+        "faults": parsed.faults,
+        "amount_ok": ~_has(parsed.faults, *_amount_faults()),
+        "format_fault": parsed.faults != 0,
+    }
+    return pd.DataFrame(columns, copy=False)  # one construction: assigning column by column re-checks each
 
 
 def fec_integrity(lines: pd.DataFrame, file: str | None = None, broken: dict[int, str] | None = None) -> dict:
