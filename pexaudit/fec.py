@@ -66,7 +66,21 @@ _CHUNK = 1 << 22
 
 @dataclass
 class FecLedger:
-    """A FEC read: its expense rows, every line, and its integrity counts."""
+    """A FEC read: its expense rows, every line, and its integrity counts.
+
+    ``table``: the expense rows (``kind = "fec"``; ``row`` is the FEC line number; unreadable
+    values in ``table.raw``). ``lines``: one row per FEC line, in file order, with ``line``,
+    ``JournalCode``, ``EcritureNum``, ``CompteNum``, ``CompAuxLib``, ``PieceRef``,
+    ``EcritureLib``, ``EcritureLet`` (trimmed texts, categorical), ``entry`` (int: trimmed
+    JournalCode + EcritureNum, numbered in order of appearance), ``EcritureDate``,
+    ``PieceDate``, ``DateLet``, ``ValidDate`` (datetime64, NaT when empty or unreadable),
+    ``debit``, ``credit`` (int64 cents, 0 when unreadable), ``faults`` (bit mask, see
+    :data:`FAULTS`), ``amount_ok`` and ``format_fault``; ``lines.attrs`` holds ``file`` and
+    ``integrity``. ``integrity``: ``file``, ``entries``, ``unbalanced``, ``format_lines``,
+    ``date_lines``, ``unbalanced_amount`` (cents, Σ |debit − credit| of the unbalanced
+    entries) and the first ten of each: ``unbalanced_examples`` (entry, line, difference),
+    ``format_examples`` (line, faults), ``date_examples`` (line numbers).
+    """
 
     table: Table
     lines: pd.DataFrame
@@ -116,6 +130,11 @@ def _sniff(path: Path) -> tuple[str, str]:
                 except UnicodeDecodeError:
                     utf8 = False
             chunk = handle.read(_CHUNK)
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)  # a character cut at the end of the file
+        except UnicodeDecodeError:
+            utf8 = False
     return digest.hexdigest(), "utf-8" if utf8 or bom else "iso-8859-15"
 
 

@@ -364,3 +364,11 @@ def test_read_fec_stays_within_three_bare_reads(tmp_path):
     bare = best(lambda: pd.read_csv(path, sep="\t", dtype=str, encoding="iso-8859-15"))
     ours = best(lambda: read_fec(path, "fec.txt", accounts={"606": "gestion"}, label_contains=("PEX",)))
     assert ours <= 3 * bare, f"read_fec {ours:.2f} s, bare read_csv {bare:.2f} s"
+
+
+def test_encoding_is_told_apart_by_the_whole_file(tmp_path):
+    """ASCII up to the last line, then ISO 8859-15: the file is ISO 8859-15, the label is read."""
+    rows = [*purchase("1", supplier="UGAP"), *purchase("2", supplier="UGAP"), *purchase("3", EcritureLib="Réception €")]
+    ledger = read_fec(write_fec(tmp_path / "fec.txt", rows, encoding="iso-8859-15"), "fec.txt", accounts=GESTION)
+    assert ledger.encoding == "iso-8859-15" and ledger.table.frame["libelle"].iloc[-1] == "Réception €"
+    assert len(ledger.table.sha256) == 64
