@@ -172,11 +172,13 @@ class Ledger:
             self.entry("OD", date, f"PAIE{month:02d}", date, rows)
 
     def fields(self, line: tuple) -> list[str]:
-        journal, jlib, number, date, account, alib, aux, auxlib, piece, pdate, label, debit, credit, let, ldate, valid = line
+        """The 18 FEC fields of a line: dates yyyymmdd, amounts with a decimal comma."""
+        day = lambda value: f"{value:%Y%m%d}" if value else ""  # noqa: E731
+        amount = lambda cents: _amount(cents, self.padded)  # noqa: E731
+        *head, date, account, alib, aux, auxlib, piece, pdate, label, debit, credit, let, ldate, valid = line
         return [
-            journal, jlib, number, f"{date:%Y%m%d}", account, alib, aux, auxlib, piece,
-            f"{pdate:%Y%m%d}" if pdate else "", label, _amount(debit, self.padded), _amount(credit, self.padded),
-            let, f"{ldate:%Y%m%d}" if ldate else "", f"{valid:%Y%m%d}", "", "",
+            *head, day(date), account, alib, aux, auxlib, piece, day(pdate), label, amount(debit), amount(credit),
+            let, day(ldate), day(valid), "", "",
         ]  # fmt: skip
 
 
@@ -207,7 +209,9 @@ def generate(lines: int, seed: int = 2024, year: int = 2024, padded: bool = Fals
     return [ledger.fields(line) for line in ledger.lines]
 
 
-def write(path: Path, rows: list[list[str]], *, encoding: str = "iso-8859-15", sep: str = "\t", crlf: bool = False) -> None:
+def write(
+    path: Path, rows: list[list[str]], *, encoding: str = "iso-8859-15", sep: str = "\t", crlf: bool = False
+) -> None:
     newline = "\r\n" if crlf else "\n"
     with open(path, "w", encoding=encoding, newline="") as handle:
         handle.write(sep.join(HEADER) + newline)
