@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import __version__
 from .activity import ActivityResult, activity_json, audit_activity
+from .analytics import expenses_analytics, fec_analytics, integrity_findings
 from .convention import Convention, load_convention
 from .findings import Finding, collect_findings
 from .money import cents_to_euros
@@ -46,6 +47,7 @@ class Audit:
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
     seconds: float = 0.0
     activity: ActivityResult | None = None
+    analytics: dict | None = None  # SPEC 11: indicative tests over the ledger (FEC lines or expense rows)
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -91,6 +93,9 @@ def audit(folder: str | Path, checker=None) -> Audit:
     findings = collect_findings(convention, lines, eligibility.rows, flags, tables)
     activity, activity_found = audit_activity(convention, eligibility.rows, checker)
     findings += activity_found
+    analytics = ledger_analytics(convention, expenses)
+    if expenses is not None and expenses.ledger is not None:
+        findings += integrity_findings(expenses.ledger.integrity)
     settlement = settle(convention, lines)
     inputs = [{"role": "convention", "path": "convention.yaml", "sha256": sha256_of(convention.file), "rows": None}]
     inputs += [
@@ -123,7 +128,20 @@ def audit(folder: str | Path, checker=None) -> Audit:
         started=when,
         seconds=round(time.perf_counter() - started, 3),
         activity=activity,
+        analytics=analytics,
     )
+
+
+def ledger_analytics(convention: Convention, expenses: Table | None) -> dict | None:
+    """The analytics of SPEC 11: over every line of a FEC, else over the expense rows."""
+    if expenses is None:
+        return None
+    if expenses.ledger is not None:
+        ledger = expenses.ledger
+        return fec_analytics(
+            ledger.lines, convention.period_start, convention.period_end, file=expenses.file, integrity=ledger.integrity
+        )
+    return expenses_analytics(expenses.frame, expenses.file)
 
 
 def split_rejected(rejected_by_line) -> dict[str, int]:
@@ -228,6 +246,7 @@ def _summary(a: Audit) -> dict:
         ],
         "verdict": a.verdict,
         "activity": activity_json(a.activity),
+        "analytics": a.analytics,
         "gx_version": a.gx_version,
         "suites": a.suites,
         "run": {"started": a.started.isoformat(timespec="seconds"), "seconds": a.seconds},

@@ -17,6 +17,7 @@ from fractions import Fraction
 import pandas as pd
 
 from .convention import HORS_BUDGET, Convention, matricule_key
+from .fec import duplicate_keys
 from .fmt import eur, pct
 from .money import round_half_up
 from .parsing import normalize_text
@@ -186,7 +187,8 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
         parts.append(out)
 
     if expenses is not None:
-        frame, failures = check(expenses, prepare_expenses, _expense_keys)
+        keys = duplicate_keys if expenses.kind == "fec" else _expense_keys  # FEC: the date too (SPEC 11)
+        frame, failures = check(expenses, prepare_expenses, keys)
         forfait = (frame["line_kind"] == "management") & flat
         amount = frame["montant"].fillna(0).astype("int64")
         out = _outcomes(
@@ -334,7 +336,7 @@ def _management(convention: Convention, result: Eligibility) -> None:
         return
     if mode.cap_rate is None:
         return
-    cap = round_half_up(mode.cap_rate * eligible_personnel)
+    cap = max(0, round_half_up(mode.cap_rate * eligible_personnel))  # negative personnel: no management cost
     result.cap = cap
     eligible = {
         b.line: int(rows.loc[rows["line"] == b.line, "eligible_amount"].sum()) if len(rows) else 0
