@@ -54,8 +54,9 @@ format: $(STAMP) ## ruff format and autofix
 	$(BIN)/ruff check --fix pexaudit tests benchmarks scripts
 	$(BIN)/ruff format pexaudit tests benchmarks scripts
 
-bench: $(STAMP) ## print the speed figures (benchmarks/bench.py)
+bench: $(STAMP) ## print the speed figures: audits and batch (bench.py), a million-line FEC (fec_audit.py)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/fec_audit.py
 
 bench-big: $(STAMP) ## audit a ledger at Excel's row limit: time and peak memory (about 5 min)
 	$(BIN)/python benchmarks/big_workbook.py

@@ -54,6 +54,9 @@ nb.show("rejets", audit)
 nb.show("activite", audit)
 
 # %%
+nb.show("analytics", audit)
+
+# %%
 nb.show("constats", audit)
 
 # %%

@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import __version__
 from .activity import ActivityResult, activity_findings, activity_json, classify_activity, personnel_cost_by_month
+from .analytics import expenses_analytics, fec_analytics, integrity_findings
 from .convention import Convention, load_convention
 from .decisions import (
     Bound,
@@ -69,6 +70,7 @@ class Audit:
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
     seconds: float = 0.0
     activity: ActivityResult | None = None
+    analytics: dict | None = None  # SPEC 11: indicative tests over the ledger (FEC lines or expense rows)
     baseline: Eligibility | None = None  # the rules' outcome before decisions
     decisions: Decisions = field(default_factory=Decisions)
     bound: Bound = field(default_factory=lambda: Bound({}, {}))
@@ -141,6 +143,7 @@ def audit(folder: str | Path, checker=None, *, previous: str | Path | None = Non
         bound=bound,
         previous=before,
         activity=activity,
+        analytics=ledger_analytics(convention, expenses),
     )
 
 
@@ -171,6 +174,7 @@ def _assess(
         *decision_findings(eligibility.rows, baseline.rows, bound.rows),
         *procedure_findings(decisions.procedure, settlement.balance, convention),
         *_activity_findings(convention, activity, eligibility.rows),
+        *_ledger_findings(tables.get("expenses")),
     ]
     max_balance = None
     if impacts:
@@ -205,6 +209,14 @@ def _activity_findings(convention: Convention, activity: ActivityResult | None, 
     return activity_findings(convention, activity, personnel_cost_by_month(rows))
 
 
+def _ledger_findings(expenses: Table | None) -> list:
+    """SPEC 11's integrity findings of a FEC (FEC_EQUILIBRE, FEC_FORMAT, FEC_DATES): they depend on
+    the file alone, not on the decisions."""
+    if expenses is None or expenses.ledger is None:
+        return []
+    return integrity_findings(expenses.ledger.integrity)
+
+
 def _inputs(
     convention: Convention, tables: dict[str, Table], decisions: Decisions, activity: ActivityResult | None
 ) -> list[dict]:
@@ -229,6 +241,18 @@ def _inputs(
     if trail is not None:
         inputs.append(trail)
     return inputs
+
+
+def ledger_analytics(convention: Convention, expenses: Table | None) -> dict | None:
+    """The analytics of SPEC 11: over every line of a FEC, else over the expense rows."""
+    if expenses is None:
+        return None
+    if expenses.ledger is not None:
+        ledger = expenses.ledger
+        return fec_analytics(
+            ledger.lines, convention.period_start, convention.period_end, file=expenses.file, integrity=ledger.integrity
+        )
+    return expenses_analytics(expenses.frame, expenses.file)
 
 
 def split_rejected(rejected_by_line) -> dict[str, int]:
@@ -340,6 +364,7 @@ def _summary(a: Audit) -> dict:
         "procedure": a.procedure.as_json(),
         "previous": a.previous,
         "activity": activity_json(a.activity),
+        "analytics": a.analytics,
         "gx_version": a.gx_version,
         "suites": a.suites,
         "run": {"started": a.started.isoformat(timespec="seconds"), "seconds": a.seconds},

@@ -12,6 +12,7 @@ import pandas as pd
 
 __all__ = [
     "activity_months_chart",
+    "benford_chart",
     "budget_chart",
     "data_uri",
     "indicator_chart",
@@ -235,3 +236,26 @@ def _wrap(text: str, width: int = 38) -> str:
     cut = cut if cut > 0 else width
     rest = text[cut:].strip()
     return text[:cut] + "\n" + (rest if len(rest) <= width else rest[: width - 1] + "…")
+
+
+def benford_chart(observed: dict[str, int], expected: dict[str, float]) -> bytes:
+    """Share of amounts per first digit, observed (bars) against Benford's law (line).
+
+    ``observed``: count per digit "1".."9"; ``expected``: share per digit (log10(1 + 1/d)).
+    """
+    plt = _plt()
+    from matplotlib.ticker import FuncFormatter
+
+    digits = [str(d) for d in range(1, 10)]
+    total = sum(observed.get(d, 0) for d in digits)
+    shares = [observed.get(d, 0) / total if total else 0 for d in digits]
+    fig, ax = plt.subplots(figsize=(7.2, 2.9))
+    ax.bar(digits, shares, color=BLUE, width=0.6, label=f"Observé ({total:,} montants)".replace(",", " "))
+    ax.plot(digits, [expected[d] for d in digits], color=RED, marker="o", linewidth=1.4, label="Loi de Benford")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value * 100:.0f} %"))
+    ax.set_xlabel("Premier chiffre du montant")
+    ax.set_ylabel("Part des montants")
+    ax.margins(y=0.1)
+    ax.set_title("Premier chiffre des montants d'au moins 10 €", loc="left", fontsize=10, pad=22)
+    ax.legend(frameon=False, ncols=2, loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, borderaxespad=0.2)
+    return _png(fig)

@@ -188,6 +188,8 @@ def describe_decisions(convention, tables: dict) -> str | None:
 
 def describe_table(table) -> str:
     """What ``check`` says of one input file, in French."""
+    if table.ledger is not None:
+        return _describe_fec(table)
     where = f"feuille « {table.sheet} », " if table.sheet else ""
     lines = [f"{table.file} : {where}en-tête ligne {table.header_row}, {table.rows} ligne(s) de données"]
     lines += [f"  {note}" for note in table.notes]
@@ -202,6 +204,22 @@ def describe_table(table) -> str:
     if unreadable:
         effect = "ligne non retenue, ACTIVITE_ILLISIBLE" if table.role == "activity" else "rejet FORMAT"
         lines.append(f"  {len(table.raw)} valeur(s) illisible(s) ({effect}), dont :")
+        lines += [f"    ligne {row}, {column} : « {text} »" for row, column, text in unreadable]
+    return "\n".join(lines)
+
+
+def _describe_fec(table) -> str:
+    integrity = table.ledger.integrity
+    lines = [f"{table.file} : reconnu comme un FEC", *(f"  {note}" for note in table.notes)]
+    faults = [
+        (integrity["unbalanced"], "écriture(s) déséquilibrée(s) (FEC_EQUILIBRE)"),
+        (integrity["format_lines"], "ligne(s) mal formée(s) (FEC_FORMAT)"),
+        (integrity["date_lines"], "ligne(s) validée(s) avant leur date d'écriture (FEC_DATES)"),
+    ]
+    lines += [f"  {count} {what}" for count, what in faults if count]
+    unreadable = table.unreadable()
+    if unreadable:
+        lines.append(f"  {len(table.raw)} valeur(s) illisible(s) sur les lignes retenues (rejet FORMAT), dont :")
         lines += [f"    ligne {row}, {column} : « {text} »" for row, column, text in unreadable]
     return "\n".join(lines)
 

@@ -43,8 +43,8 @@ from .parsing import (
     text_of,
 )
 
-__all__ = ["FIELDS", "Table", "TotalRow", "map_accounts", "read_activity", "read_expenses", "read_payroll",
-           "read_source", "sha256_of", "xlsx_sheets"]  # fmt: skip
+__all__ = ["FIELDS", "Table", "TotalRow", "account_lines", "map_accounts", "read_activity", "read_expenses",
+           "read_payroll", "read_source", "sha256_of", "xlsx_sheets"]  # fmt: skip
 
 HEADER_SEARCH_ROWS = 20
 _PARSERS = {
@@ -87,7 +87,8 @@ class Table:
     raw: dict[tuple[int, str], str] = field(default_factory=dict)  # (row_id, column) -> raw text
     totals: list[TotalRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    kind: str = "table"  # "table" | "fec"
+    kind: str = "table"  # "fec" for a FEC ledger (pexaudit.fec): other DOUBLON keys, analytics over its lines
+    ledger: object = None  # a FEC's pexaudit.fec.FecLedger: every line, integrity counts
 
     @property
     def rows(self) -> int:
@@ -551,21 +552,25 @@ def _ledger_amount(debit: object, credit: object, row_id: int, columns: dict, gi
         columns["montant"].append(d - c)
 
 
+def account_lines(accounts: dict[str, str]) -> Callable[[str], str | None]:
+    """``account -> budget line`` by ``inputs.accounts``: the longest matching prefix wins."""
+    prefixes = sorted(((p.strip(), line) for p, line in accounts.items() if p.strip()), key=lambda p: -len(p[0]))
+    return lambda account: next((line for prefix, line in prefixes if account.startswith(prefix)), None)
+
+
 def map_accounts(compte: pd.Series, ligne: pd.Series, accounts: dict[str, str]) -> pd.Series:
     """``ligne`` where given, else the line of the longest ``accounts`` prefix of ``compte``.
 
     No prefix matching leaves it empty: the row goes to ``hors_budget`` (SPEC section 4.2).
+    Computed once per distinct account, so a million-row ledger costs its distinct accounts.
     """
+    todo = (ligne == "") & (compte != "")
+    if not todo.any():
+        return ligne
+    line_of = account_lines(accounts)
+    lines = {account: line_of(account) or "" for account in compte[todo].unique()}
     out = ligne.copy()
-    todo = (out == "") & (compte != "")
-    for length in sorted({len(p) for p in accounts}, reverse=True):
-        if not todo.any():
-            break
-        by_length = {p: line for p, line in accounts.items() if len(p) == length}
-        hit = compte[todo].str[:length].map(by_length)
-        hit = hit[hit.notna()]
-        out.loc[hit.index] = hit
-        todo.loc[hit.index] = False
+    out[todo] = compte[todo].map(lines)
     return out
 
 
@@ -651,4 +656,14 @@ def _read_role(convention: Convention, role: str, row_id_start: int) -> Table | 
     if not name:
         return None
     path = convention.folder / name
+    if role == "expenses" and path.is_file():
+        from .fec import looks_like_fec, read_fec
+
+        if looks_like_fec(path):  # recognised by its header, before the ordinary reader (SPEC 11)
+            ledger = read_fec(
+                path, name, accounts=convention.accounts, journals=convention.fec.journals or None,
+                label_contains=convention.fec.label_contains or None, row_id_start=row_id_start,
+            )  # fmt: skip
+            ledger.table.ledger = ledger
+            return ledger.table
     return read_source(role, path, name, convention.columns, row_id_start, convention.accounts)

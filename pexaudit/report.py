@@ -19,8 +19,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from . import __version__
 from .activity import activity_section, personnel_cost_by_month
+from .analytics import analytics_context
 from .audit import Audit
-from .charts import budget_chart, data_uri, personnel_chart
+from .charts import benford_chart, budget_chart, data_uri, personnel_chart
 from .convention import HORS_BUDGET
 from .fmt import OUTCOMES, SEVERITIES, VERDICTS, date_fr, eur, month_fr, pct
 from .registry import FAILING_RULES, RULES
@@ -43,6 +44,7 @@ SECTIONS = [
     ("controles", "Contrôles d'éligibilité (article 4)"),
     ("rejets", "Dépenses écartées"),
     ("activite", "Compte rendu d'activité"),
+    ("analytics", "Analyse du grand livre"),
     ("constats", "Constats"),
     ("tracabilite", "Traçabilité"),
     ("signature", "Visa"),
@@ -351,6 +353,14 @@ def _rejets(a: Audit) -> dict:
 
 def _activite(a: Audit) -> dict:
     return activity_section(a.convention, a.activity, personnel_cost_by_month(a.rows))
+
+
+def _analytics(a: Audit) -> dict:
+    chart = None
+    if a.analytics and a.analytics["benford"]["n"]:
+        benford = a.analytics["benford"]
+        chart = data_uri(benford_chart(benford["observed"], benford["expected"]))
+    return analytics_context(a.analytics, chart)
 
 
 def _constats(a: Audit) -> dict:

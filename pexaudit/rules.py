@@ -17,6 +17,7 @@ from fractions import Fraction
 import pandas as pd
 
 from .convention import HORS_BUDGET, Convention, matricule_key
+from .fec import duplicate_keys
 from .fmt import eur, pct
 from .money import round_half_up
 from .parsing import normalize_text
@@ -190,7 +191,8 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
         parts.append(out)
 
     if expenses is not None:
-        frame, failures = check(expenses, prepare_expenses, _expense_keys)
+        keys = duplicate_keys if expenses.kind == "fec" else _expense_keys  # FEC: the date too (SPEC 11)
+        frame, failures = check(expenses, prepare_expenses, keys)
         forfait = (frame["line_kind"] == "management") & flat
         amount = frame["montant"].fillna(0).astype("int64")
         out = _outcomes(

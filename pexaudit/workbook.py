@@ -21,12 +21,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__
 from .activity import SHEET_KINDS, activity_sheet_rows
+from .analytics import SHEET as ANALYTICS_SHEET
+from .analytics import analytics_sheet_rows
 from .audit import Audit
 from .convention import HORS_BUDGET
 from .decisions import DECISION_FR, PHASE_FR, PROCEDURE_LABELS
 from .explanations import draft
 from .fmt import OUTCOMES, SEVERITIES, VERDICTS
-from .money import cents_to_euros
+from .money import cents_to_euros, euros_to_cents
 from .registry import FAILING_RULES
 from .report import ACCOUNT_CLASSES, ROLES
 
@@ -34,7 +36,7 @@ __all__ = ["SHEETS", "write_workbook"]
 
 SHEETS = [
     "Synthèse", "Budget", "Personnel", "Gestion", "Dépenses écartées", "Constats", "Traçabilité", "Activité",
-    "Décisions", "Procédure", "Explications",
+    "Analyse du grand livre", "Décisions", "Procédure", "Explications",
 ]  # fmt: skip
 EURO = '#,##0.00 "€";-#,##0.00 "€"'
 PERCENT = "0.00 %"
@@ -301,9 +303,10 @@ def write_workbook(a: Audit, path: Path) -> None:
         )  # fmt: skip
     last_rejected = rejected.row
     rejected.filter()
+    # Nothing rejected: 0, not a SUM over the total row itself (a circular reference).
+    totals = [f"=SUM({c}2:{c}{last_rejected})" if last_rejected >= 2 else 0 for c in "GH"]
     rejected.append([rejected.text("Total", bold=True), None, None, None, None, None,
-                     rejected.euro(f"=SUM(G2:G{max(last_rejected, 2)})", bold=True),
-                     rejected.euro(f"=SUM(H2:H{max(last_rejected, 2)})", bold=True)])  # fmt: skip
+                     rejected.euro(totals[0], bold=True), rejected.euro(totals[1], bold=True)])  # fmt: skip
 
     findings = _Sheet(wb, "Constats", [12, 24, 100, 16], ["Gravité", "Règle", "Constat", "Montant"])
     for f in a.findings:
@@ -324,6 +327,7 @@ def write_workbook(a: Audit, path: Path) -> None:
     trail.append([trail.text("Date du contrôle"), trail.text(a.started.strftime("%d/%m/%Y %H:%M"))])
 
     _activity_sheet(wb, a)
+    _analytics_sheet(wb, a)
     _decisions_sheet(wb, a)
     _procedure_sheet(wb, a)
     _explanations_sheet(wb, a)
@@ -420,6 +424,20 @@ def _explanations_sheet(wb: Workbook, a: Audit) -> None:
 
 def _rate(value) -> float | None:
     return None if value is None else float(value)
+
+
+def _analytics_sheet(wb: Workbook, a: Audit) -> None:
+    """Analyse du grand livre: each test's count and its first lines (pay-posting labels masked)."""
+    header, *rows = analytics_sheet_rows(a.analytics)
+    sheet = _Sheet(wb, ANALYTICS_SHEET, [26, 40, 22, 9, 12, 14, 12, 60], header)
+    for title, summary, file, line, day, amount, account, label in rows:
+        sheet.append(
+            [sheet.text(title, bold=summary is not None), sheet.text(summary), sheet.text(file), line,
+             sheet.date(day if isinstance(day, dt.date) else None),
+             sheet.euro(euros_to_cents(amount)) if amount is not None else None, sheet.text(account),
+             sheet.text(label)]
+        )  # fmt: skip
+    sheet.filter()
 
 
 def _activity_sheet(wb: Workbook, a: Audit) -> None:

@@ -22,12 +22,17 @@ CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if (p / "e
 
 
 @pytest.fixture(scope="module")
-def computed(checker):
-    return {case.name: results(audit(case, checker)) for case in CASES}
+def audits(checker):
+    return {case.name: audit(case, checker) for case in CASES}
+
+
+@pytest.fixture(scope="module")
+def computed(audits):
+    return {name: results(a) for name, a in audits.items()}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
-def test_case(case, computed, schema):
+def test_case(case, computed, audits, schema):
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
     got = computed[case.name]
     jsonschema.validate(got, schema)
@@ -46,6 +51,15 @@ def test_case(case, computed, schema):
         for want in expected["rows"]:
             row = keyed[(want["source"], want["file"], want["row"])]
             assert {k: row[k] for k in want} == want
+    if "analytics" in expected:
+        for key, value in expected["analytics"].items():
+            have = got["analytics"][key]
+            assert (have if not isinstance(value, dict) else {k: have[k] for k in value}) == value, f"analytics.{key}"
+    if "expense_rows" in expected:  # what a FEC line became: supplier, payment date from the lettering
+        frame = audits[case.name].rows.set_index("row")
+        for row, want in expected["expense_rows"].items():
+            rec = frame.loc[int(row)]
+            assert {k: str(rec[k]) for k in want} == want, row
     if "inputs" in expected:
         by_path = {item["path"]: item for item in got["inputs"]}
         for path, want in expected["inputs"].items():

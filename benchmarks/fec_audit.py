@@ -1,0 +1,149 @@
+"""What a million-line FEC adds to a whole ``pexaudit audit`` (issue 11), measured in one run.
+
+Writes two conventions that differ only by their FEC: one of 1 000 000 lines, one of a few
+hundred (same generator, same seed), both mapping the project's accounts with
+``inputs.accounts`` and ``inputs.fec.label_contains``. Then measures:
+
+- a bare ``pandas.read_csv`` of the big FEC with the right separator, every column as text (the
+  least any reader must do), in its own process;
+- ``pexaudit audit`` of each convention, as a user runs it (CLI, kernel, notebook, report,
+  workbook, letter), with the resident memory of every process of the tree sampled.
+
+Targets: what the million lines add (big audit − small audit) at most 3 × the bare read; the
+largest process under 1.5 GB.
+
+    .venv/bin/python benchmarks/fec_audit.py [--lines 1000000] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from make_fec import generate, write  # noqa: E402 - benchmarks/make_fec.py, beside this script
+
+SMALL_LINES = 300
+BARE = r"""
+import sys, time, pandas as pd
+started = time.perf_counter()
+pd.read_csv(sys.argv[1], sep="\t", dtype=str, encoding="iso-8859-15")
+print(time.perf_counter() - started)
+"""
+
+
+def write_convention(folder: Path, lines: int) -> None:
+    folder.mkdir(parents=True)
+    write(folder / "123456789FEC20241231.txt", generate(lines))
+    convention = {
+        "id": folder.name,
+        "title": "Chargé de mission PEX (association, FEC)",
+        "programme": "177",
+        "period": {"start": "2024-01-01", "end": "2024-12-31"},
+        "beneficiary": {"name": "Association Logement Solidaire", "siret": "32738082000032"},
+        "subsidy": {"amount": 50000, "payments": [{"date": "2024-03-25", "amount": 50000}]},
+        "budget": [
+            {"line": "personnel", "label": "Personnel", "kind": "personnel", "amount": 45500},
+            {"line": "gestion", "label": "Gestion", "kind": "management", "amount": 4500},
+        ],
+        "staff": [
+            {"employee_id": "M0412", "allocation": 1, "start": "2024-01-01", "ddets_validation_date": "2023-12-20"}
+        ],
+        "rules": {"management_costs": {"mode": "actual", "cap_rate": 0.10}},
+        "inputs": {
+            "payroll": "paie.csv",
+            "expenses": "123456789FEC20241231.txt",
+            "accounts": {"606": "gestion", "6251": "gestion", "626": "gestion"},
+            "fec": {"label_contains": ["PEX"]},
+        },
+    }
+    (folder / "convention.yaml").write_text(yaml.safe_dump(convention, allow_unicode=True), encoding="utf-8")
+    pay = ["matricule;periode;brut;charges_patronales"] + [f"M0412;{m:02d}/2024;2652,18;997,22" for m in range(1, 13)]
+    (folder / "paie.csv").write_text("\n".join(pay) + "\n", encoding="utf-8")
+
+
+def audit(folder: Path, out: Path) -> dict:
+    """Wall time of ``pexaudit audit``, peak RSS of its largest process and of the whole tree."""
+    command = [str(BIN / "pexaudit"), "audit", str(folder), "--out", str(out)]
+    peak = {"tree": 0, "largest": 0}
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = threading.Event()
+
+    def sample() -> None:
+        parent = psutil.Process(proc.pid)
+        while not done.is_set():
+            try:
+                sizes = [p.memory_info().rss for p in (parent, *parent.children(recursive=True)) if p.is_running()]
+                peak["tree"] = max(peak["tree"], sum(sizes))
+                peak["largest"] = max(peak["largest"], max(sizes))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = proc.communicate()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"pexaudit audit {folder.name} failed ({proc.returncode}):\n{stderr[-3000:]}")
+    results = json.loads((out / folder.name / "results.json").read_text(encoding="utf-8"))
+    return {"seconds": elapsed, **peak, "results": results}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each measure (median)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pexaudit-fec-audit-") as tmp:
+        work = Path(tmp)
+        started = time.perf_counter()
+        big, small = work / "fec-grand-2024", work / "fec-petit-2024"
+        write_convention(big, args.lines)
+        write_convention(small, SMALL_LINES)
+        generated = time.perf_counter() - started
+        fec = big / "123456789FEC20241231.txt"
+        bares, smalls, bigs = [], [], []
+        for _ in range(args.repeat):
+            proc = subprocess.run([sys.executable, "-c", BARE, str(fec)], capture_output=True, text=True, check=True)
+            bares.append(float(proc.stdout))
+            smalls.append(audit(small, work / "out"))
+            bigs.append(audit(big, work / "out"))
+        bare = statistics.median(bares)
+        small_s = statistics.median(r["seconds"] for r in smalls)
+        big_s = statistics.median(r["seconds"] for r in bigs)
+        largest = max(r["largest"] for r in bigs)
+        tree = max(r["tree"] for r in bigs)
+        res = bigs[0]["results"]
+        size = fec.stat().st_size / 1e6
+    added = big_s - small_s
+    print(f"FEC: {res['analytics']['lines']:,} lines ({size:.0f} MB), {res['inputs'][2]['rows']} project rows; "
+          f"written in {generated:.0f} s")  # fmt: skip
+    print(f"bare pandas.read_csv (tab, all columns as text): {bare:.2f} s")
+    print(f"pexaudit audit, FEC of {SMALL_LINES} lines: {small_s:.2f} s")
+    print(f"pexaudit audit, FEC of {args.lines:,} lines: {big_s:.2f} s")
+    print(f"  the million lines add {added:.2f} s = {added / bare:.2f} x the bare read (target <= 3)")
+    print(f"  peak RSS: largest process {largest / 2**30:.2f} GiB (target < 1.5 GB), whole tree {tree / 2**30:.2f} GiB")
+    ok = added <= 3 * bare and largest < 1.5e9
+    print("targets met" if ok else "TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,374 @@
+"""The FEC reader (SPEC section 11): a real FEC, the variants exports show, mapping rules, bad files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pexaudit.errors import InputError
+from pexaudit.fec import FEC_COLUMNS, duplicate_keys, looks_like_fec, read_fec
+from pexaudit.readers import read_source
+from pexaudit.rules import _dup_rank
+
+from .fec_files import fec_text, line, purchase, write_fec
+
+REAL_FEC = Path(__file__).parent / "external" / "fec" / "111111111FEC20221231.TXT"
+GESTION = {"6": "gestion"}
+
+
+# --- a real FEC ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real():
+    return read_fec(REAL_FEC, REAL_FEC.name, accounts=GESTION)
+
+
+def test_real_fec_is_recognised_and_read_exactly(real):
+    """'|'-separated, a trailing '|', space-padded fields, amounts 0000000069,60, ISO 8859-15.
+
+    An entry is the trimmed JournalCode + EcritureNum (SPEC 11). tests/external/README.md groups
+    by (JournalCode, EcritureNum, EcritureDate): in this file no number is reused across dates or
+    journals, so both groupings find the same 248 entries, all balanced.
+    """
+    assert looks_like_fec(REAL_FEC)
+    lines = real.lines
+    assert len(lines) == 934 == len(REAL_FEC.read_bytes().splitlines()) - 1
+    assert lines["line"].iloc[0] == 2 and lines["line"].iloc[-1] == 935
+    assert int(lines["debit"].sum()) == int(lines["credit"].sum()) == 22_568_223  # 225 682,23 €
+    by_date = lines.groupby(["JournalCode", "EcritureNum", "EcritureDate"], observed=True).ngroups
+    assert real.integrity["entries"] == by_date == 248
+    assert real.integrity["unbalanced"] == real.integrity["format_lines"] == real.integrity["date_lines"] == 0
+    assert lines["EcritureDate"].dt.year.unique().tolist() == [2023]
+    assert lines["ValidDate"].dt.year.unique().tolist() == [2024]
+    assert real.encoding == "iso-8859-15" and real.separator == "|"
+    assert set(lines["JournalCode"].cat.categories) >= {"VE", "OJRA"}  # "VE  " trimmed
+
+
+def test_real_fec_expense_rows(real):
+    frame = real.table.frame
+    assert real.table.kind == "fec" and real.table.sheet is None and real.table.role == "expenses"
+    on_6 = lines_on(real.lines, "6")
+    assert len(frame) == len(on_6) and frame["row"].tolist() == on_6["line"].tolist()
+    assert frame["montant"].notna().all() and not real.table.raw
+    assert int(frame["montant"].sum()) == int((on_6["debit"] - on_6["credit"]).sum())
+    assert set(frame["ligne"]) == {"gestion"} and set(frame["payeur"]) == {""}
+    assert real.table.has("date_paiement") and not real.table.has("payeur")
+    # Line 524: bank charges booked in the bank journal (no 40 line): paid on the spot.
+    fee = frame.set_index("row").loc[524]
+    assert (fee["piece"], fee["compte"], fee["montant"]) == ("C1  0123", "62700000", 1000)
+    assert fee["date"] == fee["date_paiement"] == dt.date(2023, 1, 3)
+
+
+def lines_on(lines: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    return lines[lines["CompteNum"].astype(str).str.startswith(prefix)]
+
+
+# --- the layout of the expense frame ------------------------------------------------------------
+
+
+def test_expense_frame_has_the_layout_of_the_ordinary_reader(tmp_path):
+    csv = tmp_path / "depenses.csv"
+    csv.write_text(
+        "piece;date;date_paiement;fournisseur;libelle;compte;ligne;montant\n"
+        "F1;15/01/2024;01/03/2024;Bureau Vallée;Achat;60640000;gestion;120,00\n",
+        encoding="utf-8",
+    )
+    ordinary = read_source("expenses", csv, "depenses.csv").frame
+    ledger = read_fec(write_fec(tmp_path / "fec.txt", purchase()), "fec.txt", accounts={"6064": "gestion"})
+    fec = ledger.table.frame
+    assert fec.columns.tolist() == ordinary.columns.tolist()
+    assert fec.dtypes.to_dict() == ordinary.dtypes.to_dict()
+    drop = ["file", "row", "payeur", "code_analytique"]
+    assert fec.drop(columns=drop).to_dict("records") == ordinary.drop(columns=drop).to_dict("records")
+
+
+# --- the variants real exports show -------------------------------------------------------------
+
+ROWS = [
+    *purchase("1", cents=12_345, supplier="Électricité Armor €", EcritureLib="Facture électricité é €"),
+    *purchase("2", date="20240220", cents=5_000, account="62510000", lettered=None, EcritureLib="Train PEX"),
+]
+VARIANTS = {
+    "tab": {},
+    "pipe": {"sep": "|"},
+    "pipe, trailing separator": {"sep": "|", "trailing": True},
+    "tab, trailing separator": {"trailing": True},
+    "UTF-8 with BOM": {"bom": True},
+    "ISO 8859-15": {"encoding": "iso-8859-15"},
+    "CRLF": {"newline": "\r\n"},
+    "Montant + Sens": {"montant_sens": True},
+    "padded fields and amounts": {"pad": True, "sep": "|", "trailing": True},
+    "everything at once": {"pad": True, "sep": "|", "trailing": True, "encoding": "iso-8859-15",
+                           "newline": "\r\n", "montant_sens": True},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".csv", ".TXT"])
+@pytest.mark.parametrize("variant", list(VARIANTS), ids=list(VARIANTS))
+def test_variants_read_the_same(tmp_path, variant, suffix):
+    path = write_fec(tmp_path / f"123456789FEC20241231{suffix}", ROWS, **VARIANTS[variant])
+    assert looks_like_fec(path)
+    ledger = read_fec(path, path.name, accounts={"606": "gestion", "6251": "gestion"})
+    lines, frame = ledger.lines, ledger.table.frame
+    assert len(lines) == 4 and lines["line"].tolist() == [2, 3, 4, 5]
+    assert lines["debit"].tolist() == [12_345, 0, 5_000, 0] and lines["credit"].tolist() == [0, 12_345, 0, 5_000]
+    assert ledger.integrity["entries"] == 2 and ledger.integrity["unbalanced"] == 0
+    assert ledger.integrity["format_lines"] == 0, ledger.integrity["format_examples"]
+    assert frame["row"].tolist() == [2, 4]
+    assert frame["montant"].tolist() == [12_345, 5_000]
+    assert frame["fournisseur"].tolist() == ["Électricité Armor €", "Bureau Vallée"]
+    assert frame["libelle"].tolist() == ["Facture électricité é €", "Train PEX"]
+    assert frame["piece"].tolist() == ["F1", "F2"] and frame["compte"].tolist() == ["60640000", "62510000"]
+    assert frame["date"].tolist() == [dt.date(2024, 1, 15), dt.date(2024, 2, 20)]
+    assert frame["date_paiement"].tolist() == [dt.date(2024, 3, 1), None]
+    assert ledger.table.headers["piece"] == "PieceRef"
+
+
+def test_header_names_ignore_case_and_extra_columns_are_ignored(tmp_path):
+    text = fec_text(ROWS).replace("JournalCode", "JOURNALCODE").replace("Montantdevise", "MontantDevise")
+    text = text.replace("\tIdevise\n", "\tIdevise\tExtra\n", 1)
+    path = tmp_path / "fec.txt"
+    path.write_text(text, encoding="utf-8")
+    assert looks_like_fec(path)
+    assert len(read_fec(path, "fec.txt", accounts=GESTION).table.frame) == 2
+
+
+def test_ordinary_files_are_not_fecs(tmp_path):
+    csv = tmp_path / "depenses.csv"
+    csv.write_text("piece;date;fournisseur;montant\nF1;15/01/2024;X;12\n", encoding="utf-8")
+    xlsx = tmp_path / "depenses.xlsx"
+    xlsx.write_bytes(b"PK\x03\x04" + bytes(range(256)))
+    assert not looks_like_fec(csv) and not looks_like_fec(xlsx) and not looks_like_fec(tmp_path / "absent.txt")
+
+
+def test_blank_lines_keep_the_line_numbers(tmp_path):
+    text = fec_text(ROWS).split("\n")
+    text.insert(3, "")
+    text.insert(4, "   ")
+    path = tmp_path / "fec.txt"
+    path.write_text("\n".join(text), encoding="utf-8")
+    ledger = read_fec(path, "fec.txt", accounts=GESTION)
+    assert ledger.lines["line"].tolist() == [2, 3, 6, 7]
+    assert ledger.table.frame["row"].tolist() == [2, 6]
+
+
+# --- mapping rules ------------------------------------------------------------------------------
+
+
+def test_the_longest_account_prefix_wins(tmp_path):
+    rows = [
+        *purchase("1", account="60640000"),
+        *purchase("2", account="60610000"),
+        *purchase("3", account="62600000"),
+        *purchase("4", account="70600000"),
+    ]
+    path = write_fec(tmp_path / "fec.txt", rows)
+    accounts = {"6": "autres", "606": "gestion", "6064": "fournitures", "62": "services"}
+    frame = read_fec(path, "fec.txt", accounts=accounts).table.frame
+    assert dict(zip(frame["compte"], frame["ligne"], strict=True)) == {
+        "60640000": "fournitures",
+        "60610000": "gestion",
+        "62600000": "services",
+    }
+
+
+def test_supplier_and_payment_date_come_from_the_entry(tmp_path):
+    rows = [
+        *purchase("1", supplier="Papeterie Rennes", lettered="20240310"),  # lettered 40 line: DateLet
+        *purchase("2", supplier="", lettered="20240310", EcritureLib="Carburant"),  # no CompAuxLib: EcritureLib
+        *purchase("3", lettered=None),  # 40 line not lettered: unpaid, empty
+        line("BQ", "1", "20240320", "62510000", debit="45,00", EcritureLib="Billet de train"),  # bank: on the spot
+        line("BQ", "1", "20240320", "51200000", credit="45,00", EcritureLib="Billet de train"),
+        line("OD", "1", "20240325", "62600000", debit="10,00", EcritureLib="Timbres"),  # neither: empty
+        line("OD", "1", "20240325", "47100000", credit="10,00", EcritureLib="Timbres"),
+        line("CA", "1", "20240326", "62600000", debit="5,00", PieceDate="", EcritureLib="Timbre"),  # cash, no PieceDate
+        line("CA", "1", "20240326", "53000000", credit="5,00"),
+    ]
+    frame = read_fec(write_fec(tmp_path / "fec.txt", rows), "fec.txt", accounts=GESTION).table.frame
+    assert frame["fournisseur"].tolist() == [
+        "Papeterie Rennes", "Carburant", "Bureau Vallée", "Billet de train", "Timbres", "Timbre",
+    ]  # fmt: skip
+    assert frame["date_paiement"].tolist() == [
+        dt.date(2024, 3, 10), dt.date(2024, 3, 10), None, dt.date(2024, 3, 20), None, dt.date(2024, 3, 26),
+    ]  # fmt: skip
+    assert frame["date_paiement_given"].tolist() == [True, True, False, True, False, True]
+    assert frame["date"].iloc[-1] == dt.date(2024, 3, 26)  # EcritureDate when PieceDate is empty
+    assert frame["row"].tolist() == [2, 4, 6, 8, 10, 12]
+
+
+def test_journal_and_label_filters(tmp_path):
+    rows = [
+        *purchase("1", EcritureLib="PEX fournitures"),
+        *purchase("2", EcritureLib="Fournitures siège"),
+        *purchase("3", EcritureLib="Fournitures", PieceRef="pex-0012"),  # PieceRef matches, case ignored
+        line("OD", "1", account="60640000", debit="10,00", EcritureLib="Reclassement PEX"),
+        line("OD", "1", account="47100000", credit="10,00"),
+    ]
+    path = write_fec(tmp_path / "fec.txt", rows)
+    read = lambda **kw: read_fec(path, "fec.txt", accounts=GESTION, **kw).table.frame["row"].tolist()  # noqa: E731
+    assert read() == [2, 4, 6, 8]
+    assert read(label_contains=("pex",)) == [2, 6, 8]
+    assert read(journals=("HA",)) == [2, 4, 6]
+    assert read(journals=("ha ",), label_contains=("PEX", "siège")) == [2, 4, 6]
+    assert read(journals=("BQ",)) == []
+
+
+def test_row_ids_start_where_asked(tmp_path):
+    frame = read_fec(write_fec(tmp_path / "f.txt", ROWS), "f.txt", accounts=GESTION, row_id_start=100).table.frame
+    assert frame["row_id"].tolist() == [100, 101]
+
+
+def test_duplicate_keys_include_the_date(tmp_path):
+    """Two equal postage bills of different months are not a duplicate; an invoice booked twice is."""
+    rows = [
+        *purchase("1", date="20240115", PieceRef="sans"),
+        *purchase("2", date="20240215", PieceRef="sans"),
+        *purchase("3", date="20240215", PieceRef="SANS"),
+    ]
+    frame = read_fec(write_fec(tmp_path / "fec.txt", rows), "fec.txt", accounts=GESTION).table.frame
+    ranks, firsts = _dup_rank(frame, duplicate_keys(frame), set())
+    assert ranks.tolist() == [0, 0, 1] and firsts.tolist() == [2, 4, 4]
+
+
+# --- bad files ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("column", ["JournalCode", "CompteLib", "ValidDate", "Idevise", "Credit"])
+def test_a_missing_column_names_the_file_and_the_column(tmp_path, column):
+    columns = tuple(c for c in FEC_COLUMNS if c != column)
+    path = tmp_path / "fec.txt"
+    path.write_text(fec_text(ROWS, columns=columns), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_fec(path, "fec.txt", accounts=GESTION)
+    assert error.value.file == "fec.txt" and error.value.column == column
+    assert column in error.value.message and "fec.txt" in error.value.message
+
+
+def test_montant_without_sens_is_a_missing_column(tmp_path):
+    path = tmp_path / "fec.txt"
+    path.write_text(fec_text(ROWS, montant_sens=True).replace("\tSens\t", "\tSns\t"), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_fec(path, "fec.txt", accounts=GESTION)
+    assert error.value.column == "Debit, Credit"
+
+
+@pytest.mark.parametrize("trailing", [False, True])
+def test_a_line_with_too_many_fields_is_a_format_line(tmp_path, trailing):
+    """A separator inside a label shifts every field after it: the line cannot be read."""
+    text = fec_text(ROWS, sep="|", trailing=trailing).split("\n")
+    text[2] = text[2].replace("Achat", "Achat | bureau", 1)
+    path = tmp_path / "fec.txt"
+    path.write_text("\n".join(text), encoding="utf-8")
+    ledger = read_fec(path, "fec.txt", accounts=GESTION)
+    assert ledger.lines["line"].tolist() == [2, 4, 5]
+    fields = 19 + trailing
+    assert ledger.integrity["format_lines"] == 1
+    assert ledger.integrity["format_examples"] == [
+        {"line": 3, "faults": f"{fields} champs au lieu de {fields - 1} (séparateur dans un libellé ?)"}
+    ]
+    assert ledger.integrity["unbalanced"] == 1  # its entry lost the line
+    assert ledger.table.frame["row"].tolist() == [2, 4]
+
+
+def test_missing_and_empty_files(tmp_path):
+    with pytest.raises(InputError, match="introuvable"):
+        read_fec(tmp_path / "absent.txt", "absent.txt", accounts=GESTION)
+    (tmp_path / "vide.txt").write_bytes(b"")
+    with pytest.raises(InputError, match="vide"):
+        read_fec(tmp_path / "vide.txt", "vide.txt", accounts=GESTION)
+
+
+def test_header_only(tmp_path):
+    ledger = read_fec(write_fec(tmp_path / "fec.txt", []), "fec.txt", accounts=GESTION)
+    assert ledger.lines.empty and ledger.table.frame.empty and ledger.integrity["entries"] == 0
+
+
+def test_unbalanced_entries_are_counted_with_their_amount(tmp_path):
+    rows = [
+        *purchase("1"),
+        line("HA", "2", account="60640000", debit="100,00"),
+        line("HA", "2", account="40100000", credit="90,00"),  # 10,00 short
+        line("BQ", "2", account="62700000", debit="5,00"),  # same number, another journal: another entry
+        line("BQ", "2", account="51200000", credit="7,50"),  # 2,50 over
+        line("OD", "3", account="60610000", debit="1x,00"),  # unreadable: counts 0, so 20,00 off
+        line("OD", "3", account="47100000", credit="20,00"),
+    ]
+    integrity = read_fec(write_fec(tmp_path / "fec.txt", rows), "fec.txt", accounts=GESTION).integrity
+    assert integrity["entries"] == 4 and integrity["unbalanced"] == 3
+    assert integrity["unbalanced_amount"] == 1_000 + 250 + 2_000
+    assert [(e["entry"], e["line"], e["difference"]) for e in integrity["unbalanced_examples"]] == [
+        ("HA 2", 4, 1_000), ("BQ 2", 6, -250), ("OD 3", 8, -2_000),
+    ]  # fmt: skip
+    assert integrity["format_lines"] == 1
+
+
+def test_unreadable_values_are_format_lines_and_format_rows(tmp_path):
+    rows = [
+        *purchase("1", date="20241332"),  # impossible EcritureDate and PieceDate
+        *purchase("2", cents=5_000),
+        *purchase("3", PieceDate="2024-03-05"),  # another spelling of a date: readable
+        *purchase("4", lettered="2024031"),  # unreadable DateLet on the 40 line
+        line("OD", "5", account="60640000", debit="", credit="", EcritureLib=""),  # missing mandatory fields
+        line("OD", "5", account="47100000", credit="0,00", ValidDate="20231231"),  # validated before its date
+    ]
+    rows[2]["Debit"] = "50;00"
+    ledger = read_fec(write_fec(tmp_path / "fec.txt", rows), "fec.txt", accounts=GESTION)
+    integrity = ledger.integrity
+    assert integrity["format_lines"] == 5 and integrity["date_lines"] == 1 and integrity["date_examples"] == [11]
+    faults = {e["line"]: e["faults"] for e in integrity["format_examples"]}
+    assert faults == {
+        2: "EcritureDate illisible, PieceDate illisible, ValidDate illisible",
+        3: "EcritureDate illisible, PieceDate illisible, ValidDate illisible",
+        4: "Debit illisible",
+        9: "DateLet illisible",
+        10: "EcritureLib absent, Debit absent, Credit absent",
+    }
+    frame, raw = ledger.table.frame.set_index("row"), ledger.table.raw
+    ids = frame["row_id"]
+    assert frame.loc[2, "date"] is None and raw[(ids[2], "date")] == "20241332 (PieceDate)"
+    assert pd.isna(frame.loc[4, "montant"]) and raw[(ids[4], "montant")] == "Debit « 50;00 », Credit « 0,00 »"
+    assert frame.loc[6, "date"] == dt.date(2024, 3, 5)
+    assert frame.loc[8, "date_paiement"] is None and frame.loc[8, "date_paiement_given"]
+    assert raw[(ids[8], "date_paiement")] == "2024031"
+    assert pd.isna(frame.loc[10, "montant"]) and not frame.loc[10, "montant_given"]
+    assert frame.loc[10, "fournisseur"] == ""  # PIECE, not FORMAT
+
+
+# --- speed --------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_read_fec_stays_within_three_bare_reads(tmp_path):
+    """Column-wise reading: on 200 000 lines, at most 3 x a bare ``pandas.read_csv`` of the file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_fec", Path(__file__).parents[1] / "benchmarks" / "make_fec.py")
+    make_fec = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_fec)
+    path = tmp_path / "fec.txt"
+    make_fec.write(path, make_fec.generate(200_000))
+
+    def best(function) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    bare = best(lambda: pd.read_csv(path, sep="\t", dtype=str, encoding="iso-8859-15"))
+    ours = best(lambda: read_fec(path, "fec.txt", accounts={"606": "gestion"}, label_contains=("PEX",)))
+    assert ours <= 3 * bare, f"read_fec {ours:.2f} s, bare read_csv {bare:.2f} s"
+
+
+def test_encoding_is_told_apart_by_the_whole_file(tmp_path):
+    """ASCII up to the last line, then ISO 8859-15: the file is ISO 8859-15, the label is read."""
+    rows = [*purchase("1", supplier="UGAP"), *purchase("2", supplier="UGAP"), *purchase("3", EcritureLib="Réception €")]
+    ledger = read_fec(write_fec(tmp_path / "fec.txt", rows, encoding="iso-8859-15"), "fec.txt", accounts=GESTION)
+    assert ledger.encoding == "iso-8859-15" and ledger.table.frame["libelle"].iloc[-1] == "Réception €"
+    assert len(ledger.table.sha256) == 64
