@@ -51,6 +51,25 @@ nb.show("controles", audit)
 nb.show("rejets", audit)
 
 # %%
+nb.show("procedure", audit)
+
+# %% [markdown] tags=["remove_cell"]
+# ## Établi du contrôleur (hors rapport)
+#
+# Les lignes écartées, la plus forte enjeu d'abord (l'enjeu : de combien le solde évoluerait si
+# la ligne était admise). Filtrez : `nb.rejected(audit, rule="DOUBLON", line="gestion")`.
+# Essayez une décision avant de l'inscrire dans `decisions.yaml` :
+# `nb.try_decision(audit, "depenses.xlsx!Mandats 2024!10", "accept")`, ou `"partial"` avec
+# `amount=…, rule=…`. Rien n'est écrit.
+
+# %% tags=["remove_cell"]
+rejetees = nb.rejected(audit)
+rejetees
+
+# %% tags=["remove_cell"]
+nb.try_decision(audit, nb.largest_stake(rejetees), "accept")
+
+# %%
 nb.show("activite", audit)
 
 # %%

@@ -28,8 +28,8 @@ from .decisions import (
     bind,
     decision_findings,
     load_decisions,
-    load_previous,
     procedure_findings,
+    read_previous,
 )
 from .explanations import explain
 from .findings import Finding, collect_findings
@@ -77,6 +77,7 @@ class Audit:
     explanations: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     max_balance: int | None = None  # cents; None when stakes were not computed
     previous: dict | None = None  # what an earlier run (--previous) concluded
+    previous_rows: dict | None = None  # that run's eligible cents by (file, sheet, row)
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -120,7 +121,7 @@ def audit(folder: str | Path, checker=None, *, previous: str | Path | None = Non
     when = dt.datetime.now().astimezone()
     convention = load_convention(folder)
     decisions = load_decisions(convention.folder)
-    before = load_previous(previous, convention.id) if previous else None
+    before, before_rows = read_previous(previous, convention.id) if previous else (None, None)
     payroll = read_payroll(convention)
     expenses = read_expenses(convention, row_id_start=payroll.rows if payroll else 0)
     tables = {t.role: t for t in (payroll, expenses) if t is not None}
@@ -142,6 +143,7 @@ def audit(folder: str | Path, checker=None, *, previous: str | Path | None = Non
         decisions=decisions,
         bound=bound,
         previous=before,
+        previous_rows=before_rows,
         activity=activity,
         analytics=ledger_analytics(convention, expenses),
     )

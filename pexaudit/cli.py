@@ -298,7 +298,8 @@ def batch(
     )
     click.echo(
         f"  Justifié : {eur(_cents(totals['justified']))} ; versé : {eur(_cents(totals['paid']))} ; "
-        f"reversements à émettre : {eur(_cents(totals['reversements']))} ; soldes à verser : {eur(_cents(totals['soldes']))}"
+        f"reversements définitifs : {eur(_cents(totals['reversements_definitifs']))}, proposés : "
+        f"{eur(_cents(totals['reversements_proposes']))} ; soldes à verser : {eur(_cents(totals['soldes']))}"
     )
     for o in failed:
         click.echo(f"  Erreur ({'données' if o.status == 'input_error' else 'interne'}) : {o.error}", err=True)

@@ -28,6 +28,7 @@ from .run import execute, export_html
 __all__ = ["build", "load", "render_html", "section_html", "show", "write_consolidation"]
 
 NOTEBOOK = notebook("consolidation")
+PHASES = {"provisoire": "provisoire", "definitif": "définitif"}
 MONEY = ("granted", "eligible", "justified", "paid", "balance", "amount")
 
 
@@ -41,16 +42,26 @@ def build(result) -> dict:
         res = json.loads((result.out / o.convention_id / "results.json").read_text(encoding="utf-8"))
         documents.append(res)
         s, severities = res["settlement"], [f["severity"] for f in res["findings"]]
+        phase = (res.get("procedure") or {}).get("phase", "provisoire")
+        decided = sum(1 for r in res["rows"] if r.get("decision"))
         rows.append(
             {"convention_id": o.convention_id, "territory": o.territory, "title": o.title,
              "beneficiary": o.beneficiary, "folder": o.name, "granted": s["granted"],
              "eligible": res["totals"]["eligible"], "justified": s["justified"], "paid": s["paid"],
              "balance": s["balance"], "outcome": s["outcome"], "amount": s["amount"], "verdict": res["verdict"],
+             "phase": phase, "decisions": decided,
              "findings": {sev: severities.count(sev) for sev in ("error", "warning", "info")},
              "report": f"{o.convention_id}/rapport.html", "seconds": o.seconds}
         )  # fmt: skip
     totals = {key: sum(_cents(r[key]) for r in rows) / 100 for key in MONEY if key != "amount"}
     totals["reversements"] = sum(_cents(r["amount"]) for r in rows if r["outcome"] == "reversement") / 100
+    # A provisional reversement is proposed (the beneficiary has not been heard yet, art. 9.1); a
+    # definitive one is decided: the controller reads them apart.
+    for phase, key in (("provisoire", "reversements_proposes"), ("definitif", "reversements_definitifs")):
+        totals[key] = (
+            sum(_cents(r["amount"]) for r in rows if r["outcome"] == "reversement" and r["phase"] == phase) / 100
+        )
+    totals["phases"] = {phase: sum(r["phase"] == phase for r in rows) for phase in ("provisoire", "definitif")}
     totals["soldes"] = sum(_cents(r["amount"]) for r in rows if r["outcome"] == "solde") / 100
     totals["conventions"], totals["errors"] = len(rows), len(errors)
     totals["verdicts"] = {v: sum(r["verdict"] == v for r in rows) for v in VERDICTS}
@@ -99,13 +110,13 @@ def _workbook(document: dict, path: Path) -> None:
     ws = wb.active
     ws.title = "Consolidation"
     header = ["Convention", "Territoire", "Bénéficiaire", "Accordé", "Éligible", "Justifié", "Versé", "Solde",
-              "Issue", "Montant", "Verdict", "Bloquants", "Alertes", "Informations"]  # fmt: skip
+              "Issue", "Montant", "Verdict", "Bloquants", "Alertes", "Informations", "Phase", "Décisions"]  # fmt: skip
     ws.append(header)
     for r in document["conventions"]:
         ws.append(
             [r["convention_id"], r["territory"], r["beneficiary"], r["granted"], r["eligible"], r["justified"],
              r["paid"], r["balance"], OUTCOMES[r["outcome"]], r["amount"], VERDICTS[r["verdict"]],
-             r["findings"]["error"], r["findings"]["warning"], r["findings"]["info"]]
+             r["findings"]["error"], r["findings"]["warning"], r["findings"]["info"], PHASES[r["phase"]], r["decisions"]]
         )  # fmt: skip
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
@@ -119,11 +130,11 @@ def _workbook(document: dict, path: Path) -> None:
     for row in ws.iter_rows(min_row=2, min_col=4, max_col=10):
         for cell in row:
             cell.number_format = '#,##0.00 "€"'
-    widths = [22, 10, 40, 14, 14, 14, 14, 14, 22, 14, 22, 10, 10, 12]
+    widths = [22, 10, 40, 14, 14, 14, 14, 14, 22, 14, 22, 10, 10, 12, 12, 10]
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:N{last}"
+    ws.auto_filter.ref = f"A1:P{last}"
     errors = wb.create_sheet("Erreurs")
     errors.append(["Dossier", "Convention", "Nature", "Erreur"])
     for e in document["errors"]:
@@ -174,7 +185,7 @@ def section_html(document: dict) -> str:
     reversements = [r for r in rows if r["outcome"] == "reversement"]
     return _env().get_template("consolidation.html.j2").render(
         css=_css(), d=document, rows=rows, chart=chart, reversements=reversements, verdicts=VERDICTS,
-        outcomes=OUTCOMES, cents=_cents, eur=eur, pct=pct,
+        outcomes=OUTCOMES, cents=_cents, eur=eur, pct=pct, phases=PHASES,
     )  # fmt: skip
 
 

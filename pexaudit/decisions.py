@@ -13,6 +13,7 @@ and no GX run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import difflib
@@ -52,6 +53,7 @@ __all__ = [
     "load_decisions",
     "load_previous",
     "procedure_findings",
+    "read_previous",
     "read_xlsx_decisions",
     "read_yaml_decisions",
     "rejected_rows",
@@ -819,8 +821,10 @@ def procedure_findings(procedure: Procedure, balance: int, convention: Conventio
 # --- --previous -----------------------------------------------------------------------------
 
 
-def load_previous(path: str | Path, convention_id: str) -> dict:
-    """``previous`` of results.json from an earlier run's results.json of the same convention."""
+def read_previous(path: str | Path, convention_id: str) -> tuple[dict, dict[tuple, int]]:
+    """``previous`` of results.json from an earlier run's results.json of the same convention, and
+    that run's eligible amount of each input row (cents) by (file, sheet, row), for the
+    before/after view."""
     path = Path(path)
     label = str(path)
     if not path.is_file():
@@ -845,12 +849,23 @@ def load_previous(path: str | Path, convention_id: str) -> dict:
         )
     procedure = document.get("procedure")
     phase = procedure.get("phase") if isinstance(procedure, dict) else None
-    return {
+    summary = {
         "phase": phase if phase in PHASES else None,
         "balance": cents_to_euros(balance),
         "outcome": outcome,
         "amount": cents_to_euros(amount),
     }
+    rows = {}
+    for row in document.get("rows") or []:
+        if isinstance(row, dict) and row.get("source") != "forfait" and row.get("row") is not None:
+            with contextlib.suppress(TypeError, ValueError, KeyError):
+                rows[(row.get("file"), row.get("sheet"), int(row["row"]))] = euros_to_cents(row["eligible_amount"])
+    return summary, rows
+
+
+def load_previous(path: str | Path, convention_id: str) -> dict:
+    """``previous`` of results.json from an earlier run's results.json of the same convention."""
+    return read_previous(path, convention_id)[0]
 
 
 # --- the notebook's workbench ---------------------------------------------------------------

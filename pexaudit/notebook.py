@@ -12,7 +12,7 @@ from .letter import LetterParties, write_letter
 from .report import section
 from .workbook import write_workbook
 
-__all__ = ["reset_namespace", "show", "start", "warm"]
+__all__ = ["largest_stake", "rejected", "reset_namespace", "show", "start", "try_decision", "warm"]
 
 
 DRAFTS = Path("..") / "reports" / "brouillon"
@@ -35,6 +35,52 @@ def start(convention_dir: str, out_dir: str = "", previous: str = "") -> Audit:
     write_workbook(a, out / "bilan_financier.xlsx")
     write_letter(results(a, only_rejected=True), LetterParties.from_convention(a.convention), out / "courrier.docx")
     return a
+
+
+def rejected(a: Audit, rule: str | None = None, line: str | None = None):
+    """The rows rejected after decisions, largest stake first, in euros; filter by rule or line.
+
+    ``ref`` is what a decision names (``decisions.yaml`` ``- ref:``, or ``try_decision``).
+    """
+    from .decisions import rejected_rows
+
+    table = rejected_rows(a)
+    if rule:
+        table = table[table["rules"].map(lambda rules: rule in rules)]
+    if line:
+        table = table[table["line"] == line]
+    euros = {
+        c: table[c].map(lambda v: None if v is None or v != v else v / 100) for c in ("amount", "rejected", "impact")
+    }
+    return table.assign(**euros).reset_index(drop=True)
+
+
+def largest_stake(table) -> str | None:
+    """The ref of the rejected row whose acceptance would change the balance most (a known stake)."""
+    known = table[table["impact"].notna()]
+    return None if known.empty else known["ref"].iloc[0]
+
+
+def try_decision(a: Audit, ref: str | None, decision: str = "accept", *, amount: float | None = None,
+                 rule: str | None = None):  # fmt: skip
+    """The settlement now and with one more decision on ``ref``, recomputed without writing
+    anything (no file read, GX not run again): try before recording it in decisions.yaml.
+    ``ref`` None (nothing to try): None."""
+    import pandas as pd
+
+    if ref is None:
+        return None
+    from .decisions import Decision, simulate
+    from .fmt import OUTCOMES, eur
+
+    cents = None if amount is None else round(amount * 100)
+    after = simulate(a, [Decision(ref, decision, rule=rule, amount=cents)])
+    rows = {}
+    for label, audit_ in (("actuel", a), (f"avec « {decision} » sur {ref}", after)):
+        s = audit_.settlement
+        rows[label] = {"Éligible": eur(audit_.totals["eligible"]), "Montant justifié": eur(s.justified),
+                       "Solde": eur(s.balance, signed=True), "Issue": f"{OUTCOMES[s.outcome]} : {eur(s.amount)}"}  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def show(name: str, a: Audit):

@@ -23,7 +23,8 @@ from .analytics import analytics_context
 from .audit import Audit
 from .charts import benford_chart, budget_chart, data_uri, personnel_chart
 from .convention import HORS_BUDGET
-from .fmt import OUTCOMES, SEVERITIES, VERDICTS, date_fr, eur, month_fr, pct
+from .fmt import OUTCOMES, SEVERITIES, VERDICTS, date_fr, eur, month_fr, pct, report_title
+from .money import euros_to_cents
 from .registry import FAILING_RULES, RULES
 from .rules import rule_counts
 
@@ -43,6 +44,7 @@ SECTIONS = [
     ("gestion", "Coûts de gestion"),
     ("controles", "Contrôles d'éligibilité (article 4)"),
     ("rejets", "Dépenses écartées"),
+    ("procedure", "Procédure contradictoire"),
     ("activite", "Compte rendu d'activité"),
     ("analytics", "Analyse du grand livre"),
     ("constats", "Constats"),
@@ -93,14 +95,28 @@ def source_label(rec) -> str:
     return f"{rec.file}{sheet}, ligne {int(rec.row)}"
 
 
+PROPOSED = {
+    "solde": "Solde à verser proposé",
+    "reversement": "Ordre de reversement proposé",
+    "solde_nul": "Soldé (proposé)",
+}
+
+
+def phase_of(a: Audit) -> str:
+    return a.decisions.procedure.phase if a.decisions is not None else "provisoire"
+
+
 def _common(a: Audit) -> dict:
+    proposed = phase_of(a) == "provisoire"  # before the contradictory procedure, amounts are proposed
     return {
         "a": a,
         "c": a.convention,
         "s": a.settlement,
         "totals": a.totals,
+        "phase": phase_of(a),
+        "proposed": proposed,
         "verdict_label": VERDICTS[a.verdict],
-        "outcome_label": OUTCOMES[a.settlement.outcome],
+        "outcome_label": (PROPOSED if proposed else OUTCOMES)[a.settlement.outcome],
         "severity_labels": SEVERITIES,
         "kind_labels": KINDS,
         "role_labels": ROLES,
@@ -109,16 +125,24 @@ def _common(a: Audit) -> dict:
 
 
 def _header(a: Audit) -> dict:
-    return {"css": _css()}
+    return {"css": _css(), "title": report_title(phase_of(a))}
 
 
 def _synthese(a: Audit) -> dict:
     s = a.settlement
+    c = a.convention
+    if phase_of(a) == "provisoire":
+        then = (
+            f" Montants proposés : ils ne seront arrêtés qu'après les observations du bénéficiaire "
+            f"({c.art('contradictoire')})."
+        )
+    else:
+        then = f" Montants arrêtés après la procédure contradictoire, notifiés ({c.art('notification')})."
     notes = {
-        "solde": "Le montant justifié dépasse les versements : l'État verse le solde.",
+        "solde": "Le montant justifié dépasse les versements : l'État verse le solde." + then,
         "reversement": "Les versements dépassent le montant justifié : un ordre de reversement est à émettre "
-        f"({a.convention.art('contribution')} et {a.convention.art('contradictoire')}).",
-        "solde_nul": "Le montant justifié égale les versements : ni solde ni reversement.",
+        f"({c.art('contribution')} et {c.art('contradictoire')})." + then,
+        "solde_nul": "Le montant justifié égale les versements : ni solde ni reversement." + then,
     }
     rate = s.funding_rate
     rate_text = pct(rate * 100) if rate.denominator <= 10_000 else f"{pct(rate * 100, 4)} (non arrondi)"
@@ -178,6 +202,8 @@ def _execution(a: Audit) -> dict:
             for li in lines
         ]
     )
+    for li in lines:
+        li["explanation"], li["explanation_source"] = a.explanations.get(li["line"], (None, None))
     return {"lines": lines, "chart": data_uri(chart), "by_account": by_account(a)}
 
 
@@ -331,24 +357,97 @@ def _controles(a: Audit) -> dict:
     return {"controls": controls, "skipped": a.eligibility.skipped, "suites": list(a.suites)}
 
 
+def _by_impact(rows: pd.DataFrame) -> pd.DataFrame:
+    """Largest stake first (what accepting the row would change), unknown stakes last."""
+    if "impact" not in rows or rows.empty:
+        return rows
+    key = rows["impact"].map(lambda v: -v if isinstance(v, int) else float("inf"))
+    return rows.assign(_key=key).sort_values("_key", kind="stable").drop(columns="_key")
+
+
 def _rejets(a: Audit) -> dict:
-    rows = a.rows[a.rows["rules"].str.len() > 0]
+    rows = _by_impact(a.rows[a.rows["rules"].str.len() > 0])
     out = []
     for rec in rows.head(MAX_TABLE_ROWS).itertuples(index=False):
-        if rec.source == "payroll":
-            kind = "paie"
-            reference = f"{rec.who}, {month_fr(rec.month) if rec.month else 'mois illisible'}"
-        else:
-            kind = "dépense"
-            reference = " · ".join(str(v) for v in (rec.piece, rec.fournisseur, rec.libelle) if v)
         out.append(
-            {"source_label": source_label(rec), "kind": kind, "reference": reference,
+            {"source_label": source_label(rec), "kind": "paie" if rec.source == "payroll" else "dépense",
+             "reference": row_reference(rec),
              "line": rec.line if rec.line != HORS_BUDGET else "hors budget", "amount": rec.amount,
-             "rejected": rec.amount - rec.eligible_amount, "rules": rec.rules, "reasons": rec.reasons}
+             "rejected": rec.amount - rec.eligible_amount, "rules": rec.rules, "reasons": rec.reasons,
+             "impact": getattr(rec, "impact", None), "decision": DECISIONS_FR.get(getattr(rec.decision, "decision", None))}
         )  # fmt: skip
     plafond = sum(a.eligibility.plafond.values())
     total = int((rows["amount"] - rows["eligible_amount"]).sum()) + plafond
     return {"rows": out, "count": len(rows), "total": total, "sheet": "Dépenses écartées"}
+
+
+DECISIONS_FR = {"accept": "acceptée", "reject": "rejet confirmé", "partial": "retenue en partie"}
+
+
+def row_reference(rec) -> str:
+    """A row as the report names it: its source, never a name (payroll rows are Agent n, month)."""
+    if rec.source == "payroll":
+        return f"{rec.who}, {month_fr(rec.month) if rec.month else 'mois illisible'}"
+    return " · ".join(str(v) for v in (rec.piece, rec.fournisseur, rec.libelle) if v)
+
+
+def _procedure(a: Audit) -> dict:
+    """Dates and deadline, decisions with motives and effects, explanations, what is at stake,
+    and with --previous the settlement and the rows whose eligible amount changed."""
+    procedure = a.decisions.procedure
+    before = {rid: int(v) for rid, v in zip(a.baseline.rows["row_id"], a.baseline.rows["eligible_amount"], strict=True)}
+    decided = a.rows[a.rows["decision"].notna()]
+    decisions = []
+    for rec in decided.itertuples(index=False):
+        d = rec.decision
+        decisions.append(
+            {"source_label": source_label(rec), "reference": row_reference(rec), "decision": DECISIONS_FR[d.decision],
+             "rule": d.rule if d.decision != "accept" else None, "amount": d.amount, "motive": d.motive,
+             "date": d.date, "effect": int(rec.eligible_amount) - before.get(rec.row_id, 0)}
+        )  # fmt: skip
+    explanations = [
+        {"label": line.label, "text": text, "source": source, "alert": line.alert(a.convention.variance_alert_pct)}
+        for line in a.lines
+        for text, source in [a.explanations.get(line.line, (None, None))]
+        if text
+    ]
+    late = (
+        procedure.response_received is not None
+        and procedure.response_deadline is not None
+        and procedure.response_received > procedure.response_deadline
+    )
+    return {
+        "procedure": procedure,
+        "late": late,
+        "decisions": decisions,
+        "explanations": explanations,
+        "max_balance": a.max_balance,
+        "comparison": _comparison(a),
+    }
+
+
+def _comparison(a: Audit) -> dict | None:
+    """Before / after, with --previous: the earlier settlement and every row whose eligible changed."""
+    if a.previous is None:
+        return None
+    changed = []
+    earlier = a.previous_rows or {}
+    for rec in a.rows[a.rows["source"] != "forfait"].itertuples(index=False):
+        key = (rec.file, rec.sheet if isinstance(rec.sheet, str) else None, int(rec.row))
+        if key in earlier and earlier[key] != int(rec.eligible_amount):
+            changed.append(
+                {"source_label": source_label(rec), "reference": row_reference(rec), "before": earlier[key],
+                 "after": int(rec.eligible_amount), "change": int(rec.eligible_amount) - earlier[key]}
+            )  # fmt: skip
+    previous = a.previous
+    return {
+        "phase": previous.get("phase"),
+        "balance": euros_to_cents(previous["balance"]),
+        "outcome": OUTCOMES[previous["outcome"]],
+        "amount": euros_to_cents(previous["amount"]),
+        "rows": changed[:MAX_TABLE_ROWS],
+        "count": len(changed),
+    }
 
 
 def _activite(a: Audit) -> dict:

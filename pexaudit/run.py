@@ -12,6 +12,7 @@ complete, so an interrupted or failed run never leaves a finished-looking report
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -25,6 +26,7 @@ from .assets import notebook
 from .convention import Convention, load_convention
 from .decisions import load_decisions, load_previous
 from .errors import InputError
+from .fmt import report_title
 
 __all__ = ["NOTEBOOK", "OUTPUTS", "AuditRun", "Kernel", "export_html", "run_audit", "safe_child"]
 
@@ -267,7 +269,8 @@ def run_audit(
         try:
             parameters = {"convention_dir": str(convention_dir), "out_dir": str(work), "previous": str(previous or "")}
             execute(NOTEBOOK, work / "audit.ipynb", parameters, kernel)
-            export_html(work / "audit.ipynb", work / "rapport.html", f"Bilan financier {convention.id}")
+            phase = json.loads((work / "results.json").read_text(encoding="utf-8"))["procedure"]["phase"]
+            export_html(work / "audit.ipynb", work / "rapport.html", f"{report_title(phase)} · {convention.id}")
             if pdf:
                 from .browser import print_pdf
 

@@ -28,6 +28,7 @@ def mixed(tmp_path_factory):
     """The sample, the three cases, a convention with a bad yaml and one with a missing column."""
     root = tmp_path_factory.mktemp("conventions")
     shutil.copytree(SAMPLE, root / "cd35")
+    shutil.copytree(SAMPLE.parent / "cd35-2024-definitif", root / "cd35-definitif")
     for case in ("flat-rate", "cap-binds", "partial-mid-year"):
         shutil.copytree(CASES / case, root / "cases" / case)
     (root / "broken-yaml").mkdir()
@@ -54,13 +55,15 @@ def mixed(tmp_path_factory):
 def test_finds_every_convention_folder(mixed):
     root, _, _ = mixed
     names = sorted(p.name for p in find_conventions([root]))
-    assert names == ["bad-date", "broken-column", "broken-yaml", "cap-binds", "cd35", "flat-rate", "partial-mid-year"]
+    assert names == ["bad-date", "broken-column", "broken-yaml", "cap-binds", "cd35", "cd35-definitif", "flat-rate",
+                     "partial-mid-year"]  # fmt: skip
 
 
 def test_batch_exit_code_and_summary(mixed):
     _, _, proc = mixed
     assert proc.returncode == 2, proc.stderr
-    assert "4 convention(s) auditée(s), 3 en erreur" in proc.stdout
+    assert "5 convention(s) auditée(s), 3 en erreur" in proc.stdout
+    assert "reversements définitifs : 2 138,87 €, proposés : 13 487,87 €" in proc.stdout
     assert "period.end" in proc.stderr and "charges_patronales" in proc.stderr
     assert "date impossible « 2024-09-31 »" in proc.stderr and "signature_date" in proc.stderr
 
@@ -90,11 +93,16 @@ def test_consolidation_files(mixed):
         "flat-rate-2024",
         "partial-2024",
         "cd35-2024-pex",
+        "cd35-2024-pex-definitif",
     ]
     by_id = {r["convention_id"]: r for r in document["conventions"]}
     assert by_id["cd35-2024-pex"]["outcome"] == "reversement" and by_id["cd35-2024-pex"]["amount"] == 4898.58
     assert by_id["cd35-2024-pex"]["territory"] == "35"
-    assert document["totals"]["reversements"] == round(4898.58 + 8589.29, 2)
+    assert document["totals"]["reversements"] == round(4898.58 + 8589.29 + 2138.87, 2)
+    assert document["totals"]["reversements_proposes"] == round(4898.58 + 8589.29, 2)
+    assert document["totals"]["reversements_definitifs"] == 2138.87
+    definitive = by_id["cd35-2024-pex-definitif"]
+    assert definitive["phase"] == "definitif" and definitive["decisions"] == 4 and by_id["cd35-2024-pex"]["phase"] == "provisoire"
     assert document["totals"]["soldes"] == round(3230.00 + 5504.42, 2)
     assert {e["status"] for e in document["errors"]} == {"input_error"} and len(document["errors"]) == 3
     root = str(mixed[0])
@@ -107,7 +115,8 @@ def test_consolidation_files(mixed):
     assert "<script" not in html and 'src="data:image/png;base64,' in html
     assert "Conventions non auditées" in html and "broken-yaml" in html
     sheet = openpyxl.load_workbook(out / "consolidation.xlsx")["Consolidation"]
-    assert sheet.max_row == 6 and sheet["A6"].value == "Total" and sheet["D6"].value.startswith("=SUM(")
+    assert sheet.max_row == 7 and sheet["A7"].value == "Total" and sheet["D7"].value.startswith("=SUM(")
+    assert sheet["O1"].value == "Phase" and sheet["P1"].value == "Décisions"
     assert openpyxl.load_workbook(out / "consolidation.xlsx")["Erreurs"].max_row == 4
     assert root not in html
 

@@ -30,7 +30,7 @@ def test_report_renders_without_errors_or_external_requests(sample_run):
     outcome = render(folder / "rapport.html", pdf=True)
     assert outcome.console_errors == []
     assert outcome.external_requests == []
-    assert outcome.title == "Bilan financier cd35-2024-pex"
+    assert outcome.title == "Rapport provisoire — procédure contradictoire · cd35-2024-pex"
     assert outcome.screenshot[:8] == b"\x89PNG\r\n\x1a\n" and len(outcome.screenshot) > 50_000
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "rapport-cd35-2024-pex.png").write_bytes(outcome.screenshot)

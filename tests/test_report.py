@@ -55,4 +55,4 @@ def test_settlement_in_large_type_in_french_format(make_convention, checker):
     a = audit(make_convention(payroll=["A1;03/2024;1234,56;0;0"]), checker)
     html = section_html("synthese", a)
     assert 'class="outcome reversement"' in html
-    assert "Ordre de reversement : 8 765,44 €" in html
+    assert "Ordre de reversement proposé : 8 765,44 €" in html  # provisional phase: proposed
