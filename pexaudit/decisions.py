@@ -36,6 +36,7 @@ from .parsing import is_blank, normalize_key, parse_amount, parse_date, text_of
 from .readers import Table, sha256_of, xlsx_sheets
 from .registry import FAILING_RULES, RULES
 from .rules import Eligibility, apply_management
+from .stakes import by_impact
 
 __all__ = [
     "DECISION_WORDS",
@@ -921,6 +922,4 @@ def rejected_rows(audit) -> pd.DataFrame:
         },
         columns=REJECTED_COLUMNS,
     )
-    unknown = out["impact"].isna()
-    order = sorted(range(len(out)), key=lambda i: (bool(unknown.iat[i]), -(out["impact"].iat[i] or 0), i))
-    return out.iloc[order].reset_index(drop=True)
+    return by_impact(out).reset_index(drop=True)

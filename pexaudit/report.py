@@ -27,6 +27,7 @@ from .fmt import OUTCOMES, SEVERITIES, VERDICTS, date_fr, eur, month_fr, pct, re
 from .money import euros_to_cents
 from .registry import FAILING_RULES, RULES
 from .rules import rule_counts
+from .stakes import by_impact
 
 __all__ = ["SECTIONS", "render_all", "section"]
 
@@ -207,12 +208,17 @@ def _execution(a: Audit) -> dict:
     return {"lines": lines, "chart": data_uri(chart), "by_account": by_account(a)}
 
 
+def account_class(compte: object) -> str | None:
+    """The class of an account number (``"6064"`` -> ``"60"``), or None."""
+    return compte[:2] if isinstance(compte, str) and compte[:2].isdigit() else None
+
+
 def by_account(a: Audit) -> list[dict]:
     """Declared and eligible charges by account class (Cerfa 15059), payroll as class 64."""
     rows = a.rows
     if rows.empty:
         return []
-    classes = rows["compte"].map(lambda v: str(v)[:2] if isinstance(v, str) and v[:2].isdigit() else None)
+    classes = rows["compte"].map(account_class)
     classes = classes.where(rows["source"] != "payroll", "64")
     known = rows.assign(cls=classes).dropna(subset=["cls"])
     if known.empty:
@@ -357,16 +363,8 @@ def _controles(a: Audit) -> dict:
     return {"controls": controls, "skipped": a.eligibility.skipped, "suites": list(a.suites)}
 
 
-def _by_impact(rows: pd.DataFrame) -> pd.DataFrame:
-    """Largest stake first (what accepting the row would change), unknown stakes last."""
-    if "impact" not in rows or rows.empty:
-        return rows
-    key = rows["impact"].map(lambda v: -v if isinstance(v, int) else float("inf"))
-    return rows.assign(_key=key).sort_values("_key", kind="stable").drop(columns="_key")
-
-
 def _rejets(a: Audit) -> dict:
-    rows = _by_impact(a.rows[a.rows["rules"].str.len() > 0])
+    rows = by_impact(a.rows[a.rows["rules"].str.len() > 0])
     out = []
     for rec in rows.head(MAX_TABLE_ROWS).itertuples(index=False):
         out.append(

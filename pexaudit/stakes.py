@@ -31,13 +31,24 @@ from .convention import Convention
 from .money import round_half_up
 from .registry import FAILING_RULES
 
-__all__ = ["Stakes", "accepted_eligible", "candidates", "stakes"]
+__all__ = ["Stakes", "accepted_eligible", "by_impact", "candidates", "stakes"]
 
 
 @dataclass(frozen=True)
 class Stakes:
     impact: pd.Series  # per row: int cents, or None
     max_balance: int  # cents
+
+
+def by_impact(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the largest stake first (what accepting the row would change), unknown
+    stakes last, file order kept among equals: how the report, the workbook and the notebook
+    list rejected rows."""
+    if rows.empty or "impact" not in rows:
+        return rows
+    impact = rows["impact"].to_numpy(dtype=object)
+    order = sorted(range(len(rows)), key=lambda i: (impact[i] is None or impact[i] != impact[i], -(impact[i] or 0), i))
+    return rows.iloc[order]
 
 
 def _round(rate: Fraction, values):

@@ -30,7 +30,8 @@ from .explanations import draft
 from .fmt import OUTCOMES, SEVERITIES, VERDICTS
 from .money import cents_to_euros, euros_to_cents
 from .registry import FAILING_RULES
-from .report import ACCOUNT_CLASSES, ROLES
+from .report import ACCOUNT_CLASSES, ROLES, account_class, row_reference
+from .stakes import by_impact
 
 __all__ = ["SHEETS", "write_workbook"]
 
@@ -60,11 +61,16 @@ class _Sheet:
         for index, width in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
         self.header_width = 0
+        self.columns = {name: get_column_letter(i) for i, name in enumerate(header or [], start=1)}
         if header:
             self.ws.freeze_panes = "A2"
             self.ws.print_title_rows = "1:1"
             self.header_width = len(header)
             self.append([self.head(h) for h in header])
+
+    def col(self, name: str) -> str:
+        """The column letter of a header: formulas name columns, not letters typed by hand."""
+        return self.columns[name]
 
     def head(self, text: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws, value=text)
@@ -129,37 +135,55 @@ def _date(value) -> dt.date | None:
 
 
 def write_workbook(a: Audit, path: Path) -> None:
-    """Write the workbook of ``a`` to ``path``."""
+    """Write the workbook of ``a`` to ``path``: one function per sheet, in tab order.
+
+    Synthèse is the first tab but is filled last: its formulas refer to the Budget total, whose
+    SUMIFS refer to the detail sheets (write-only sheets are filled in any order, saved in tab order).
+    """
     wb = Workbook(write_only=True)
     wb.properties.creator = f"pexaudit {__version__}"
     wb.properties.created = wb.properties.modified = a.started.replace(tzinfo=None, microsecond=0)
-    c = a.convention
-    rows = a.rows
-
     synthese = _Sheet(wb, "Synthèse", [44, 22, 70])
     budget = _Sheet(wb, "Budget", [16, 30, 16, 16, 16, 18, 16, 16, 16, 16, 12, 14])
-    pay = _Sheet(
-        wb, "Personnel", [14, 18, 12, 8, 12, 12, 12, 14, 14, 14, 14, 18, 60],
-        ["Source", "Fichier", "Feuille", "Ligne", "Agent", "Matricule", "Mois", "Ligne budgétaire",
-         "Montant déclaré", "Montant éligible", "Rejeté", "Règles", "Motifs"],
-    )  # fmt: skip
-    exp = _Sheet(
-        wb, "Gestion", [10, 18, 14, 8, 16, 12, 12, 26, 40, 10, 8, 16, 14, 14, 14, 18, 60],
-        ["Source", "Fichier", "Feuille", "Ligne", "Pièce", "Date", "Date de paiement", "Fournisseur",
-         "Libellé", "Compte", "Classe", "Ligne budgétaire", "Montant déclaré", "Montant éligible",
-         "Rejeté", "Règles", "Motifs"],
-    )  # fmt: skip
+    pay, exp = _personnel_sheet(wb, a), _gestion_sheet(wb, a)
+    total_row = _fill_budget(budget, a, pay, exp)
+    _fill_synthese(synthese, a, total_row)
+    for write in (_rejected_sheet, _findings_sheet, _trail_sheet, _activity_sheet, _analytics_sheet,
+                  _decisions_sheet, _procedure_sheet, _explanations_sheet):  # fmt: skip
+        write(wb, a)
+    wb.save(path)
 
-    # Detail sheets first: the totals refer to their ranges.
+
+PERSONNEL_HEADER = ["Source", "Fichier", "Feuille", "Ligne", "Agent", "Matricule", "Mois", "Ligne budgétaire",
+                    "Montant déclaré", "Montant éligible", "Rejeté", "Règles", "Motifs"]  # fmt: skip
+GESTION_HEADER = ["Source", "Fichier", "Feuille", "Ligne", "Pièce", "Date", "Date de paiement", "Fournisseur",
+                  "Libellé", "Compte", "Classe", "Ligne budgétaire", "Montant déclaré", "Montant éligible",
+                  "Rejeté", "Règles", "Motifs"]  # fmt: skip
+
+
+def _personnel_sheet(wb: Workbook, a: Audit) -> _Sheet:
+    """Every payroll row: declared, eligible, rejected (a formula), rules and reasons."""
+    pay = _Sheet(wb, "Personnel", [14, 18, 12, 8, 12, 12, 12, 14, 14, 14, 14, 18, 60], PERSONNEL_HEADER)
+    declared, eligible = pay.col("Montant déclaré"), pay.col("Montant éligible")
     matricules = _matricules(a)
+    rows = a.rows
     for rec in rows[rows["source"] == "payroll"].itertuples(index=False):
         r = pay.row + 1
         pay.append(
             [pay.text("paie"), pay.text(rec.file), pay.text(rec.sheet), _int(rec.row), pay.text(rec.who),
              pay.text(matricules.get(rec.row_id)), pay.date(_date(rec.month)), pay.text(rec.line),
-             pay.euro(int(rec.amount)), pay.euro(int(rec.eligible_amount)), pay.euro(f"=I{r}-J{r}"),
+             pay.euro(int(rec.amount)), pay.euro(int(rec.eligible_amount)), pay.euro(f"={declared}{r}-{eligible}{r}"),
              pay.text(", ".join(rec.rules)), pay.text(" ; ".join(rec.reasons))]
         )  # fmt: skip
+    pay.filter()
+    return pay
+
+
+def _gestion_sheet(wb: Workbook, a: Audit) -> _Sheet:
+    """Every expense row and the flat-rate row, with its account class (Cerfa 15059)."""
+    exp = _Sheet(wb, "Gestion", [10, 18, 14, 8, 16, 12, 12, 26, 40, 10, 8, 16, 14, 14, 14, 18, 60], GESTION_HEADER)
+    declared, eligible = exp.col("Montant déclaré"), exp.col("Montant éligible")
+    rows = a.rows
     for rec in rows[rows["source"] != "payroll"].itertuples(index=False):
         r = exp.row + 1
         forfait = rec.source == "forfait"
@@ -169,17 +193,24 @@ def write_workbook(a: Audit, path: Path) -> None:
              None if forfait else _int(rec.row), exp.text("forfait de gestion" if forfait else rec.piece),
              exp.date(None if forfait else _date(rec.date)), exp.date(None if forfait else _date(rec.date_paiement)),
              exp.text(None if forfait else rec.fournisseur), exp.text(rec.reasons[0] if forfait else rec.libelle),
-             exp.text(compte), exp.text(compte[:2] if compte and compte[:2].isdigit() else None),
+             exp.text(compte), exp.text(account_class(compte)),
              exp.text(rec.line), exp.euro(int(rec.amount)), exp.euro(int(rec.eligible_amount)),
-             exp.euro(f"=M{r}-N{r}"), exp.text(", ".join(rec.rules)),
+             exp.euro(f"={declared}{r}-{eligible}{r}"), exp.text(", ".join(rec.rules)),
              exp.text("" if forfait else " ; ".join(rec.reasons))]
         )  # fmt: skip
-    pay_last, exp_last = max(pay.row, 2), max(exp.row, 2)
+    exp.filter()
+    return exp
 
-    def sumifs(sheet: str, value_col: str, key_col: str, key: str, last: int) -> str:
-        return f"SUMIFS('{sheet}'!${value_col}$2:${value_col}${last},'{sheet}'!${key_col}$2:${key_col}${last},{key})"
 
-    # Budget: the Cerfa 15059 table (prévision / réalisation / écart / %).
+def _sumifs(sheet: _Sheet, value: str, key: str, criterion: str) -> str:
+    """SUMIFS over a detail sheet, its columns named by their headers."""
+    last = max(sheet.row, 2)
+    v, k = sheet.col(value), sheet.col(key)
+    return f"SUMIFS('{sheet.title}'!${v}$2:${v}${last},'{sheet.title}'!${k}$2:${k}${last},{criterion})"
+
+
+def _fill_budget(budget: _Sheet, a: Audit, pay: _Sheet, exp: _Sheet) -> int:
+    """The Cerfa 15059 table (prévision / réalisation / écart / %), live; returns the total row."""
     budget.append([budget.head(h) for h in (
         "Ligne", "Intitulé", "Nature", "Prévision (annexe 2)", "Réalisation déclarée",
         "Éligible avant plafond", "Écrêtement (plafond)", "Réalisation éligible", "Rejeté",
@@ -189,8 +220,10 @@ def write_workbook(a: Audit, path: Path) -> None:
     for line in a.lines:
         r = budget.row + 1
         key = f"$A{r}"
-        declared = f"={sumifs('Personnel', 'I', 'H', key, pay_last)}+{sumifs('Gestion', 'M', 'L', key, exp_last)}"
-        before = f"={sumifs('Personnel', 'J', 'H', key, pay_last)}+{sumifs('Gestion', 'N', 'L', key, exp_last)}"
+        declared = (f"={_sumifs(pay, 'Montant déclaré', 'Ligne budgétaire', key)}"
+                    f"+{_sumifs(exp, 'Montant déclaré', 'Ligne budgétaire', key)}")  # fmt: skip
+        before = (f"={_sumifs(pay, 'Montant éligible', 'Ligne budgétaire', key)}"
+                  f"+{_sumifs(exp, 'Montant éligible', 'Ligne budgétaire', key)}")  # fmt: skip
         kind = {"personnel": "personnel", "management": "gestion"}.get(
             line.kind, "hors budget" if line.line == HORS_BUDGET else "autre"
         )
@@ -209,35 +242,28 @@ def write_workbook(a: Audit, path: Path) -> None:
            budget.number(f'=IF(D{last + 1}=0,"",H{last + 1}/D{last + 1})', PERCENT)]
     )  # fmt: skip
     budget.append([])
-    budget.append(
-        [
-            budget.head(h)
-            for h in (
-                "Compte (classe)",
-                "Intitulé",
-                "",
-                "",
-                "Réalisation déclarée",
-                "Réalisation éligible (avant plafond)",
-            )
-        ]
-    )
+    budget.append([budget.head(h) for h in ("Compte (classe)", "Intitulé", "", "", "Réalisation déclarée",
+                                            "Réalisation éligible (avant plafond)")])  # fmt: skip
+    p_declared, p_eligible, last_pay = pay.col("Montant déclaré"), pay.col("Montant éligible"), max(pay.row, 2)
     budget.append(
         [budget.text("64"), budget.text(ACCOUNT_CLASSES["64"]), None, None,
-         budget.euro(f"=SUM('Personnel'!I2:I{pay_last})"), budget.euro(f"=SUM('Personnel'!J2:J{pay_last})")]
+         budget.euro(f"=SUM('{pay.title}'!{p_declared}2:{p_declared}{last_pay})"),
+         budget.euro(f"=SUM('{pay.title}'!{p_eligible}2:{p_eligible}{last_pay})")]
     )  # fmt: skip
-    for cls in sorted(
-        {str(v)[:2] for v in rows.loc[rows["source"] == "expenses", "compte"] if isinstance(v, str) and v[:2].isdigit()}
-    ):
+    rows = a.rows
+    for cls in sorted({account_class(v) for v in rows.loc[rows["source"] == "expenses", "compte"]} - {None}):
         key = f'"{cls}"'
         budget.append(
             [budget.text(cls), budget.text(ACCOUNT_CLASSES.get(cls, f"{cls} Autres")), None, None,
-             budget.euro(f"={sumifs('Gestion', 'M', 'K', key, exp_last)}"),
-             budget.euro(f"={sumifs('Gestion', 'N', 'K', key, exp_last)}")]
+             budget.euro(f"={_sumifs(exp, 'Montant déclaré', 'Classe', key)}"),
+             budget.euro(f"={_sumifs(exp, 'Montant éligible', 'Classe', key)}")]
         )  # fmt: skip
+    return total_row
 
-    # Synthèse: the settlement formula of SPEC section 6, live.
-    s = a.settlement
+
+def _fill_synthese(synthese: _Sheet, a: Audit, total_row: int) -> None:
+    """The settlement formula of SPEC section 6, live, from the Budget total."""
+    c, s = a.convention, a.settlement
     t = f"Budget!$H${total_row}"
     synthese.append([synthese.text("Bilan financier", bold=True), synthese.text(c.id)])
     synthese.append([synthese.text("Convention"), synthese.text(c.title)])
@@ -280,20 +306,21 @@ def write_workbook(a: Audit, path: Path) -> None:
     synthese.append([])
     synthese.append([synthese.text(f"Établi par pexaudit {__version__} le {a.started:%d/%m/%Y}")])
 
-    # Dépenses écartées: every row with a rule, linked to its detail row.
+
+def _rejected_sheet(wb: Workbook, a: Audit) -> None:
+    """Dépenses écartées: every row with a rule or a decision, then the cap, and the total."""
     rejected = _Sheet(
         wb, "Dépenses écartées", [12, 18, 14, 8, 40, 16, 14, 14, 16, 18, 60],
         ["Nature", "Fichier", "Feuille", "Ligne", "Référence", "Ligne budgétaire", "Montant déclaré",
          "Rejeté", "Règle imputée", "Règles", "Motifs"],
     )  # fmt: skip
+    rows = a.rows
     for rec in rows[rows["rules"].map(bool) | rows["decision"].notna()].itertuples(index=False):
-        payroll = rec.source == "payroll"
-        reference = _reference(rec)
         rejected.append(
-            [rejected.text("paie" if payroll else "dépense"), rejected.text(rec.file), rejected.text(rec.sheet),
-             _int(rec.row), rejected.text(reference), rejected.text(rec.line), rejected.euro(int(rec.amount)),
-             rejected.euro(int(rec.amount - rec.eligible_amount)), rejected.text(rec.booked_rule),
-             rejected.text(", ".join(rec.rules)), rejected.text(" ; ".join(rec.reasons))]
+            [rejected.text("paie" if rec.source == "payroll" else "dépense"), rejected.text(rec.file),
+             rejected.text(rec.sheet), _int(rec.row), rejected.text(row_reference(rec)), rejected.text(rec.line),
+             rejected.euro(int(rec.amount)), rejected.euro(int(rec.amount - rec.eligible_amount)),
+             rejected.text(rec.booked_rule), rejected.text(", ".join(rec.rules)), rejected.text(" ; ".join(rec.reasons))]
         )  # fmt: skip
     for line_id, cents in a.eligibility.plafond.items():
         rejected.append(
@@ -301,19 +328,25 @@ def write_workbook(a: Audit, path: Path) -> None:
              rejected.text(line_id), None, rejected.euro(cents), rejected.text("PLAFOND_GESTION"),
              rejected.text("PLAFOND_GESTION"), None]
         )  # fmt: skip
-    last_rejected = rejected.row
+    last = rejected.row
     rejected.filter()
     # Nothing rejected: 0, not a SUM over the total row itself (a circular reference).
-    totals = [f"=SUM({c}2:{c}{last_rejected})" if last_rejected >= 2 else 0 for c in "GH"]
+    totals = [
+        f"=SUM({c}2:{c}{last})" if last >= 2 else 0 for c in (rejected.col("Montant déclaré"), rejected.col("Rejeté"))
+    ]
     rejected.append([rejected.text("Total", bold=True), None, None, None, None, None,
                      rejected.euro(totals[0], bold=True), rejected.euro(totals[1], bold=True)])  # fmt: skip
 
+
+def _findings_sheet(wb: Workbook, a: Audit) -> None:
     findings = _Sheet(wb, "Constats", [12, 24, 100, 16], ["Gravité", "Règle", "Constat", "Montant"])
     for f in a.findings:
         findings.append([findings.text(SEVERITIES[f.severity]), findings.text(f.rule), findings.text(f.message),
                          findings.euro(f.amount) if f.amount is not None else None])  # fmt: skip
     findings.filter()
 
+
+def _trail_sheet(wb: Workbook, a: Audit) -> None:
     trail = _Sheet(wb, "Traçabilité", [14, 40, 10, 70], ["Rôle", "Fichier", "Lignes", "SHA-256"])
     for item in a.inputs:
         trail.append(
@@ -325,22 +358,6 @@ def write_workbook(a: Audit, path: Path) -> None:
     for name, version in a.suites.items():
         trail.append([trail.text("Suite GX"), trail.text(f"{name} v{version}")])
     trail.append([trail.text("Date du contrôle"), trail.text(a.started.strftime("%d/%m/%Y %H:%M"))])
-
-    _activity_sheet(wb, a)
-    _analytics_sheet(wb, a)
-    _decisions_sheet(wb, a)
-    _procedure_sheet(wb, a)
-    _explanations_sheet(wb, a)
-    pay.filter()
-    exp.filter()
-    wb.save(path)
-
-
-def _reference(rec) -> str:
-    """How a person recognises a row: the agent's pseudonym and month, or piece · supplier · label."""
-    if rec.source == "payroll":
-        return f"{rec.who} {rec.month:%m/%Y}" if _date(rec.month) else str(rec.who)
-    return " · ".join(str(v) for v in (rec.piece, rec.fournisseur, rec.libelle) if v)
 
 
 # The round trip of SPEC 9: the auditor fills these three sheets, saves the workbook as
@@ -364,10 +381,7 @@ def _decided_rows(a: Audit) -> pd.DataFrame:
     mask = (rows["source"] != "forfait") & (
         rows["rules"].map(bool) | rows["decision"].notna() | (rows["amount"] != rows["eligible_amount"])
     )
-    picked = rows[mask]
-    impact = picked["impact"]
-    order = sorted(range(len(picked)), key=lambda i: (impact.iat[i] is None, -(impact.iat[i] or 0), i))
-    return picked.iloc[order]
+    return by_impact(rows[mask])
 
 
 def _decisions_sheet(wb: Workbook, a: Audit) -> None:
@@ -376,7 +390,7 @@ def _decisions_sheet(wb: Workbook, a: Audit) -> None:
         d = rec.decision
         sheet.append(
             [sheet.text(rec.file), sheet.text(rec.sheet), _int(rec.row), sheet.text(rec.line),
-             sheet.text(_reference(rec)), sheet.euro(int(rec.amount)),
+             sheet.text(row_reference(rec)), sheet.euro(int(rec.amount)),
              sheet.euro(int(rec.amount - rec.eligible_amount)), sheet.text(", ".join(rec.rules)),
              sheet.text(" ; ".join(rec.reasons)), None if rec.impact is None else sheet.euro(int(rec.impact)),
              sheet.text(DECISION_FR[d.decision]) if d else None,
