@@ -12,19 +12,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import resource
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import psutil
 import yaml
 from openpyxl import Workbook
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from measure import run_measured  # noqa: E402 - benchmarks/measure.py, beside this script
+
 BIN = Path(sys.executable).parent
 EXCEL_MAX_ROWS = 1_048_576
 
@@ -88,40 +87,20 @@ def main() -> int:
         write_convention(folder, args.rows)
         written = time.perf_counter() - started
         size = (folder / "depenses.xlsx").stat().st_size
-        peak = {"rss": 0}
-
         command = [str(BIN / "pexaudit"), "audit", str(folder), "--out", str(Path(tmp) / "out")]
-        started = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        done = threading.Event()
-
-        def sample() -> None:
-            parent = psutil.Process(proc.pid)
-            while not done.is_set():
-                try:
-                    tree = [parent, *parent.children(recursive=True)]
-                    peak["rss"] = max(peak["rss"], sum(p.memory_info().rss for p in tree if p.is_running()))
-                except psutil.Error:
-                    pass
-                time.sleep(0.5)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, stderr = proc.communicate()
-        elapsed = time.perf_counter() - started
-        done.set()
-        sampler.join()
-        largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-        if proc.returncode != 0:
-            print(stderr[-3000:])
+        run = run_measured(command, every=0.5)
+        elapsed, peak = run.seconds, {"rss": run.tree}
+        largest = run.largest
+        if run.returncode != 0:
+            print(run.stderr[-3000:])
             return 1
         out = Path(tmp) / "out" / "grand-livre-2024"
         res = json.loads((out / "results.json").read_text(encoding="utf-8"))
         sizes = {p.name: p.stat().st_size for p in out.iterdir()}
 
     print(f"workbook: {args.rows + 1:,} rows (header included), {size / 1e6:.1f} MB, written in {written:.0f} s")
-    print(f"pexaudit audit: {elapsed:.0f} s, exit {proc.returncode}")
-    print(f"peak resident memory: whole tree {peak['rss'] / 2**30:.2f} GiB (sampled every 0.5 s); "
+    print(f"pexaudit audit: {elapsed:.0f} s, exit {run.returncode}")
+    print(f"peak resident memory (sampled every 0.5 s): whole tree {peak['rss'] / 2**30:.2f} GiB; "
           f"largest single process {largest / 2**30:.2f} GiB")  # fmt: skip
     print(
         f"rows in results.json: {len(res['rows']):,}; eligible {res['totals']['eligible']:,.2f} EUR; verdict {res['verdict']}"

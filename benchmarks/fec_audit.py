@@ -23,11 +23,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import psutil
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +33,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from make_fec import generate, write  # noqa: E402 - benchmarks/make_fec.py, beside this script
+from measure import run_measured  # noqa: E402
 
 SMALL_LINES = 300
 BARE = r"""
@@ -77,33 +76,11 @@ def write_convention(folder: Path, lines: int) -> None:
 
 def audit(folder: Path, out: Path) -> dict:
     """Wall time of ``pexaudit audit``, peak RSS of its largest process and of the whole tree."""
-    command = [str(BIN / "pexaudit"), "audit", str(folder), "--out", str(out)]
-    peak = {"tree": 0, "largest": 0}
-    started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    done = threading.Event()
-
-    def sample() -> None:
-        parent = psutil.Process(proc.pid)
-        while not done.is_set():
-            try:
-                sizes = [p.memory_info().rss for p in (parent, *parent.children(recursive=True)) if p.is_running()]
-                peak["tree"] = max(peak["tree"], sum(sizes))
-                peak["largest"] = max(peak["largest"], max(sizes))
-            except psutil.Error:
-                pass
-            time.sleep(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, stderr = proc.communicate()
-    elapsed = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"pexaudit audit {folder.name} failed ({proc.returncode}):\n{stderr[-3000:]}")
+    run = run_measured([str(BIN / "pexaudit"), "audit", str(folder), "--out", str(out)])
+    if run.returncode != 0:
+        raise SystemExit(f"pexaudit audit {folder.name} failed ({run.returncode}):\n{run.stderr[-3000:]}")
     results = json.loads((out / folder.name / "results.json").read_text(encoding="utf-8"))
-    return {"seconds": elapsed, **peak, "results": results}
+    return {"seconds": run.seconds, "tree": run.tree, "largest": run.largest, "results": results}
 
 
 def main() -> int:
