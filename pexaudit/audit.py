@@ -192,9 +192,15 @@ def _assess(
         "flags": flags,
         "findings": findings,
         "verdict": verdict(settlement, findings),
-        "explanations": explain(lines, convention.variance_alert_pct, bound.explanations),
+        "explanations": explain(lines, convention.variance_alert_pct, bound.explanations, _forfaits(eligibility.rows)),
         "max_balance": max_balance,
     }
+
+
+def _forfaits(rows: pd.DataFrame) -> dict[str, int]:
+    """The flat-rate amount booked on each line (cents): computed, not declared by the beneficiary."""
+    flat = rows[rows["source"] == "forfait"]
+    return {str(line): int(amount) for line, amount in zip(flat["line"], flat["amount"], strict=True)}
 
 
 def reassess(a: Audit, decisions: Decisions, bound: Bound) -> Audit:
@@ -271,7 +277,8 @@ def _rate(value) -> float | None:
 
 
 def _rows(a: Audit, only_rejected: bool = False) -> Iterator[dict]:
-    rows = a.rows[a.rows["rules"].map(bool) | a.rows["decision"].notna()] if only_rejected else a.rows
+    cited = a.rows["rules"].map(bool) | a.rows["decision"].notna() | (a.rows["source"] == "forfait")
+    rows = a.rows[cited] if only_rejected else a.rows
     for rec in rows.itertuples(index=False):
         yield {
             "source": rec.source,
@@ -291,7 +298,7 @@ def _rows(a: Audit, only_rejected: bool = False) -> Iterator[dict]:
 def results(a: Audit, *, only_rejected: bool = False) -> dict:
     """The results.json document (SPEC section 7, ``results.schema.json``).
 
-    ``only_rejected`` keeps the rows that fail a rule or carry a decision (what a letter
+    ``only_rejected`` keeps the rows that fail a rule or carry a decision, and the flat-rate row (what a letter
     cites): a million-row ledger need not be turned into dicts twice.
     """
     summary = _summary(a)

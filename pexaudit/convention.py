@@ -408,6 +408,14 @@ class _Yaml:
             return default
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise self.error(path, f"attendu un montant en euros (trouvé {_kind(value)})")
+        written = self.texts.get(path, "")
+        if isinstance(value, float) and _DOTTED_THOUSANDS.fullmatch(written):
+            raise self.error(
+                path,
+                f"montant ambigu « {written} » : en YAML le point marque les décimales ({written} = {_fr(as_fraction(value))}) ; "
+                f"écrivez {written.replace('.', '')} pour {written.replace('.', ' ')} €, ou le montant entre guillemets "
+                f'("{written.replace(".", " ")},00")',
+            )
         if isinstance(value, (int, float)):
             exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
             if not exact.is_finite() or exact != exact.quantize(Decimal("0.01")):
@@ -423,6 +431,8 @@ class _Yaml:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise self.error(path, f"attendu un nombre (trouvé {_kind(value)})")
+        if isinstance(value, str) and value.strip().endswith("%"):
+            raise self.error(path, f"attendu un nombre sans « % » (trouvé {value.strip()!r}) : voir l'unité de la clé")
         try:
             return as_fraction(str(value).replace(",", ".") if isinstance(value, str) else value)
         except (ArithmeticError, ValueError):
@@ -434,7 +444,7 @@ class _Yaml:
         if value is None:
             return None
         if not 0 < value <= 1:
-            hint = f" ; pour {_fr(value)} %, écrivez {_fr(value / 100)}" if 1 < value <= 100 else ""
+            hint = f" ; pour {_fr(value)} %, écrivez {_yaml_number(value / 100)}" if 1 < value <= 100 else ""
             raise self.error(
                 path, f"attendu une fraction dans ]0 ; 1], par exemple 0,08 pour 8 % (trouvé {_fr(value)}){hint}"
             )
@@ -451,12 +461,20 @@ class _Yaml:
             raise self.error(
                 path,
                 f"attendu un pourcentage, par exemple 15 pour 15 % (trouvé {_fr(value)}, qui ressemble à une "
-                f"fraction ; pour {_fr(value * 100)} %, écrivez {_fr(value * 100)})",
+                f"fraction ; pour {_fr(value * 100)} %, écrivez {_yaml_number(value * 100)})",
             )
         return value
 
     def identifiers(self, path: str) -> tuple[str, ...]:
         return tuple(self.text(f"{path}[{i}]") for i, _ in enumerate(self.sequence(path, required=False)))
+
+
+_DOTTED_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+
+
+def _yaml_number(value: Fraction) -> str:
+    """A number as convention.yaml wants it written: a decimal point (``0.08``)."""
+    return _fr(value).replace(",", ".")
 
 
 def _fr(value: Fraction) -> str:
@@ -532,8 +550,38 @@ def read_yaml(path: Path, label: str, documented=_documented) -> _Yaml:
         raise InputError(f"clé « {exc.key} » écrite deux fois", file=label, row=exc.line) from None
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, label) from None
+    if node is not None:
+        _comma_splits(node, text, label)
     lines, texts = _scan(node) if node is not None else ({}, {})
     return _Yaml(data, lines, texts, label, documented)
+
+
+def _comma_splits(node: yaml.Node, text: str, label: str) -> None:
+    """A comma inside ``{...}`` separates keys: ``{amount: 18.000,00}`` is ``amount: 18.0`` and a
+    key ``00``; ``{label: Formation, notamment ...}`` a cut label and a key. Such a key has no
+    ``:`` before its (empty) value: refuse it rather than read a wrong amount or label."""
+    if isinstance(node, yaml.MappingNode):
+        previous = None
+        for key, value in node.value:
+            if (
+                node.flow_style
+                and isinstance(value, yaml.ScalarNode)
+                and value.value == ""
+                and ":" not in text[key.end_mark.index : value.start_mark.index]
+            ):
+                before = f"{previous[0].value}: {previous[1].value}, " if previous else ""
+                raise InputError(
+                    f"« , » entre accolades : « {before}{key.value} » est lu comme deux clés. Un montant s'écrit avec "
+                    'un point (18000.00) ou entre guillemets ("18 000,00"), un taux avec un point (0.12) ; un texte '
+                    "qui contient une virgule se met entre guillemets",
+                    file=label,
+                    row=key.start_mark.line + 1,
+                )
+            previous = (key, value) if isinstance(value, yaml.ScalarNode) else None
+            _comma_splits(value, text, label)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _comma_splits(item, text, label)
 
 
 # --- the convention, section by section ----------------------------------------------------

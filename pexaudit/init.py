@@ -26,12 +26,17 @@ def init_folder(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     target.write_text(convention_template(), encoding="utf-8")
     nb = nbformat.read(notebook("audit"), as_version=4)
+    values = {"convention_dir": '"."  # ce dossier (convention.yaml, paie, dépenses)',
+              "out_dir": '"rapport-brouillon"  # où écrire results.json et le classeur : ./rapport-brouillon'}  # fmt: skip
     for cell in nb.cells:
         if "parameters" in cell.metadata.get("tags", []):
-            cell.source = (
-                'convention_dir: str = "."  # ce dossier (convention.yaml, paie, dépenses)\n'
-                'out_dir: str = "rapport-brouillon"  # où écrire results.json et bilan_financier.xlsx\n'
-            )
+            # Only the values change: every parameter of the notebook (previous...) stays defined.
+            lines = cell.source.splitlines()
+            for index, line in enumerate(lines):
+                name = line.split(":", 1)[0].strip()
+                if name in values:
+                    lines[index] = f"{name}: str = {values[name]}"
+            cell.source = "\n".join(lines)
     copy = folder / "audit.ipynb"
     nbformat.write(nb, copy)
     return [target, copy]

@@ -313,7 +313,7 @@ def _rejected(rows: list[Mapping], settlement: Mapping, parties: LetterParties, 
     }
 
 
-def _gaps(lines: list[Mapping], parties: LetterParties) -> list[dict]:
+def _gaps(lines: list[Mapping], parties: LetterParties, forfaits: Mapping[str, int]) -> list[dict]:
     gaps = []
     for line in lines:
         if not line.get("alert"):
@@ -323,7 +323,7 @@ def _gaps(lines: list[Mapping], parties: LetterParties) -> list[dict]:
             {
                 "label": parties.line_label(line.get("line") or ""),
                 "budget": _eur(line.get("budget")),
-                "declared": _eur(line.get("declared")),
+                "declared": _cents(euros_to_cents(line.get("declared") or 0) - forfaits.get(line.get("line"), 0)),
                 "eligible": _eur(line.get("eligible")),
                 "variance": _eur(line.get("variance"), signed=True),
                 "variance_pct": _pct(line.get("variance_pct")),
@@ -415,12 +415,26 @@ def letter_context(results: Mapping, parties: LetterParties, *, max_rows: int = 
     art = dict(parties.articles)
     outcome = s["outcome"]
     rows = [row for row in results.get("rows") or [] if _is_rejected(row)]
+    # The flat rate is computed, not declared: the beneficiary's declared spending is the rest.
+    forfaits: dict[str, int] = {}
+    for row in results.get("rows") or []:
+        if row.get("source") == "forfait":
+            forfaits[row["line"]] = forfaits.get(row["line"], 0) + euros_to_cents(row["amount"])
+    forfait = sum(forfaits.values())
     procedure = _procedure(results, phase)
     proposed = " proposé" if provisoire else ""
     figures = [
         {"label": f"Subvention accordée (article {art['contribution']})", "value": _eur(s["granted"])},
-        {"label": "Dépenses déclarées", "value": _eur(totals.get("declared"))},
-        {"label": "Dépenses retenues", "value": _eur(totals.get("eligible"))},
+        {"label": "Dépenses déclarées", "value": _cents(euros_to_cents(totals.get("declared") or 0) - forfait)},
+        *(
+            [{"label": "Forfait de gestion (calculé sur le personnel retenu)", "value": _cents(forfait)}]
+            if forfait
+            else []
+        ),
+        {
+            "label": "Dépenses retenues" + (" (forfait compris)" if forfait else ""),
+            "value": _eur(totals.get("eligible")),
+        },
         {"label": "Taux de financement", "value": _pct(float(s["funding_rate"]) * 100)},
         {
             "label": f"Montant justifié{proposed} (taux × dépenses retenues, dans la limite de la subvention)",
@@ -481,7 +495,7 @@ def letter_context(results: Mapping, parties: LetterParties, *, max_rows: int = 
         "solde_nul": outcome == "solde_nul",
         "rejected": _rejected(rows, s, parties, max_rows),
         "maintained": _rejected(maintained, {}, parties, max_rows),
-        "gaps": _gaps(results.get("lines") or [], parties),
+        "gaps": _gaps(results.get("lines") or [], parties, forfaits),
         "decisions": _decisions(results.get("rows") or [], parties),
         "procedure": procedure,
         "previous": _previous(results),

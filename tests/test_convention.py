@@ -84,7 +84,8 @@ def _drop(data: dict, path: str) -> dict:
         (lambda d: d["period"].update(start="2025-01-01") or d, "period.end", "précède le début"),
         (lambda d: d["period"].update(end="31 décembre") or d, "period.end", "attendu une date"),
         (lambda d: d["subsidy"].update(amount="beaucoup") or d, "subsidy.amount", "attendu un montant"),
-        (lambda d: d["subsidy"].update(amount=100.005) or d, "subsidy.amount", "au centime près"),
+        (lambda d: d["subsidy"].update(amount=100.005) or d, "subsidy.amount", "montant ambigu « 100.005 »"),
+        (lambda d: d["subsidy"].update(amount=100.0051) or d, "subsidy.amount", "au centime près"),
         (lambda d: d["subsidy"].update(amount=0) or d, "subsidy.amount", "strictement positif"),
         (lambda d: d["budget"][1].update(amount=-5) or d, "budget[1].amount", "positif"),
         (lambda d: d["budget"][1].update(kind="personnel") or d, "budget", "exactement une ligne « personnel »"),
@@ -223,12 +224,12 @@ def test_identifiers_keep_their_written_form(tmp_path):
         ({"signature_date": "2024-09-31"}, "signature_date", "date impossible « 2024-09-31 »"),
         ({"period": {"end": "31/09/2024"}}, "period.end", "date impossible"),
         ({"rules": {"management_costs": {"mode": "flat_rate", "rate": 8}}}, "rules.management_costs.rate",
-         "0,08 pour 8 % (trouvé 8) ; pour 8 %, écrivez 0,08"),
+         "0,08 pour 8 % (trouvé 8) ; pour 8 %, écrivez 0.08"),
         ({"rules": {"management_costs": {"mode": "actual", "cap_rate": 10}}}, "rules.management_costs.cap_rate",
-         "pour 10 %, écrivez 0,1"),
+         "pour 10 %, écrivez 0.1"),
         ({"rules": {"management_costs": {"mode": "actual", "cap_rate": 0}}}, "rules.management_costs.cap_rate",
          "]0 ; 1]"),
-        ({"subsidy": {"funding_rate": 80}}, "subsidy.funding_rate", "pour 80 %, écrivez 0,8"),
+        ({"subsidy": {"funding_rate": 80}}, "subsidy.funding_rate", "pour 80 %, écrivez 0.8"),
         ({"rules": {"variance_alert_pct": 0.15}}, "rules.variance_alert_pct", "15 pour 15 %"),
         ({"rules": {"indicator_alert_pct": 0.2}}, "rules.indicator_alert_pct", "pour 20 %, écrivez 20"),
         ({"rules": {"variance_alert_pct": -5}}, "rules.variance_alert_pct", "positif"),
@@ -290,3 +291,43 @@ def test_new_optional_keys(tmp_path):
     assert [m.label for m in c.missions] == ["Coordination", "formation"]
     assert c.indicators[0].mission == "coordination" and c.indicators[0].target == 20
     assert c.indicator_alert_pct == 25 and c.fec.journals == ("HA",) and c.fec.label_contains == ("PEX",)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("    - {date: 2024-03-01, amount: 18.000,00}", "« amount: 18.000, 00 » est lu comme deux clés"),
+        ("    - {date: 2024-03-01, amount: 18000,50}", "« amount: 18000, 50 » est lu comme deux clés"),
+        ("    - {date: 2024-03-01, amount: 18.000}", "montant ambigu « 18.000 »"),
+        ("    - {date: 2024-03-01, amount: 1.500}", "écrivez 1500 pour 1 500 €"),
+    ],
+)
+def test_french_decimal_commas_and_dotted_thousands_are_refused(tmp_path, line, expected):
+    """A French decimal comma inside {...} splits the mapping: never a silently wrong amount."""
+    data = deep_merge(BASE_CONVENTION, {})
+    data["subsidy"].pop("payments")
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    text = text.replace("subsidy:\n", f"subsidy:\n  payments:\n{line}\n", 1)
+    write(tmp_path, text)
+    with pytest.raises(InputError) as info:
+        load_convention(tmp_path)
+    assert expected in info.value.message
+    assert line.strip() in (tmp_path / "convention.yaml").read_text(encoding="utf-8").splitlines()[info.value.row - 1]
+
+
+def test_a_label_with_a_comma_inside_braces_is_refused_not_cut(tmp_path):
+    change = {"missions": [{"code": "formation"}]}
+    text = yaml.safe_dump(deep_merge(BASE_CONVENTION, change), allow_unicode=True, sort_keys=False)
+    text = text.replace("- code: formation", "- {code: formation, label: Formation des acteurs, notamment des travailleurs sociaux}")
+    write(tmp_path, text)
+    with pytest.raises(InputError, match="texte qui contient une virgule se met entre guillemets"):
+        load_convention(tmp_path)
+    write(tmp_path, text.replace("label: Formation des acteurs, notamment des travailleurs sociaux",
+                                 'label: "Formation des acteurs, notamment des travailleurs sociaux"'))  # fmt: skip
+    assert load_convention(tmp_path).missions[0].label == "Formation des acteurs, notamment des travailleurs sociaux"
+
+
+def test_a_percent_sign_is_refused_with_the_unit(tmp_path):
+    write(tmp_path, deep_merge(BASE_CONVENTION, {"rules": {"management_costs": {"mode": "actual", "cap_rate": "12 %"}}}))
+    with pytest.raises(InputError, match="sans « % »"):
+        load_convention(tmp_path)

@@ -302,7 +302,8 @@ BAD = [
         '{ref: "depenses.csv!!3", decision: partial, amount: 1, rule: FORMAT, motive: x}',
         ["retenue partielle impossible"],
     ),
-    ('{ref: "depenses.csv!!2", decision: accept, amount: 12.345, motive: x}', ["au centime près"]),
+    ('{ref: "depenses.csv!!2", decision: accept, amount: 12.3456, motive: x}', ["au centime près"]),
+    ('{ref: "depenses.csv!!2", decision: accept, amount: 12.345, motive: x}', ["montant ambigu « 12.345 »"]),
     ('{ref: "depenses.csv!!2", decision: accept, motive: x, date: 2025-02-30}', ["date impossible"]),
     ('{ref: "depenses.csv!!2", decision: accept, motif: x}', ["clé inconnue", "motive"]),
 ]

@@ -100,3 +100,17 @@ def test_the_json_schema_catches_unit_slips(change, path):
 def test_schema_file_is_valid_json_schema():
     jsonschema.Draft202012Validator.check_schema(json_schema())
     assert (DOCS / "convention.schema.json").read_text(encoding="utf-8") == schema_text()
+
+
+YAML_BLOCK = re.compile(r"```yaml\n(.*?)```", re.S)
+
+
+@pytest.mark.parametrize("page", sorted(DOCS.glob("*.md")), ids=lambda p: p.name)
+def test_every_yaml_example_of_the_guide_reads_as_written(page, tmp_path):
+    """A user copies the examples: none may hide a comma that YAML splits inside {...}."""
+    from pexaudit.convention import read_yaml
+
+    for index, block in enumerate(YAML_BLOCK.findall(page.read_text(encoding="utf-8"))):
+        path = tmp_path / f"{page.stem}-{index}.yaml"
+        path.write_text(block, encoding="utf-8")
+        read_yaml(path, path.name, documented=None)  # raises InputError on a split or a syntax error

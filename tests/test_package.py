@@ -83,3 +83,21 @@ def test_demo_audit_check_batch_and_init_from_another_folder(installed):
     assert proc.returncode == 2, proc.stderr  # the new folder is not filled in yet: listed, the other audited
     assert "1 convention(s) auditée(s), 1 en erreur" in proc.stdout
     assert (elsewhere / "lot" / "consolidation.html").is_file()
+
+
+def test_the_notebook_of_init_runs_as_written(tmp_path):
+    """`pexaudit init` then Run All: every parameter defined (no NameError), outputs where it says."""
+    import shutil as sh
+
+    import papermill
+
+    from pexaudit.init import init_folder
+
+    folder = tmp_path / "dd33"
+    init_folder(folder)
+    sh.copy(ROOT / "tests" / "cases" / "gironde-mi-temps" / "convention.yaml", folder / "convention.yaml")
+    for name in ("export_paie.xlsx", "grand_livre.csv"):
+        sh.copy(ROOT / "tests" / "cases" / "gironde-mi-temps" / name, folder / name)
+    papermill.execute_notebook(str(folder / "audit.ipynb"), str(tmp_path / "out.ipynb"), cwd=str(folder),
+                               kernel_name="python3", progress_bar=False)  # fmt: skip
+    assert (folder / "rapport-brouillon" / "results.json").is_file()
