@@ -453,7 +453,7 @@ def integrity_findings(integrity: dict) -> list[Finding]:
             Finding(
                 "FEC_DATES",
                 "warning",
-                f"{where}{_plural(n, 'ligne')} validée{'s' if n > 1 else ''} avant sa date d'écriture "
+                f"{where}{_plural(n, 'ligne')} validée{'s' if n > 1 else ''} avant {'leur' if n > 1 else 'sa'} date d'écriture "
                 f"(ValidDate antérieure à EcritureDate) : ligne{'s' if len(shown) > 1 else ''} {listed}"
                 f"{_more(n, len(shown))}",
             )

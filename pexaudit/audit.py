@@ -34,7 +34,7 @@ from .decisions import (
 from .explanations import explain
 from .findings import Finding, collect_findings
 from .money import cents_to_euros
-from .readers import Table, read_activity, read_expenses, read_payroll, sha256_of
+from .readers import Table, check_columns_used, read_activity, read_expenses, read_payroll, sha256_of
 from .rules import Eligibility, Flag, evaluate, raisonnable
 from .settlement import Line, Settlement, check_conservation, reconcile, settle, verdict
 from .stakes import stakes
@@ -124,11 +124,13 @@ def audit(folder: str | Path, checker=None, *, previous: str | Path | None = Non
     before, before_rows = read_previous(previous, convention.id) if previous else (None, None)
     payroll = read_payroll(convention)
     expenses = read_expenses(convention, row_id_start=payroll.rows if payroll else 0)
+    activity_table = read_activity(convention) if convention.missions else None
+    check_columns_used(convention, [payroll, expenses, activity_table])
     tables = {t.role: t for t in (payroll, expenses) if t is not None}
     bound = bind(decisions, tables, convention)
     checker = checker or default_checker()
     baseline = evaluate(convention, payroll, expenses, checker)
-    activity = classify_activity(convention, read_activity(convention), checker) if convention.missions else None
+    activity = classify_activity(convention, activity_table, checker) if convention.missions else None
     parts = _assess(convention, tables, baseline, decisions, bound, activity, impacts=impacts)
     return Audit(
         convention=convention,

@@ -207,11 +207,10 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     folders = find_conventions(paths)
     todo, outcomes = _precheck(folders)
-    bar = _Progress(len(folders), progress)
+    names = display_names(folders, paths)
+    bar = _Progress(len(folders), progress, names)
     for failed in outcomes:
         bar.update(failed)
-
-    names = display_names(folders, paths)
 
     def finish(render) -> BatchResult:
         bar.close()
@@ -254,13 +253,15 @@ def run_batch(
 class _Progress:
     """A bar and a live count on stderr: ``Audits: 12/24 [ok 11, erreurs 1]``."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    def __init__(self, total: int, enabled: bool, names: dict[str, str] | None = None) -> None:
+        self.names = names or {}
         self.ok = self.failed = 0
         self.bar = None
         if enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc="Audits", unit="conv", dynamic_ncols=True)
+            self.bar = tqdm(total=total, desc="Audits", dynamic_ncols=True,
+                            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]")  # fmt: skip
 
     def update(self, outcome: Outcome) -> Outcome:
         if outcome.ok:
@@ -271,7 +272,8 @@ class _Progress:
             self.bar.set_postfix_str(f"ok {self.ok}, erreurs {self.failed}", refresh=False)
             self.bar.update(1)
             if not outcome.ok:
-                self.bar.write(f"  échec : {outcome.folder} : {outcome.error}")
+                name = self.names.get(outcome.folder, outcome.folder)
+                self.bar.write(f"  échec : {name} : {(outcome.error or '').replace(outcome.folder, name)}")
         return outcome
 
     def close(self) -> None:

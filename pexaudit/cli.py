@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -45,12 +46,15 @@ def summary(results: dict, folder: Path | None = None) -> str:
     ]
     decided = sum(1 for row in results.get("rows", ()) if row.get("decision"))
     procedure = results.get("procedure") or {}
-    if decided or procedure.get("phase") == "definitif":
-        phase = "définitive" if procedure.get("phase") == "definitif" else "provisoire"
-        lines.insert(1, f"  Phase {phase} : {decided} décision(s) du contrôleur appliquée(s)")
+    if procedure.get("phase") == "definitif":
+        lines.insert(1, f"  Phase définitive : {decided} décision(s) du contrôleur appliquée(s)")
+    else:
+        applied = f", {decided} décision(s) déjà appliquée(s)" if decided else ""
+        lines.insert(1, f"  Phase provisoire : montants proposés, à soumettre au bénéficiaire{applied}")
     if folder is not None:
         lines.append(f"  Rapport : {folder / 'rapport.html'}")
         lines.append(f"  Classeur : {folder / 'bilan_financier.xlsx'}")
+        lines.append(f"  Courrier : {folder / 'courrier.docx'}")
     return "\n".join(lines)
 
 
@@ -87,8 +91,48 @@ def _audit_and_print(convention: Path, out: Path, pdf: bool, previous: Path | No
     click.echo(f"  Durée : {time.perf_counter() - started:.1f} s".replace(".", ","), err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="pexaudit")
+_USAGE = [
+    (r"Missing option '(.+?)'\.?", r"option obligatoire absente : \1"),
+    (r"Missing argument '(.+?)'\.?", r"argument obligatoire absent : \1"),
+    (r"No such option:? '?(.+?)'?\.?(?: Did you mean '?(.+?)'?\?)?", r"option inconnue : \1"),
+    (r"No such command '(.+?)'\.?(?: Did you mean '?(.+?)'?\?)?", r"commande inconnue « \1 »"),
+    (r"Got unexpected extra arguments? \((.+?)\)", r"argument en trop : \1"),
+    (r"Invalid value for '(.+?)': (.+?) is not in the range (.+?)\.", r"valeur invalide pour \1 : \2 hors de \3"),
+    (r"Invalid value for '(.+?)': (.+)", r"valeur invalide pour \1 : \2"),
+]
+
+
+class _FrenchGroup(click.Group):
+    """Click's usage errors in French, exit code 2, with where to find help."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            message = exc.format_message()
+            for pattern, french in _USAGE:
+                if found := re.fullmatch(pattern, message.strip(), flags=re.S):
+                    message = found.expand(french)
+                    break
+            suggested = re.search(r"Did you mean '?([^'?]+)'?\?", exc.format_message())
+            if suggested:
+                message += f" ; vouliez-vous écrire « {suggested.group(1)} » ?"
+            command = exc.ctx.command_path if exc.ctx else "pexaudit"
+            click.echo(f"Erreur d'utilisation : {message}\nAide : {command} --help", err=True)
+            sys.exit(2)
+        except click.exceptions.Abort:
+            click.echo("Interrompu.", err=True)
+            sys.exit(130)
+
+
+_HELP = {"help_option_names": ["-h", "--help"]}
+_HELP_OPTION = click.help_option("-h", "--help", help="Affiche cette aide et quitte.")
+
+
+@click.group(cls=_FrenchGroup, context_settings=_HELP)
+@_HELP_OPTION
+@click.version_option(__version__, prog_name="pexaudit", help="Affiche la version et quitte.")
 def main() -> None:
     """pexaudit : contrôle du compte rendu financier des conventions de subvention de l'État.
 
@@ -105,6 +149,7 @@ _PDF = click.option("--pdf", is_flag=True, help="Exporte aussi rapport.pdf (Chro
 
 
 @main.command()
+@_HELP_OPTION
 @_out("Dossier des rapports.", default=Path("reports"), show_default=True)
 @_PDF
 def demo(out: Path, pdf: bool) -> None:
@@ -118,8 +163,12 @@ def demo(out: Path, pdf: bool) -> None:
 
 
 @main.command()
+@_HELP_OPTION
 @click.argument("convention", type=click.Path(path_type=Path))
-@_out("Dossier où écrire OUT/<id>/ (results.json, rapport.html, bilan_financier.xlsx, audit.ipynb).", required=True)
+@_out(
+    "Dossier où écrire OUT/<id>/ (results.json, rapport.html, bilan_financier.xlsx, courrier.docx, audit.ipynb) ; obligatoire.",
+    required=True,
+)
 @_PDF
 @click.option(
     "--previous",
@@ -132,12 +181,13 @@ def audit(convention: Path, out: Path, pdf: bool, previous: Path | None) -> None
     """Audite une convention par le carnet notebooks/audit.ipynb (papermill). Les décisions du
     contrôleur (decisions.yaml ou decisions.xlsx du dossier) sont appliquées.
 
-    Exemple : pexaudit audit data/conventions/cd35-2024-definitif --out reports --previous reports/cd35-2024-pex/results.json
+    Exemple : pexaudit audit conventions/dd33-2025 --out rapports/definitif --previous rapports/provisoire/dd33-2025-pex/results.json
     """
     _audit_and_print(convention, out, pdf, previous)
 
 
 @main.command()
+@_HELP_OPTION
 @click.argument("convention", type=click.Path(path_type=Path))
 def check(convention: Path) -> None:
     """Vérifie convention.yaml et les fichiers d'entrée, sans rapport : pour chaque fichier, la
@@ -149,18 +199,21 @@ def check(convention: Path) -> None:
     try:
         from .activity import check_summary
         from .convention import load_convention
-        from .readers import read_activity, read_expenses, read_payroll
+        from .readers import check_columns_used, read_activity, read_expenses, read_payroll
 
         conv = load_convention(convention)
-        click.echo(f"convention.yaml : {conv.id}, {len(conv.budget)} lignes de budget, {len(conv.staff)} agent(s)")
+        click.echo(describe_convention(conv))
         _notes(conv)
         payroll = read_payroll(conv)
         expenses = read_expenses(conv, payroll.rows if payroll else 0)
         for table in (payroll, expenses):
             if table is not None:
                 click.echo(describe_table(table))
+        if expenses is not None and (notes := _expense_notes(conv, expenses)):
+            click.echo(notes)
         activity = read_activity(conv) if conv.missions else None
         click.echo(check_summary(conv, activity) if activity is None else describe_table(activity))
+        check_columns_used(conv, [payroll, expenses, activity])
         decided = describe_decisions(conv, {t.role: t for t in (payroll, expenses) if t is not None})
         if decided:
             click.echo(decided)
@@ -184,6 +237,43 @@ def describe_decisions(convention, tables: dict) -> str | None:
         f"rejetées {counts['reject']}, partielles {counts['partial']}), {len(bound.explanations)} explication(s) "
         "de ligne"
     )
+
+
+def describe_convention(conv) -> str:
+    """The figures read from convention.yaml, so that a slip in an amount shows at once."""
+    from .fmt import date_fr
+
+    payments = " ; ".join(f"{eur(p.amount)} le {date_fr(p.date)}" for p in conv.payments) or "aucun"
+    budget = ", ".join(f"{b.line} {eur(b.amount)}" for b in conv.budget)
+    staff = ", ".join(f"{s.role or 'agent'} à {pct(s.allocation * 100, 0)}" for s in conv.staff) or "aucun"
+    mode = conv.management_costs
+    management = (
+        f"forfait de {pct(mode.rate * 100)}"
+        if mode.mode == "flat_rate"
+        else (f"coûts réels plafonnés à {pct(mode.cap_rate * 100)}" if mode.cap_rate else "coûts réels sans plafond")
+    )
+    return "\n".join([
+        f"convention.yaml : {conv.id}, période du {date_fr(conv.period_start)} au {date_fr(conv.period_end)}",
+        f"  subvention accordée {eur(conv.subsidy_amount)} ; versements : {payments}",
+        f"  budget : {budget} (total {eur(conv.budget_total)}) ; gestion : {management}",
+        f"  personnel : {staff}",
+    ])  # fmt: skip
+
+
+def _expense_notes(conv, table) -> str | None:
+    """What the rules will not apply, and rows going to hors_budget, said before the audit."""
+    notes = []
+    if table.ledger is None and not table.has("date_paiement"):
+        notes.append(
+            "pas de colonne date de paiement : la règle PAIEMENT ne sera pas appliquée (PAIEMENT_NON_CONTROLE)"
+        )
+    lines = {b.line.casefold() for b in conv.budget}
+    outside = int((~table.frame["ligne"].str.strip().str.casefold().isin(lines)).sum())
+    if outside:
+        notes.append(
+            f"{outside} dépense(s) sans ligne du budget : hors_budget, rejet NATURE (colonne ligne, inputs.accounts)"
+        )
+    return "\n".join(f"{table.file} : {note}" for note in notes) or None
 
 
 def describe_table(table) -> str:
@@ -225,6 +315,7 @@ def _describe_fec(table) -> str:
 
 
 @main.command()
+@_HELP_OPTION
 @click.argument("folder", type=click.Path(path_type=Path))
 def init(folder: Path) -> None:
     """Prépare un nouveau dossier de convention : un convention.yaml commenté à remplir (chaque
@@ -247,8 +338,9 @@ def init(folder: Path) -> None:
 
 
 @main.command()
+@_HELP_OPTION
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@_out("Dossier des rapports et de consolidation.{json,html,xlsx}.", required=True)
+@_out("Dossier des rapports et de consolidation.{json,html,xlsx} ; obligatoire.", required=True)
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),

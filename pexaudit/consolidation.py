@@ -20,7 +20,7 @@ from .activity import consolidate_indicators, consolidate_missions
 from .assets import notebook
 from .audit import write_json
 from .charts import data_uri, territory_chart
-from .fmt import OUTCOMES, VERDICTS, eur, pct
+from .fmt import OUTCOMES, PHASES, VERDICTS, eur, pct
 from .money import euros_to_cents as _cents
 from .report import _css, _env
 from .run import execute, export_html
@@ -28,7 +28,6 @@ from .run import execute, export_html
 __all__ = ["build", "load", "render_html", "section_html", "show", "write_consolidation"]
 
 NOTEBOOK = notebook("consolidation")
-PHASES = {"provisoire": "provisoire", "definitif": "définitif"}
 MONEY = ("granted", "eligible", "justified", "paid", "balance", "amount")
 
 
@@ -186,6 +185,7 @@ def section_html(document: dict) -> str:
     return _env().get_template("consolidation.html.j2").render(
         css=_css(), d=document, rows=rows, chart=chart, reversements=reversements, verdicts=VERDICTS,
         outcomes=OUTCOMES, cents=_cents, eur=eur, pct=pct, phases=PHASES,
+        generated=dt.date.fromisoformat(document["generated"][:10]),
     )  # fmt: skip
 
 

@@ -157,6 +157,7 @@ class Convention:
     inputs: dict[str, str | None]
     columns: dict[str, str] = field(default_factory=dict)
     accounts: dict[str, str] = field(default_factory=dict)  # account prefix -> budget line id
+    sheets: dict[str, str] = field(default_factory=dict)  # role -> sheet to read (inputs.sheets)
     fec: FecSelection = field(default_factory=FecSelection)
     reference: str | None = None
     administration: Administration = field(default_factory=Administration)
@@ -779,7 +780,12 @@ def _inputs(doc: _Yaml, folder: Path, budget: tuple[BudgetLine, ...]) -> dict:
     fec = FecSelection()
     if doc.mapping("inputs.fec", required=False) is not None:
         fec = FecSelection(doc.identifiers("inputs.fec.journals"), doc.identifiers("inputs.fec.label_contains"))
-    return {"inputs": inputs, "columns": columns, "accounts": accounts, "fec": fec}
+    sheets = {}
+    if doc.mapping("inputs.sheets", required=False) is not None:
+        sheets = {
+            r: doc.text(f"inputs.sheets.{r}") for r in INPUT_ROLES if doc.get(f"inputs.sheets.{r}", None) is not None
+        }
+    return {"inputs": inputs, "columns": columns, "accounts": accounts, "fec": fec, "sheets": sheets}
 
 
 def _administration(doc: _Yaml) -> Administration:

@@ -30,6 +30,7 @@ import pandas as pd
 from .convention import HORS_BUDGET, Convention, read_yaml
 from .errors import InputError
 from .findings import Finding
+from .fmt import PHASES as PHASE_FR
 from .fmt import date_fr, eur
 from .money import cents_to_euros, euros_to_cents, round_half_up
 from .parsing import is_blank, normalize_key, parse_amount, parse_date, text_of
@@ -62,7 +63,6 @@ __all__ = [
 ]
 
 FILES = ("decisions.yaml", "decisions.xlsx")
-PHASES = ("provisoire", "definitif")
 DEFAULT_RESPONSE_DAYS = 30
 # Words accepted for a decision, compared as headers are (case and accents ignored).
 DECISION_WORDS = {
@@ -71,7 +71,7 @@ DECISION_WORDS = {
     "partial": "partial", "partiel": "partial", "partielle": "partial",
 }  # fmt: skip
 DECISION_FR = {"accept": "accepter", "reject": "rejeter", "partial": "partiel"}
-PHASE_FR = {"provisoire": "provisoire", "definitif": "définitif"}
+PHASES = tuple(PHASE_FR)  # provisoire, definitif (their French labels live in pexaudit.fmt)
 _FORFAIT_REFS = {"forfait", "forfaitdegestion"}
 
 
@@ -568,7 +568,7 @@ def check(decision: Decision) -> None:
         raise decision.error(f"règle inconnue « {decision.rule} » : attendu l'une de {', '.join(FAILING_RULES)}")
     if decision.decision in ("reject", "partial") and decision.rule is None:
         raise decision.error(
-            f"règle absente : un {'rejet' if decision.decision == 'reject' else 'retenue partielle'} dit la règle "
+            f"règle absente : {'un rejet' if decision.decision == 'reject' else 'une retenue partielle'} dit la règle "
             f"au titre de laquelle le montant est écarté ({', '.join(FAILING_RULES)})"
         )
     if decision.decision == "reject" and decision.amount is not None:
@@ -782,7 +782,8 @@ def decision_findings(rows: pd.DataFrame, baseline: pd.DataFrame, bound: dict[in
         delta = int(rec.eligible_amount) - int(before[row_id])
         when = f"décision du {date_fr(decision.date)} : " if decision.date else ""
         message = (
-            f"{where(rec)} : {when}{_verb(decision, rec.rules, int(rec.amount))} – motif : {decision.motive} ; "
+            f"{where(rec)} : {when}{_verb(decision, rec.rules, int(rec.amount))} – motif : "
+            f"{decision.motive.rstrip().rstrip('.')} ; "
             f"éligible de la ligne {eur(int(before[row_id]))} → {eur(int(rec.eligible_amount))} "
             f"({eur(delta, signed=True)})"
         )

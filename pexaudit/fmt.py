@@ -14,13 +14,25 @@ from fractions import Fraction
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-__all__ = ["OUTCOMES", "SEVERITIES", "VERDICTS", "date_fr", "eur", "month_fr", "number_fr", "pct", "report_title"]
+__all__ = [
+    "OUTCOMES",
+    "PHASES",
+    "SEVERITIES",
+    "VERDICTS",
+    "date_fr",
+    "eur",
+    "month_fr",
+    "number_fr",
+    "pct",
+    "report_title",
+]
 
 LOCALE = "fr_FR"
 # French labels of results.json codes, shared by the CLI, the report and the workbooks.
 VERDICTS = {"conforme": "Conforme", "reversement": "Reversement à émettre", "a_examiner": "À examiner"}
 OUTCOMES = {"solde": "Solde à verser", "reversement": "Ordre de reversement", "solde_nul": "Soldé"}
 SEVERITIES = {"error": "bloquant", "warning": "alerte", "info": "information"}
+PHASES = {"provisoire": "provisoire", "definitif": "définitif"}
 
 
 def report_title(phase: str) -> str:

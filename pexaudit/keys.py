@@ -155,7 +155,13 @@ KEYS: dict[str, Key] = dict([
     _k("inputs.expenses", "file", "fichier des dépenses (.xlsx, .csv, ou un FEC) ; null si aucun", required=True),
     _k("inputs.activity", "file", "fichier d'activité pour le compte rendu qualitatif (.xlsx ou .csv)",
        default="aucun"),
-    _k("inputs.columns", "mapping", "en-têtes propres aux fichiers : « en-tête tel qu'écrit » → nom canonique",
+    _k("inputs.sheets", "mapping", "la feuille à lire dans un classeur .xlsx, par fichier (même masquée)",
+       default="la première feuille visible qui contient l'en-tête"),
+    _k("inputs.sheets.payroll", "text", "feuille du fichier de paie (« Paie 2025 »)"),
+    _k("inputs.sheets.expenses", "text", "feuille du fichier des dépenses"),
+    _k("inputs.sheets.activity", "text", "feuille du fichier d'activité"),
+    _k("inputs.columns", "mapping", "en-têtes propres aux fichiers : « en-tête tel qu'écrit » → nom canonique ; "
+       "« colonne F » désigne une colonne par sa lettre quand deux en-têtes sont identiques",
        default="{} : les en-têtes usuels sont reconnus", free=True),
     _k("inputs.accounts", "mapping", "début de numéro de compte → ligne budgétaire (le plus long préfixe l'emporte) ; "
        "donne la ligne d'une dépense sans colonne ligne, et sélectionne les lignes d'un FEC",

@@ -529,6 +529,7 @@ def write_letter(
     os.close(fd)
     try:
         document.save(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; readable like the other outputs
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from .audit import Audit, audit, results, write_results
 from .letter import LetterParties, write_letter
 from .report import section
@@ -37,6 +39,12 @@ def start(convention_dir: str, out_dir: str = "", previous: str = "") -> Audit:
     return a
 
 
+# The workbench table's columns, in French (``ref`` is what decisions.yaml's ``- ref:`` names).
+REJECTED_FR = {"ref": "ref", "file": "fichier", "sheet": "feuille", "row": "ligne", "line": "ligne budgétaire",
+               "amount": "montant (€)", "rejected": "rejeté (€)", "rules": "règles", "reasons": "motifs",
+               "impact": "enjeu (€)"}  # fmt: skip
+
+
 def rejected(a: Audit, rule: str | None = None, line: str | None = None):
     """The rows rejected after decisions, largest stake first, in euros; filter by rule or line.
 
@@ -50,15 +58,17 @@ def rejected(a: Audit, rule: str | None = None, line: str | None = None):
     if line:
         table = table[table["line"] == line]
     euros = {
-        c: table[c].map(lambda v: None if v is None or v != v else v / 100) for c in ("amount", "rejected", "impact")
+        c: pd.Series([None if v is None or v != v else v / 100 for v in table[c]], index=table.index, dtype=object)
+        for c in ("amount", "rejected", "impact")
     }
-    return table.assign(**euros).reset_index(drop=True)
+    texts = {"rules": table["rules"].map(", ".join), "reasons": table["reasons"].map(" ; ".join)}
+    return table.assign(**euros, **texts).rename(columns=REJECTED_FR).reset_index(drop=True)
 
 
 def largest_stake(table) -> str | None:
     """The ref of the rejected row whose acceptance would change the balance most (a known stake)."""
-    known = table[table["impact"].notna()]
-    return None if known.empty else known["ref"].iloc[0]
+    known = table[table[REJECTED_FR["impact"]].notna()]
+    return None if known.empty else known[REJECTED_FR["ref"]].iloc[0]
 
 
 def try_decision(a: Audit, ref: str | None, decision: str = "accept", *, amount: float | None = None,
@@ -70,13 +80,15 @@ def try_decision(a: Audit, ref: str | None, decision: str = "accept", *, amount:
 
     if ref is None:
         return None
-    from .decisions import Decision, simulate
+    from .decisions import DECISION_FR, DECISION_WORDS, Decision, simulate
     from .fmt import OUTCOMES, eur
+    from .parsing import normalize_key
 
+    word = DECISION_WORDS.get(normalize_key(decision), decision)  # « accepter » as in decisions.yaml
     cents = None if amount is None else round(amount * 100)
-    after = simulate(a, [Decision(ref, decision, rule=rule, amount=cents)])
+    after = simulate(a, [Decision(ref, word, rule=rule, amount=cents)])
     rows = {}
-    for label, audit_ in (("actuel", a), (f"avec « {decision} » sur {ref}", after)):
+    for label, audit_ in (("actuel", a), (f"avec « {DECISION_FR.get(word, word)} » sur {ref}", after)):
         s = audit_.settlement
         rows[label] = {"Éligible": eur(audit_.totals["eligible"]), "Montant justifié": eur(s.justified),
                        "Solde": eur(s.balance, signed=True), "Issue": f"{OUTCOMES[s.outcome]} : {eur(s.amount)}"}  # fmt: skip

@@ -16,6 +16,7 @@ a budget line takes the line of its account's longest mapped prefix.
 from __future__ import annotations
 
 import csv
+import difflib
 import functools
 import hashlib
 import io
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from .columns import FIELDS, IDENTIFIERS
 from .convention import Convention
@@ -43,7 +44,7 @@ from .parsing import (
     text_of,
 )
 
-__all__ = ["FIELDS", "Table", "TotalRow", "account_lines", "map_accounts", "read_activity", "read_expenses",
+__all__ = ["FIELDS", "Table", "TotalRow", "account_lines", "check_columns_used", "map_accounts", "read_activity", "read_expenses",
            "read_payroll", "read_source", "sha256_of", "xlsx_sheets"]  # fmt: skip
 
 HEADER_SEARCH_ROWS = 20
@@ -58,6 +59,7 @@ _PARSERS = {
 IDENTIFIER_OF = {"payroll": "matricule", "expenses": "piece", "activity": None}
 _TOTAL = re.compile(r"(sous[\s_-]?total|total)(?=$|[\s:])")
 _ZERO_PADDED = re.compile(r"0+")
+_COLUMN_LETTER = re.compile(r"(?i)colonne\s+([a-z]{1,3})")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Table:
     raw: dict[tuple[int, str], str] = field(default_factory=dict)  # (row_id, column) -> raw text
     totals: list[TotalRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    columns_used: set[str] = field(default_factory=set)  # inputs.columns headers matched (normalised)
     kind: str = "table"  # "fec" for a FEC ledger (pexaudit.fec): other DOUBLON keys, analytics over its lines
     ledger: object = None  # a FEC's pexaudit.fec.FecLedger: every line, integrity counts
 
@@ -127,6 +130,8 @@ class _Names:
     aliases: dict[str, str]
     mapped: dict[str, str]  # from inputs.columns: wins over the aliases
     accounts: bool  # inputs.accounts given: ``ligne`` may come from ``compte``
+    positions: dict[int, str] = field(default_factory=dict)  # inputs.columns "colonne F": by letter
+    written: dict[str, str] = field(default_factory=dict)  # normalised inputs.columns header -> as written
 
     @classmethod
     def of(cls, role: str, columns: dict[str, str] | None, accounts: bool = False) -> _Names:
@@ -135,15 +140,26 @@ class _Names:
             aliases[normalize_key(canonical)] = canonical
             for name in column.aliases:
                 aliases.setdefault(normalize_key(name), canonical)
-        mapped = {normalize_key(h): c for h, c in (columns or {}).items() if c in FIELDS[role]}
-        return cls(role, aliases, mapped, accounts)
+        mapped, positions, written = {}, {}, {}
+        for header, canonical in (columns or {}).items():
+            if canonical not in FIELDS[role]:
+                continue
+            letter = _COLUMN_LETTER.fullmatch(header.strip())
+            if letter:  # two columns with one same header: named by their letter
+                positions[column_index_from_string(letter.group(1).upper()) - 1] = canonical
+            else:
+                mapped[normalize_key(header)] = canonical
+                written[normalize_key(header)] = header
+        return cls(role, aliases, mapped, accounts, positions, written)
 
     def match(self, values: tuple) -> tuple[dict[str, int], dict[str, list[int]]]:
         """canonical -> column index, and the canonical names claimed twice at the same rank."""
         candidates: dict[str, list[tuple[int, int]]] = {}
         for index, value in enumerate(values):
             key = normalize_key(value)
-            if key in self.mapped:
+            if index in self.positions and key:
+                candidates.setdefault(self.positions[index], []).append((3, index))
+            elif key in self.mapped:
                 candidates.setdefault(self.mapped[key], []).append((2, index))
             elif key in self.aliases:
                 candidates.setdefault(self.aliases[key], []).append((1, index))
@@ -214,7 +230,17 @@ def _missing_error(names: _Names, file: str, sheet: str | None, best: _Header) -
     missing = names.missing(best.found)
     labels = {"montant": "montant (ou débit et crédit)", "ligne": "ligne (ou compte avec inputs.accounts)"}
     hint = "ajoutez la colonne ou déclarez son en-tête dans inputs.columns de convention.yaml"
-    where = f" ; l'en-tête le plus proche est ligne {best.near}" if best.near and best.found else ""
+    where = ""
+    read = [text_of(v) for v in best.values if not is_blank(v)][:20]
+    if best.near and best.found:
+        where = (
+            f" ; l'en-tête le plus proche est ligne {best.near}, où sont lus : {', '.join(f'« {r} »' for r in read)}"
+        )
+    for key, canonical in names.mapped.items():  # a declared header that is not there: likely a typo
+        if canonical in missing:
+            close = difflib.get_close_matches(names.written[key], read, n=2, cutoff=0.6)
+            near = f" (en-têtes proches : {', '.join(f'« {c} »' for c in close)})" if close else ""
+            where += f" ; inputs.columns déclare « {names.written[key]} » pour {canonical}, introuvable{near}"
     return InputError(
         f"colonne obligatoire introuvable dans les {HEADER_SEARCH_ROWS} premières lignes "
         f"(attendu une ligne d'en-tête avec : {', '.join(labels.get(k, k) for k in required)}){where} ; {hint}",
@@ -229,9 +255,11 @@ def _check_header(header: _Header, file: str, sheet: str | None) -> None:
     """Two headers for one canonical name, or montant beside débit/crédit: the file is ambiguous."""
     for canonical, indexes in header.twice.items():
         both = " et ".join(f"« {text_of(header.values[i])} » (colonne {get_column_letter(i + 1)})" for i in indexes)
+        letter = get_column_letter(indexes[0] + 1)
         raise InputError(
             f"deux colonnes pour « {canonical} » : {both} ; indiquez dans inputs.columns de convention.yaml "
-            "l'en-tête à retenir",
+            f"l'en-tête à retenir, ou sa lettre quand les en-têtes sont identiques : "
+            f'columns: {{"colonne {letter}": {canonical}}}',
             file=file,
             sheet=sheet,
             row=header.row,
@@ -260,10 +288,10 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def xlsx_sheets(
-    path: Path, file: str, select: Callable[[str], bool] | None = None
+    path: Path, file: str, select: Callable[[str], bool] | None = None, visibility: str = "visible"
 ) -> Iterable[tuple[str, Iterator[tuple[int, tuple]]]]:
-    """Visible sheets as (name, rows numbered as in Excel), read by calamine; with ``select``,
-    only the sheets whose name it accepts are parsed.
+    """Sheets as (name, rows numbered as in Excel), read by calamine; with ``select``, only the
+    sheets whose name it accepts are parsed. ``visibility``: "visible", "hidden" or "all".
 
     python-calamine (Rust) reads cell values some 30 times faster than openpyxl and streams
     rows, which a ledger at Excel's row limit needs; openpyxl writes the workbook and reads
@@ -283,7 +311,11 @@ def xlsx_sheets(
         raise InputError("classeur .xlsx illisible ou corrompu (ce n'est pas une archive .xlsx)", file=file)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        sheets = [m.name for m in workbook.sheets_metadata if m.visible == SheetVisibleEnum.Visible]
+        sheets = [
+            m.name
+            for m in workbook.sheets_metadata
+            if visibility == "all" or (m.visible == SheetVisibleEnum.Visible) == (visibility == "visible")
+        ]
     except Exception as exc:
         raise InputError(f"classeur .xlsx illisible ou corrompu ({type(exc).__name__}: {exc})", file=file) from None
     for name in sheets:
@@ -546,7 +578,7 @@ def _ledger_amount(debit: object, credit: object, row_id: int, columns: dict, gi
         columns["montant"].append(None)
     elif d is None or c is None:
         columns["montant"].append(None)
-        bad = [f"débit « {text_of(debit)} »" if d is None else "", f"crédit « {text_of(credit)} »" if c is None else ""]
+        bad = [f"débit {text_of(debit)}" if d is None else "", f"crédit {text_of(credit)}" if c is None else ""]
         table.raw[(row_id, "montant")] = " et ".join(b for b in bad if b)
     else:
         columns["montant"].append(d - c)
@@ -581,8 +613,13 @@ def read_source(
     columns: dict[str, str] | None = None,
     row_id_start: int = 0,
     accounts: dict[str, str] | None = None,
+    sheet: str | None = None,
 ) -> Table:
-    """Read one payroll, expenses or activity file (.xlsx or .csv) into a :class:`Table`."""
+    """Read one payroll, expenses or activity file (.xlsx or .csv) into a :class:`Table`.
+
+    ``sheet`` (``inputs.sheets``) names the sheet to read, hidden or not; without it, the first
+    visible sheet whose first rows hold the header.
+    """
     if not path.is_file():
         raise InputError("fichier introuvable", file=file)
     names = _Names.of(role, columns, bool(accounts))
@@ -591,19 +628,9 @@ def read_source(
     if path.stat().st_size == 0:
         raise InputError("fichier vide : attendu une ligne d'en-tête puis des lignes", file=file)
     best = _Header(None, (), {})
-    best_sheet = None
     if suffix in (".xlsx", ".xlsm"):
         table.sha256 = sha256_of(path)
-        for sheet, rows in xlsx_sheets(path, file):
-            header = _find_header(rows, names)
-            if header.row is not None:
-                table.sheet = sheet
-                _accept(table, header)
-                _build(role, rows, header.found, table, row_id_start, functools.partial(_cell_info, path, sheet))
-                return _finish(table, accounts)
-            if len(header.found) > len(best.found) or best_sheet is None:
-                best, best_sheet = header, sheet
-        raise _missing_error(names, file, best_sheet, best)
+        return _read_workbook(table, names, row_id_start, accounts, sheet)
     if suffix in (".csv", ".txt", ".tsv"):
         data = path.read_bytes()
         table.sha256 = hashlib.sha256(data).hexdigest()  # the bytes read once serve both
@@ -612,7 +639,7 @@ def read_source(
             rows = _csv_rows(text, delimiter)
             header = _find_header(rows, names)
             if header.row is not None:
-                _accept(table, header)
+                _accept(table, header, names)
                 table.notes.append(f"CSV lu en {encoding}, séparateur {delimiter!r}")
                 _build(role, rows, header.found, table, row_id_start)
                 return _finish(table, accounts)
@@ -622,8 +649,68 @@ def read_source(
     raise InputError(f"format de fichier non pris en charge {suffix!r} : attendu .xlsx ou .csv", file=file)
 
 
-def _accept(table: Table, header: _Header) -> None:
+def _read_workbook(
+    table: Table, names: _Names, row_id_start: int, accounts: dict[str, str] | None, wanted: str | None
+) -> Table:
+    """The header's sheet: the named one, else the first visible one holding it. Other visible
+    sheets holding a header are noted (a workbook of two years reads the first: say so)."""
+    path, file = table.path, table.file
+    select = None if wanted is None else (lambda name: name.strip().casefold() == wanted.strip().casefold())
+    best, best_sheet, seen, others = _Header(None, (), {}), None, False, []
+    for sheet, rows in xlsx_sheets(path, file, select, "all" if wanted else "visible"):
+        seen = True
+        header = _find_header(rows, names)
+        if header.row is None:
+            if table.header_row is None and (len(header.found) > len(best.found) or best_sheet is None):
+                best, best_sheet = header, sheet
+            continue
+        if table.header_row is not None:
+            others.append(sheet)
+            continue
+        table.sheet = sheet
+        _accept(table, header, names)
+        _build(names.role, rows, header.found, table, row_id_start, functools.partial(_cell_info, path, sheet))
+        if wanted:
+            break
+    if table.header_row is not None:
+        if others:
+            listed = ", ".join(f"« {o} »" for o in others)
+            table.notes.append(
+                f"feuille « {table.sheet} » lue ; d'autres feuilles ont aussi un en-tête ({listed}) : "
+                "inputs.sheets de convention.yaml choisit la feuille"
+            )
+        return _finish(table, accounts)
+    if wanted and not seen:
+        raise InputError(
+            f"feuille « {wanted} » introuvable (inputs.sheets) ; feuilles du classeur : "
+            + ", ".join(f"« {n} »" for n in _sheet_names(path)),
+            file=file,
+        )
+    error = _missing_error(names, file, best_sheet, best)
+    if not wanted:
+        hidden = [s for s, rows in xlsx_sheets(path, file, None, "hidden") if _find_header(rows, names).row]
+        if hidden:
+            error = InputError(
+                f"{error.expected} ; la feuille masquée « {hidden[0]} » contient l'en-tête : affichez-la dans Excel "
+                f"ou indiquez-la dans convention.yaml (inputs.sheets)",
+                file=error.file, sheet=error.sheet, row=error.row, column=error.column,
+            )  # fmt: skip
+    raise error
+
+
+def _sheet_names(path: Path) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    return [m.name for m in CalamineWorkbook.from_path(str(path)).sheets_metadata]
+
+
+def _accept(table: Table, header: _Header, names: _Names | None = None) -> None:
     _check_header(header, table.file, table.sheet)
+    if names is not None:  # which inputs.columns entries this file used (a typo matches none)
+        used = {normalize_key(header.values[i]) for i in header.found.values()}
+        table.columns_used = {k for k in names.mapped if k in used} | {
+            f"colonne{get_column_letter(i + 1).lower()}" for i in names.positions if i in header.found.values()
+        }
     table.header_row = header.row
     table.headers = {k: text_of(header.values[i]) for k, i in header.found.items()}
     table.ignored_columns = _ignored_columns(header)
@@ -637,6 +724,25 @@ def _finish(table: Table, accounts: dict[str, str] | None) -> Table:
         mapped = int((before & (frame["ligne"] != "")).sum())
         table.notes.append(f"{mapped} ligne(s) budgétaire(s) déduite(s) du compte par inputs.accounts")
     return table
+
+
+def check_columns_used(convention: Convention, tables: Iterable[Table]) -> None:
+    """An ``inputs.columns`` header found in no file is a typo, not a wish: a column silently
+    left out would change the amounts (a mistyped "Ticket resto" drops the other costs)."""
+    tables = [t for t in tables if t is not None and t.kind != "fec"]
+    used = set().union(*(t.columns_used for t in tables)) if tables else set()
+    for header, canonical in convention.columns.items():
+        if normalize_key(header) in used or not any(canonical in FIELDS[t.role] for t in tables):
+            continue
+        written = sorted({h for t in tables for h in (*t.headers.values(), *t.ignored_columns)})
+        close = difflib.get_close_matches(header, written, n=3, cutoff=0.6)
+        hint = f" ; en-têtes proches : {', '.join(f'« {c} »' for c in close)}" if close else ""
+        raise InputError(
+            f"en-tête « {header} » introuvable dans les fichiers ({', '.join(t.file for t in tables)}) : "
+            f"vérifiez son orthographe{hint}",
+            file=str(convention.file),
+            key=f"inputs.columns.{header}",
+        )
 
 
 def read_payroll(convention: Convention) -> Table | None:
@@ -666,4 +772,6 @@ def _read_role(convention: Convention, role: str, row_id_start: int) -> Table | 
             )  # fmt: skip
             ledger.table.ledger = ledger
             return ledger.table
-    return read_source(role, path, name, convention.columns, row_id_start, convention.accounts)
+    return read_source(
+        role, path, name, convention.columns, row_id_start, convention.accounts, convention.sheets.get(role)
+    )

@@ -23,7 +23,7 @@ from .analytics import analytics_context
 from .audit import Audit
 from .charts import benford_chart, budget_chart, data_uri, personnel_chart
 from .convention import HORS_BUDGET
-from .fmt import OUTCOMES, SEVERITIES, VERDICTS, date_fr, eur, month_fr, pct, report_title
+from .fmt import OUTCOMES, PHASES, SEVERITIES, VERDICTS, date_fr, eur, month_fr, pct, report_title
 from .money import euros_to_cents
 from .registry import FAILING_RULES, RULES
 from .rules import rule_counts
@@ -115,6 +115,7 @@ def _common(a: Audit) -> dict:
         "s": a.settlement,
         "totals": a.totals,
         "phase": phase_of(a),
+        "phase_labels": PHASES,
         "proposed": proposed,
         "verdict_label": VERDICTS[a.verdict],
         "outcome_label": (PROPOSED if proposed else OUTCOMES)[a.settlement.outcome],
@@ -241,6 +242,14 @@ def by_account(a: Audit) -> list[dict]:
                 "eligible": int(unknown["eligible_amount"].sum()),
             }
         )
+    # Then what is not a charge of an account, so that the column adds up to the eligible total.
+    forfait = rows[rows["source"] == "forfait"]
+    if len(forfait):
+        amount = int(forfait["amount"].sum())
+        out.append({"label": "Forfait de gestion (calculé)", "declared": amount, "eligible": amount})
+    cap = sum(a.eligibility.plafond.values())
+    if cap:
+        out.append({"label": "Écrêtement des coûts de gestion (plafond)", "declared": None, "eligible": -cap})
     return out
 
 
@@ -376,7 +385,7 @@ def _rejets(a: Audit) -> dict:
         )  # fmt: skip
     plafond = sum(a.eligibility.plafond.values())
     total = int((rows["amount"] - rows["eligible_amount"]).sum()) + plafond
-    return {"rows": out, "count": len(rows), "total": total, "sheet": "Dépenses écartées"}
+    return {"rows": out, "count": len(rows), "total": total, "sheet": "Dépenses écartées", "parts": a.breakdown}
 
 
 DECISIONS_FR = {"accept": "acceptée", "reject": "rejet confirmé", "partial": "retenue en partie"}

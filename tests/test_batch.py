@@ -102,7 +102,11 @@ def test_consolidation_files(mixed):
     assert document["totals"]["reversements_proposes"] == round(4898.58 + 8589.29, 2)
     assert document["totals"]["reversements_definitifs"] == 2138.87
     definitive = by_id["cd35-2024-pex-definitif"]
-    assert definitive["phase"] == "definitif" and definitive["decisions"] == 4 and by_id["cd35-2024-pex"]["phase"] == "provisoire"
+    assert (
+        definitive["phase"] == "definitif"
+        and definitive["decisions"] == 4
+        and by_id["cd35-2024-pex"]["phase"] == "provisoire"
+    )
     assert document["totals"]["soldes"] == round(3230.00 + 5504.42, 2)
     assert {e["status"] for e in document["errors"]} == {"input_error"} and len(document["errors"]) == 3
     root = str(mixed[0])

@@ -133,10 +133,23 @@ def test_check_is_fast_and_reads_inputs(tmp_path):
     assert proc.returncode == 2 and "montant" in proc.stderr
 
 
-def test_demo_writes_into_reports(tmp_path):
+def test_demo_writes_into_reports_and_prints_what_the_readme_shows(tmp_path):
     proc = pexaudit("demo", "--out", tmp_path / "reports")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "reports" / "cd35-2024-pex" / "rapport.html").is_file()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("```\nConvention cd35-2024-pex\n", 1)[1].split("```", 1)[0].splitlines()
+    assert shown and all(line in proc.stdout.splitlines() for line in shown)
+
+
+def test_usage_errors_are_french_with_exit_code_2():
+    proc = pexaudit("audti", "x")
+    assert proc.returncode == 2 and "commande inconnue « audti » ; vouliez-vous écrire « audit » ?" in proc.stderr
+    proc = pexaudit("audit", SAMPLE)
+    assert proc.returncode == 2 and "option obligatoire absente : --out" in proc.stderr
+    proc = pexaudit("batch", "x", "--out", "y", "--workers", "0")
+    assert proc.returncode == 2 and "valeur invalide pour --workers" in proc.stderr
+    assert "Error" not in proc.stderr
 
 
 @pytest.mark.parametrize("command", ["demo", "audit", "check", "batch", "init"])

@@ -318,7 +318,9 @@ def test_french_decimal_commas_and_dotted_thousands_are_refused(tmp_path, line, 
 def test_a_label_with_a_comma_inside_braces_is_refused_not_cut(tmp_path):
     change = {"missions": [{"code": "formation"}]}
     text = yaml.safe_dump(deep_merge(BASE_CONVENTION, change), allow_unicode=True, sort_keys=False)
-    text = text.replace("- code: formation", "- {code: formation, label: Formation des acteurs, notamment des travailleurs sociaux}")
+    text = text.replace(
+        "- code: formation", "- {code: formation, label: Formation des acteurs, notamment des travailleurs sociaux}"
+    )
     write(tmp_path, text)
     with pytest.raises(InputError, match="texte qui contient une virgule se met entre guillemets"):
         load_convention(tmp_path)
@@ -328,6 +330,8 @@ def test_a_label_with_a_comma_inside_braces_is_refused_not_cut(tmp_path):
 
 
 def test_a_percent_sign_is_refused_with_the_unit(tmp_path):
-    write(tmp_path, deep_merge(BASE_CONVENTION, {"rules": {"management_costs": {"mode": "actual", "cap_rate": "12 %"}}}))
+    write(
+        tmp_path, deep_merge(BASE_CONVENTION, {"rules": {"management_costs": {"mode": "actual", "cap_rate": "12 %"}}})
+    )
     with pytest.raises(InputError, match="sans « % »"):
         load_convention(tmp_path)

@@ -55,6 +55,8 @@ def test_wheel_is_not_the_checkout(installed):
                 cwd=elsewhere, env=env)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert str(ROOT) not in proc.stdout and "site-packages" in proc.stdout
+    package = Path(proc.stdout.split()[0]).parent
+    assert (package / "guide" / "convention.md").is_file() and (package / "guide" / "convention.schema.json").is_file()
 
 
 def test_demo_audit_check_batch_and_init_from_another_folder(installed):

@@ -56,3 +56,15 @@ def test_settlement_in_large_type_in_french_format(make_convention, checker):
     html = section_html("synthese", a)
     assert 'class="outcome reversement"' in html
     assert "Ordre de reversement proposé : 8 765,44 €" in html  # provisional phase: proposed
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_the_table_by_account_adds_up_to_the_totals(folder, checker):
+    """Cerfa table: the flat rate and the cap are rows of their own, so the columns add up."""
+    from pexaudit.report import by_account
+
+    a = audit(folder, checker)
+    rows = by_account(a)
+    if rows:
+        assert sum(r["eligible"] for r in rows) == a.totals["eligible"]
+        assert sum(r["declared"] or 0 for r in rows) == a.totals["declared"]

@@ -51,7 +51,8 @@ def test_gironde_export_audits_right_without_editing_the_beneficiary_files(tmp_p
 def test_matricule_written_127_in_a_csv_matches_staff_000127(tmp_path):
     folder = _copy(tmp_path)
     (folder / "paie.csv").write_text(
-        "matricule;periode;brut;charges_patronales\n127;03/2025;2500;1000\n0127;04/2025;2500;1000\n", encoding="utf-8"
+        "Salarié n°;Mois de paie;Brut soumis;Part patronale totale\n127;03/2025;2500;1000\n0127;04/2025;2500;1000\n",
+        encoding="utf-8",
     )
     _edit(folder, "payroll: export_paie.xlsx", "payroll: paie.csv")
     from pexaudit.audit import audit, results
@@ -114,3 +115,63 @@ def test_yaml_syntax_error_in_french_with_its_line(tmp_path):
     proc = run_cli("check", folder)
     assert proc.returncode == 2
     assert "convention.yaml, ligne 7 : « : » inattendu" in proc.stderr
+
+
+def test_a_mistyped_inputs_columns_header_is_refused_not_ignored(tmp_path):
+    """A typo in inputs.columns would leave a column out and change the amounts silently."""
+    folder = _copy(tmp_path)
+    _edit(folder, '"Brut soumis": brut', '"Brut soumi": brut')  # a required column: the header is not found
+    proc = run_cli("check", folder)
+    assert proc.returncode == 2
+    assert (
+        "inputs.columns déclare « Brut soumi » pour brut, introuvable (en-têtes proches : « Brut soumis »)"
+        in proc.stderr
+    )
+    _edit(folder, '"Brut soumi": brut', '"Brut soumis": brut, "Nom et prénom": nom')  # an optional one: left out
+    proc = run_cli("check", folder)
+    assert proc.returncode == 2
+    assert "clé « inputs.columns.Nom et prénom » : en-tête « Nom et prénom » introuvable" in proc.stderr
+    assert "en-têtes proches : « Nom Prénom »" in proc.stderr
+
+
+def test_two_identical_headers_are_told_apart_by_their_letter(tmp_path):
+    folder = _copy(tmp_path)
+    path = folder / "grand_livre.csv"
+    text = path.read_bytes().decode("cp1252")
+    path.write_bytes(text.replace(";Libellé;Débit;", ";Débit;Débit;").encode("cp1252"))
+    proc = run_cli("check", folder)
+    assert (
+        proc.returncode == 2
+        and "deux colonnes pour « debit » : « Débit » (colonne E) et « Débit » (colonne F)" in proc.stderr
+    )
+    assert 'columns: {"colonne E": debit}' in proc.stderr
+    _edit(
+        folder,
+        '"Part patronale totale": charges_patronales',
+        '"Part patronale totale": charges_patronales, "colonne F": debit',
+    )
+    proc = run_cli("check", folder)
+    assert proc.returncode == 0, proc.stderr
+    assert "debit ← « Débit »" in proc.stdout and "colonnes ignorées : « Débit »" in proc.stdout
+
+
+def test_the_sheet_to_read_is_chosen_and_other_sheets_are_noted(tmp_path):
+    from openpyxl import load_workbook
+
+    folder = _copy(tmp_path)
+    book = load_workbook(folder / "export_paie.xlsx")
+    earlier = book.copy_worksheet(book["Export"])
+    earlier.title = "Export 2024"
+    book.move_sheet(earlier, offset=-1)
+    book.save(folder / "export_paie.xlsx")
+    proc = run_cli("check", folder)
+    assert (
+        proc.returncode == 0
+        and "feuille « Export 2024 » lue ; d'autres feuilles ont aussi un en-tête (« Export »)" in proc.stdout
+    )
+    _edit(folder, "  payroll: export_paie.xlsx", "  payroll: export_paie.xlsx\n  sheets: {payroll: Export}")
+    proc = run_cli("check", folder)
+    assert proc.returncode == 0 and "feuille « Export », en-tête ligne 4" in proc.stdout
+    _edit(folder, "sheets: {payroll: Export}", "sheets: {payroll: Export 2026}")
+    proc = run_cli("check", folder)
+    assert proc.returncode == 2 and "feuille « Export 2026 » introuvable (inputs.sheets)" in proc.stderr
