@@ -294,8 +294,25 @@ def describe_table(table) -> str:
     if unreadable:
         effect = "ligne non retenue, ACTIVITE_ILLISIBLE" if table.role == "activity" else "rejet FORMAT"
         lines.append(f"  {len(table.raw)} valeur(s) illisible(s) ({effect}), dont :")
-        lines += [f"    ligne {row}, {column} : « {text} »" for row, column, text in unreadable]
+        lines += [
+            f"    ligne {row}, {column} : « {text} »{_why(table.role, column, text)}"
+            for row, column, text in unreadable
+        ]
     return "\n".join(lines)
+
+
+def _why(role: str, column: str, text: str) -> str:
+    """Why a value is unreadable, when the parser can say (« date impossible »)."""
+    from .columns import FIELDS
+    from .readers import _PARSERS
+
+    kind = FIELDS[role][column].kind if column in FIELDS[role] else None
+    try:
+        _PARSERS[kind](text) if kind in _PARSERS else None
+    except ValueError as exc:
+        reason = str(exc).split(" : ")[0]
+        return f" ({reason})" if "impossible" in reason else ""
+    return ""
 
 
 def _describe_fec(table) -> str:

@@ -267,7 +267,8 @@ _YAML_PROBLEMS = {
     "expected ',' or ']', but got": "crochet non fermé : « ] » ou « , » attendu",
     "found unexpected end of stream": "fin de fichier inattendue (guillemet ou accolade non fermé)",
     "found undefined alias": "alias YAML inconnu",
-    "expected <block end>, but found": "indentation incohérente",
+    "expected <block end>, but found": "indentation incohérente (ou une apostrophe dans un texte écrit entre "
+    "apostrophes : mettez ce texte entre guillemets)",
     "did not find expected key": "indentation incohérente : clé attendue",
     "did not find expected '-' indicator": "indentation incohérente dans une liste",
     "found unknown escape character": "caractère d'échappement inconnu entre guillemets (écrivez \\\\ ou des "

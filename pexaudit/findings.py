@@ -287,7 +287,8 @@ _MASSIVE_HINTS = {
     "FORMAT": "le format des montants et des dates, et les colonnes reconnues (pexaudit check)",
     "DOUBLON": "que le fichier n'a pas été exporté ou concaténé deux fois",
     "PIECE": "que les colonnes pièce et fournisseur sont bien reconnues (pexaudit check, inputs.columns)",
-    "PERIODE": "period, staff.start et staff.end, et que les dates sont lues dans le bon sens (jour/mois)",
+    "PERIODE": "period, staff.start et staff.end, que les dates sont lues dans le bon sens (jour/mois) et que la bonne "
+    "feuille du classeur est lue (inputs.sheets)",
     "PAIEMENT": "la colonne date de paiement et rules.payment_deadline",
     "PAYEUR": "beneficiary.name et beneficiary.siret, et la colonne payeur",
     "PROJET": "les matricules de staff (zéros de tête, format des cellules) et rules.project_codes",
