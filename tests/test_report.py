@@ -68,3 +68,29 @@ def test_the_table_by_account_adds_up_to_the_totals(folder, checker):
     if rows:
         assert sum(r["eligible"] for r in rows) == a.totals["eligible"]
         assert sum(r["declared"] or 0 for r in rows) == a.totals["declared"]
+
+
+def test_definitive_report_shows_the_procedure_and_the_before_after_view(tmp_path, checker):
+    """Phase définitive with --previous: title, decisions with motives and effects, every row
+    whose eligible amount changed, the earlier settlement beside this one."""
+    import json
+    import shutil
+
+    from pexaudit.audit import results
+
+    folder = tmp_path / "conv"
+    shutil.copytree(SAMPLE.parent / "cd35-2024-definitif", folder)
+    decisions = (folder / "decisions.yaml").read_text(encoding="utf-8")
+    (folder / "decisions.yaml").unlink()
+    provisional = results(audit(folder, checker))
+    (tmp_path / "provisoire.json").write_text(json.dumps(provisional), encoding="utf-8")
+    (folder / "decisions.yaml").write_text(decisions, encoding="utf-8")
+    a = audit(folder, checker, previous=tmp_path / "provisoire.json")
+    header, procedure, rejets = (section_html(name, a) for name in ("header", "procedure", "rejets"))
+    assert "Rapport définitif" in header and "Rapport provisoire" in section_html("header", audit(SAMPLE, checker))
+    assert "Phase : <strong>définitive" in procedure and "Décisions du contrôleur" in procedure
+    assert "Salle louée par la Ville de Rennes" in procedure and "+600,00 €" in procedure  # motive and effect
+    assert "Avant et après" in procedure and "Ordre de reversement : 4 898,58 €" in procedure
+    assert "Contrôle précédent (provisoire)" in procedure and "Ce contrôle (définitif)" in procedure
+    assert procedure.count("<tr><td class=\"muted\">") >= 4  # decision rows and changed rows
+    assert "Enjeu" in rejets
