@@ -549,3 +549,20 @@ def test_bundled_template_is_what_the_script_builds(tmp_path):
         assert bundled.namelist() == built.namelist()
         for name in bundled.namelist():
             assert bundled.read(name) == built.read(name), f"{name}: run python scripts/make_letter_template.py"
+
+
+def test_the_flat_rate_is_not_shown_as_declared_by_the_beneficiary(tmp_path, checker):
+    """Flat-rate mode: the letter shows the beneficiary's declared spending and the flat amount apart."""
+    from pexaudit.audit import audit, results
+
+    from .conftest import ROOT
+
+    a = audit(ROOT / "tests" / "cases" / "flat-rate", checker)
+    write_letter(results(a, only_rejected=True), LetterParties.from_convention(a.convention), tmp_path / "c.docx")
+    cells = [
+        [c.text.replace("\u00a0", " ") for c in r.cells] for t in Document(tmp_path / "c.docx").tables for r in t.rows
+    ]
+    # the results' declared 15 432,00 € includes the computed flat amount of 852,00 €
+    assert ["Dépenses déclarées", "14 580,00 €"] in cells
+    assert ["Forfait de gestion (calculé sur le personnel retenu)", "852,00 €"] in cells
+    assert ["Dépenses retenues (forfait compris)", "11 502,00 €"] in cells

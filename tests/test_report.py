@@ -92,5 +92,5 @@ def test_definitive_report_shows_the_procedure_and_the_before_after_view(tmp_pat
     assert "Salle louée par la Ville de Rennes" in procedure and "+600,00 €" in procedure  # motive and effect
     assert "Avant et après" in procedure and "Ordre de reversement : 4 898,58 €" in procedure
     assert "Contrôle précédent (provisoire)" in procedure and "Ce contrôle (définitif)" in procedure
-    assert procedure.count("<tr><td class=\"muted\">") >= 4  # decision rows and changed rows
+    assert procedure.count('<tr><td class="muted">') >= 4  # decision rows and changed rows
     assert "Enjeu" in rejets
