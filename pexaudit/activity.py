@@ -40,7 +40,6 @@ __all__ = [
     "activity_json",
     "activity_section",
     "activity_sheet_rows",
-    "audit_activity",
     "check_summary",
     "classify_activity",
     "consolidate_indicators",
@@ -448,20 +447,6 @@ def activity_findings(
                 )
             )  # fmt: skip
     return found
-
-
-def audit_activity(convention: Convention, rows: pd.DataFrame, checker=None) -> tuple[ActivityResult | None, list]:
-    """Read, classify and cross-check the activity file in one call (the audit's wiring).
-
-    ``rows``: the audit's rows after decisions. Without ``missions`` the file is not read
-    (the trail hashes it) and the result is None with no finding.
-    """
-    from .readers import read_activity
-
-    if not convention.missions:
-        return None, []
-    result = classify_activity(convention, read_activity(convention), checker)
-    return result, activity_findings(convention, result, personnel_cost_by_month(rows))
 
 
 def check_summary(convention: Convention, table) -> str:

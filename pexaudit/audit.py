@@ -177,7 +177,7 @@ def _assess(
         *collect_findings(convention, lines, after, flags, tables),
         *decision_findings(eligibility.rows, baseline.rows, bound.rows),
         *procedure_findings(decisions.procedure, settlement.balance, convention),
-        *_activity_findings(convention, activity, eligibility.rows),
+        *activity_findings(convention, activity, personnel_cost_by_month(eligibility.rows)),
         *_ledger_findings(tables.get("expenses")),
     ]
     max_balance = None
@@ -210,13 +210,6 @@ def reassess(a: Audit, decisions: Decisions, bound: Bound) -> Audit:
     impacts = a.max_balance is not None
     parts = _assess(a.convention, a.tables, a.baseline, decisions, bound, a.activity, impacts=impacts)
     return dataclasses.replace(a, **parts, decisions=decisions, bound=bound)
-
-
-def _activity_findings(convention: Convention, activity: ActivityResult | None, rows: pd.DataFrame) -> list:
-    """SPEC 10's findings; without ``missions``, none (the activity file is only hashed)."""
-    if not convention.missions:
-        return []
-    return activity_findings(convention, activity, personnel_cost_by_month(rows))
 
 
 def _ledger_findings(expenses: Table | None) -> list:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FIELDS", "IDENTIFIERS", "Column", "canonical_names", "required_names"]
+__all__ = ["FIELDS", "IDENTIFIERS", "Column", "canonical_names"]
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,3 @@ IDENTIFIERS = frozenset({"matricule", "code_analytique", "piece", "compte", "pay
 def canonical_names() -> frozenset[str]:
     """Every canonical column name, the targets allowed in ``inputs.columns``."""
     return frozenset(name for spec in FIELDS.values() for name in spec)
-
-
-def required_names(role: str) -> list[str]:
-    return [name for name, column in FIELDS[role].items() if column.required]

@@ -24,7 +24,6 @@ from pathlib import Path
 from . import __version__
 from .assets import notebook
 from .convention import Convention, load_convention
-from .decisions import load_decisions, load_previous
 from .errors import InputError
 from .fmt import report_title
 
@@ -250,14 +249,18 @@ def run_audit(
     """
     convention_dir = Path(convention_dir).resolve()
     convention = load_convention(convention_dir)  # bad convention.yaml: exit 2 before any kernel
-    load_decisions(convention_dir)  # two decisions files, or a malformed one: the same
-    if previous:
-        previous = Path(previous).resolve()
-        load_previous(previous, convention.id)  # another convention's results: the same
     own = kernel is None
     if own:
         kernel = Kernel()
     try:
+        # Checked in the driver while the kernel boots (pandas loads meanwhile): two decisions
+        # files, a malformed one, or another convention's results are exit 2 before the notebook.
+        from .decisions import load_decisions, load_previous
+
+        load_decisions(convention_dir)
+        if previous:
+            previous = Path(previous).resolve()
+            load_previous(previous, convention.id)
         import nbconvert  # noqa: F401 - loads while the kernel warms up
         import papermill  # noqa: F401
 

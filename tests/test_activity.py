@@ -23,7 +23,6 @@ from pexaudit.activity import (
     activity_json,
     activity_section,
     activity_sheet_rows,
-    audit_activity,
     check_summary,
     classify_activity,
     consolidate_indicators,
@@ -39,6 +38,8 @@ from pexaudit.readers import read_activity
 from .conftest import BASE_CONVENTION, SAMPLE, deep_merge
 
 HEADER = "Date;Mission;Action;Indicateur;Valeur;Participants"
+ACTIVITY_RULES = {"ACTIVITE_ABSENTE", "HORS_MISSION", "MISSION_NON_REALISEE", "INDICATEUR", "ACTIVITE_SANS_AGENT",
+                  "ACTIVITE_ILLISIBLE"}  # fmt: skip
 MISSIONS = [
     {"code": "coordination", "label": "Coordination inter-partenariale"},
     {"code": "ccapex_locales", "label": "Développement des CCAPEX infra-départementales"},
@@ -290,14 +291,15 @@ def test_empty_file_counts_zero_and_alerts(folder, checker):
 def test_without_missions_nothing_is_read(folder, checker):
     convention = folder(["not;a;header"], {"missions": [], "indicators": []})
     assert classify_activity(convention, None, checker) is None
-    result, found = audit_activity(convention, pd.DataFrame(), checker)  # the unreadable file is not read
-    assert (result, found, activity_json(result)) == (None, [], None)
+    result = classify_activity(convention, None, checker)  # without missions, the file is not read
+    assert (result, activity_findings(convention, result, {}), activity_json(result)) == (None, [], None)
     assert "seulement haché" in check_summary(convention, read_activity(convention))
 
 
 def test_missions_without_a_file_give_zeros_and_only_activite_absente(folder, checker):
     convention = folder(None)
-    result, found = audit_activity(convention, pd.DataFrame(), checker)
+    result = classify_activity(convention, read_activity(convention), checker)
+    found = activity_findings(convention, result, {})
     block = activity_json(result)
     assert block["rows"] == []
     assert all(m["actions"] == 0 and m["participants"] == 0 for m in block["missions"])
@@ -557,7 +559,8 @@ def test_check_summary_reports_what_was_read(folder):
 
 def test_sample_activity_gives_the_planted_findings(checker):
     a = audit(SAMPLE, checker)
-    result, found = audit_activity(a.convention, a.rows, checker)
+    result = a.activity
+    found = [f for f in a.findings if f.rule in ACTIVITY_RULES]
     assert Counter(f.rule for f in found) == {"HORS_MISSION": 1, "INDICATEUR": 1, "ACTIVITE_SANS_AGENT": 1,
                                               "ACTIVITE_ILLISIBLE": 2}  # fmt: skip
     odd = {r.row: r.status for r in result.rows if r.status != "retenue"}
