@@ -31,12 +31,16 @@ def start(convention_dir: str, out_dir: str = "", previous: str = "") -> Audit:
     a = audit(convention_dir, previous=previous or None)
     for note in a.convention.notes:
         print(f"Avertissement : {note}")
-    out = Path(out_dir) if out_dir else DRAFTS / a.convention.id
+    write_outputs(a, Path(out_dir) if out_dir else DRAFTS / a.convention.id)
+    return a
+
+
+def write_outputs(a: Audit, out: Path) -> None:
+    """results.json, bilan_financier.xlsx and courrier.docx of ``a`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     write_results(a, out / "results.json")
     write_workbook(a, out / "bilan_financier.xlsx")
     write_letter(results(a, only_rejected=True), LetterParties.from_convention(a.convention), out / "courrier.docx")
-    return a
 
 
 # The workbench table's columns, in French (``ref`` is what decisions.yaml's ``- ref:`` names).
