@@ -22,64 +22,65 @@
 convention_dir: str = "../data/conventions/cd35-2024"  # dossier de la convention (convention.yaml, paie, dépenses)
 out_dir: str = ""  # où écrire results.json et le classeur ; vide : ../reports/brouillon/<id>, jamais un rapport fini
 previous: str = ""  # results.json d'un contrôle antérieur de la même convention (phase provisoire) ; vide : aucun
+report_file: str = "rapport.html"  # le rapport tel qu'il est envoyé, cité en pièce jointe du courrier (rapport.pdf avec --pdf)
 
 # %%
 from pexaudit import notebook as nb
 
-audit = nb.start(convention_dir, out_dir, previous)
-nb.show("header", audit)
+bilan = nb.start(convention_dir, out_dir, previous, report_file)
+nb.show("header", bilan)
 
 # %%
-nb.show("synthese", audit)
+nb.show("synthese", bilan)
 
 # %%
-nb.show("convention", audit)
+nb.show("convention", bilan)
 
 # %%
-nb.show("execution", audit)
+nb.show("execution", bilan)
 
 # %%
-nb.show("personnel", audit)
+nb.show("personnel", bilan)
 
 # %%
-nb.show("gestion", audit)
+nb.show("gestion", bilan)
 
 # %%
-nb.show("controles", audit)
+nb.show("controles", bilan)
 
 # %%
-nb.show("rejets", audit)
+nb.show("rejets", bilan)
 
 # %%
-nb.show("procedure", audit)
+nb.show("procedure", bilan)
 
 # %% [markdown] tags=["remove_cell"]
 # ## Établi du contrôleur (hors rapport)
 #
 # Les lignes écartées, la plus forte enjeu d'abord (l'enjeu : de combien le solde évoluerait si
-# la ligne était admise). Filtrez : `nb.rejected(audit, rule="DOUBLON", line="gestion")`.
+# la ligne était admise). Filtrez : `nb.rejected(bilan, rule="DOUBLON", line="gestion")`.
 # Essayez une décision avant de l'inscrire dans `decisions.yaml` :
-# `nb.try_decision(audit, "depenses.xlsx!Mandats 2024!10", "accept")`, ou `"partial"` avec
+# `nb.try_decision(bilan, "depenses.xlsx!Mandats 2024!10", "accept")`, ou `"partial"` avec
 # `amount=…, rule=…`. Rien n'est écrit.
 
 # %% tags=["remove_cell"]
-rejetees = nb.rejected(audit)
+rejetees = nb.rejected(bilan)
 rejetees
 
 # %% tags=["remove_cell"]
-nb.try_decision(audit, nb.largest_stake(rejetees), "accept")
+nb.try_decision(bilan, nb.largest_stake(rejetees), "accept")
 
 # %%
-nb.show("activite", audit)
+nb.show("activite", bilan)
 
 # %%
-nb.show("analytics", audit)
+nb.show("analytics", bilan)
 
 # %%
-nb.show("constats", audit)
+nb.show("constats", bilan)
 
 # %%
-nb.show("tracabilite", audit)
+nb.show("tracabilite", bilan)
 
 # %%
-nb.show("signature", audit)
+nb.show("signature", bilan)

@@ -25,9 +25,9 @@ import pandas as pd
 
 from .charts import activity_months_chart, data_uri, indicator_chart
 from .convention import Convention
-from .findings import Finding
 from .fmt import date_fr, eur, month_fr, number_fr
 from .parsing import normalize_key, text_of
+from .registry import Finding, finding
 
 __all__ = [
     "STATUSES",
@@ -388,9 +388,7 @@ def activity_findings(
     art2, art7 = convention.art("missions"), convention.art("justificatifs")
     if not result.present:
         return [
-            Finding(
-                "ACTIVITE_ABSENTE", "warning",
-                f"la convention déclare {_plural(len(result.missions), 'mission')} ({art2}) mais aucun fichier "
+            finding("ACTIVITE_ABSENTE", f"la convention déclare {_plural(len(result.missions), 'mission')} ({art2}) mais aucun fichier "
                 f"d'activité (inputs.activity) : le compte rendu quantitatif et qualitatif de la réalisation des "
                 f"missions demandé par l'{art7} n'est pas fourni",
             )
@@ -399,18 +397,14 @@ def activity_findings(
     for r in result.rows:
         if r.status == "hors_mission":
             found.append(
-                Finding(
-                    "HORS_MISSION", "error",
-                    f"{_where(r)} : action du {date_fr(r.date)} rattachée à « {r.mission_text} », qui n'est pas "
+                finding("HORS_MISSION", f"{_where(r)} : action du {date_fr(r.date)} rattachée à « {r.mission_text} », qui n'est pas "
                     f"une mission de l'{art2} ; la convention interdit de confier au poste d'autres fonctions",
                 )
             )  # fmt: skip
     for m in result.missions:
         if m.actions == 0:
             found.append(
-                Finding(
-                    "MISSION_NON_REALISEE", "warning",
-                    f"mission « {m.label} » ({m.code}, {art2}) : aucune action retenue dans le compte rendu "
+                finding("MISSION_NON_REALISEE", f"mission « {m.label} » ({m.code}, {art2}) : aucune action retenue dans le compte rendu "
                     f"d'activité ({art7})",
                 )
             )  # fmt: skip
@@ -419,9 +413,7 @@ def activity_findings(
         if i.alert:
             floor = i.target * (1 - result.alert_pct / 100)
             found.append(
-                Finding(
-                    "INDICATEUR", "warning",
-                    f"indicateur « {i.label} » ({i.code}) : {_n(i.realised)} réalisé pour une cible de {_n(i.target)}, "
+                finding("INDICATEUR", f"indicateur « {i.label} » ({i.code}) : {_n(i.realised)} réalisé pour une cible de {_n(i.target)}, "
                     f"soit {number_fr(i.rate * 100, 2)} % ; en deçà de la cible de plus de {pct_text} % "
                     f"(seuil : {_n(floor)}) ({art7})",
                 )
@@ -430,9 +422,7 @@ def activity_findings(
         cost = eligible_by_month.get(month, 0)
         if cost <= 0:
             found.append(
-                Finding(
-                    "ACTIVITE_SANS_AGENT", "warning",
-                    f"{month_fr(month)} : {_plural(actions, 'action')} retenue{'s' if actions > 1 else ''} alors que le "
+                finding("ACTIVITE_SANS_AGENT", f"{month_fr(month)} : {_plural(actions, 'action')} retenue{'s' if actions > 1 else ''} alors que le "
                     f"coût de personnel éligible du mois est de {eur(cost)} : le poste était vacant, qui a agi ? "
                     f"({art2})",
                 )
@@ -440,9 +430,7 @@ def activity_findings(
     for r in result.rows:
         if r.status in ("illisible", "hors_periode"):
             found.append(
-                Finding(
-                    "ACTIVITE_ILLISIBLE", "warning",
-                    f"{_where(r)} : ligne non retenue ({STATUS_LABELS[r.status]}) : {' ; '.join(r.faults)} ; "
+                finding("ACTIVITE_ILLISIBLE", f"{_where(r)} : ligne non retenue ({STATUS_LABELS[r.status]}) : {' ; '.join(r.faults)} ; "
                     f"détail dans le classeur, feuille « {SHEET} »",
                 )
             )  # fmt: skip

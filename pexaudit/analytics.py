@@ -21,9 +21,9 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .findings import Finding
 from .fmt import eur, number_fr
 from .money import cents_to_euros, euros_to_cents
+from .registry import Finding, finding
 
 __all__ = [
     "READINGS",
@@ -427,9 +427,8 @@ def integrity_findings(integrity: dict) -> list[Finding]:
         shown = integrity["unbalanced_examples"]
         listed = ", ".join(f"{e['entry']} (ligne {e['line']}, écart {eur(abs(e['difference']))})" for e in shown)
         found.append(
-            Finding(
+            finding(
                 "FEC_EQUILIBRE",
-                "error",
                 f"{where}{_plural(n, 'écriture')} dont le débit et le crédit diffèrent, pour "
                 f"{eur(integrity['unbalanced_amount'])} d'écarts cumulés : {listed}{_more(n, len(shown))}",
                 integrity["unbalanced_amount"],
@@ -439,9 +438,8 @@ def integrity_findings(integrity: dict) -> list[Finding]:
         shown = integrity["format_examples"]
         listed = ", ".join(f"ligne {e['line']} ({e['faults']})" for e in shown)
         found.append(
-            Finding(
+            finding(
                 "FEC_FORMAT",
-                "error",
                 f"{where}{_plural(n, 'ligne')} mal formée{'s' if n > 1 else ''} (champ obligatoire absent, "
                 f"date ou montant illisible) : {listed}{_more(n, len(shown))}",
             )
@@ -450,9 +448,8 @@ def integrity_findings(integrity: dict) -> list[Finding]:
         shown = integrity["date_examples"]
         listed = ", ".join(str(line) for line in shown)
         found.append(
-            Finding(
+            finding(
                 "FEC_DATES",
-                "warning",
                 f"{where}{_plural(n, 'ligne')} validée{'s' if n > 1 else ''} avant {'leur' if n > 1 else 'sa'} date d'écriture "
                 f"(ValidDate antérieure à EcritureDate) : ligne{'s' if len(shown) > 1 else ''} {listed}"
                 f"{_more(n, len(shown))}",

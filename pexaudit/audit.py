@@ -1,7 +1,16 @@
-"""One convention audited end to end: read -> check -> settle -> findings -> results.json.
+"""One convention audited: named steps, each handing the next a value it never writes into.
 
-:func:`audit` is what the notebook calls; it touches files only to read the inputs.
-:func:`results` turns an :class:`Audit` into the ``results.json`` document of SPEC section 7.
+    read_inputs      convention.yaml, the input files, the decisions file   -> Inputs
+    evaluate_rows    the row rules (GX suites), the activity rows           -> Evaluated
+    apply_decisions  the auditor's decisions on the rows                    -> rows after decisions
+    apply_aggregates management cap or flat rate, once                      -> Aggregates
+    settle           budget lines, conservation, settlement                 -> lines, Settlement
+    find             every finding of the audit                             -> findings
+    weigh            what each rejected row is worth (closed form)          -> Stakes
+
+:func:`audit` runs them all; :func:`assess` runs the steps after the rows are evaluated, which
+the notebook's what-if reuses with other decisions (no file read, no GX run). :func:`results`
+turns an :class:`Audit` into the ``results.json`` document of SPEC section 7.
 """
 
 from __future__ import annotations
@@ -10,7 +19,7 @@ import dataclasses
 import datetime as dt
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,74 +27,153 @@ import pandas as pd
 
 from . import __version__
 from .activity import ActivityResult, activity_findings, activity_json, classify_activity, personnel_cost_by_month
+from .aggregate import Aggregates, aggregate
 from .analytics import expenses_analytics, fec_analytics, integrity_findings
 from .convention import Convention, load_convention
-from .decisions import (
-    Bound,
-    Decisions,
-    Procedure,
-    apply,
-    bind,
-    decision_findings,
-    load_decisions,
-    procedure_findings,
-    read_previous,
-)
+from .decide import Bound, apply, bind, decision_findings, procedure_findings
+from .decisions import Decisions, Procedure, load_decisions
 from .explanations import explain
-from .findings import Finding, collect_findings
+from .findings import collect_findings
 from .money import cents_to_euros
+from .previous import read_previous
 from .readers import Table, check_columns_used, read_activity, read_expenses, read_payroll, sha256_of
+from .registry import Finding
 from .rules import Eligibility, Flag, evaluate, raisonnable
 from .settlement import Line, Settlement, check_conservation, reconcile, settle, verdict
-from .stakes import stakes
+from .stakes import Stakes, stakes
 
-__all__ = ["VOLATILE_KEYS", "Audit", "audit", "reassess", "results", "split_rejected", "write_json"]
+__all__ = [
+    "VOLATILE_KEYS",
+    "Audit",
+    "Inputs",
+    "assess",
+    "audit",
+    "read_inputs",
+    "reassess",
+    "results",
+    "split_rejected",
+    "write_json",
+]
 
 # Keys of results.json that change from one run to the next on the same inputs.
 VOLATILE_KEYS = ("run",)
 
 
-@dataclass
-class Audit:
-    """One convention audited: the rules' outcome, the auditor's decisions, what follows.
-
-    ``eligibility`` (and so ``rows``, ``lines``, ``settlement``, ``findings``) is the state
-    after the decisions; ``baseline`` what the rules alone found. Rows carry, beside the
-    rules' columns: ``decision`` (a :class:`~pexaudit.decisions.Decision` or None),
-    ``rules_after`` (what the row fails after decisions), ``impact`` (cents or None) and
-    ``booked_rule`` after decisions.
-    """
+@dataclass(frozen=True)
+class Inputs:
+    """Everything read from the convention folder, checked: what ``audit`` and ``check`` share."""
 
     convention: Convention
-    tables: dict[str, Table]
+    tables: dict[str, Table]  # payroll, expenses (those given)
+    activity: Table | None
+    decisions: Decisions
+    bound: Bound
+    previous: dict | None = None  # what an earlier run (--previous) concluded
+    previous_rows: dict | None = None  # that run's eligible cents by (file, sheet, row)
+
+
+def read_inputs(
+    folder: str | Path, previous: str | Path | None = None, *, seen: Callable[[str, object], None] | None = None
+) -> Inputs:
+    """Read and check convention.yaml, the input files and the decisions file; InputError on bad input.
+
+    ``seen(what, value)`` is told of each piece as it is read (``check`` prints them one by one,
+    so that what was read before an error is shown).
+    """
+    seen = seen or (lambda what, value: None)
+    convention = load_convention(folder)
+    seen("convention", convention)
+    decisions = load_decisions(convention.folder)
+    before, before_rows = read_previous(previous, convention.id) if previous else (None, None)
+    payroll = read_payroll(convention)
+    seen("payroll", payroll)
+    expenses = read_expenses(convention, row_id_start=payroll.rows if payroll else 0)
+    seen("expenses", expenses)
+    activity = read_activity(convention) if convention.missions else None
+    seen("activity", activity)
+    check_columns_used(convention, [payroll, expenses, activity])
+    tables = {t.role: t for t in (payroll, expenses) if t is not None}
+    bound = bind(decisions, tables, convention)
+    inputs = Inputs(convention, tables, activity, decisions, bound, before, before_rows)
+    seen("decisions", inputs)
+    return inputs
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """The row rules' outcome (before any decision) and the activity rows classified."""
+
     eligibility: Eligibility
-    lines: list[Line]
+    activity: ActivityResult | None
+
+
+def evaluate_rows(inputs: Inputs, checker) -> Evaluated:
+    """The article-4 row rules (GX suites) over the payroll and expense rows, and the activity rows."""
+    c = inputs.convention
+    eligibility = evaluate(c, inputs.tables.get("payroll"), inputs.tables.get("expenses"), checker)
+    activity = classify_activity(c, inputs.activity, checker) if c.missions else None
+    return Evaluated(eligibility, activity)
+
+
+@dataclass(frozen=True)
+class Audit:
+    """One convention audited: every hand-off of the steps, kept for the documents to read.
+
+    ``rows`` are the rows after decisions, with the flat-rate row and ``impact``; each row's
+    cost splits into ``eligible_amount`` + ``rejected_amount`` (under ``rejected_rule``) +
+    ``share_amount`` (under ``share_rule``, AFFECTATION or FORFAIT). ``evaluated`` keeps what
+    the rules alone found.
+    """
+
+    inputs: Inputs
+    evaluated: Evaluated
+    aggregates: Aggregates
+    rows: pd.DataFrame
+    lines: tuple[Line, ...]
     settlement: Settlement
-    flags: list[Flag]
-    findings: list[Finding]
+    flags: tuple[Flag, ...]
+    findings: tuple[Finding, ...]
     verdict: str
-    inputs: list[dict]
+    explanations: dict[str, tuple[str | None, str | None]]
+    stakes: Stakes | None
+    analytics: dict | None  # SPEC 11: indicative tests over the ledger (FEC lines or expense rows)
     gx_version: str
     suites: dict[str, str]
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
     seconds: float = 0.0
-    activity: ActivityResult | None = None
-    analytics: dict | None = None  # SPEC 11: indicative tests over the ledger (FEC lines or expense rows)
-    baseline: Eligibility | None = None  # the rules' outcome before decisions
-    decisions: Decisions = field(default_factory=Decisions)
-    bound: Bound = field(default_factory=lambda: Bound({}, {}))
-    explanations: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    max_balance: int | None = None  # cents; None when stakes were not computed
-    previous: dict | None = None  # what an earlier run (--previous) concluded
-    previous_rows: dict | None = None  # that run's eligible cents by (file, sheet, row)
 
     @property
-    def rows(self) -> pd.DataFrame:
-        return self.eligibility.rows
+    def convention(self) -> Convention:
+        return self.inputs.convention
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        return self.inputs.tables
+
+    @property
+    def decisions(self) -> Decisions:
+        return self.inputs.decisions
+
+    @property
+    def bound(self) -> Bound:
+        return self.inputs.bound
 
     @property
     def procedure(self) -> Procedure:
-        return self.decisions.procedure
+        return self.inputs.decisions.procedure
+
+    @property
+    def activity(self) -> ActivityResult | None:
+        return self.evaluated.activity
+
+    @property
+    def max_balance(self) -> int | None:
+        """Cents; None when the stakes were not computed."""
+        return None if self.stakes is None else self.stakes.max_balance
+
+    @property
+    def previous(self) -> dict | None:
+        return self.inputs.previous
 
     @property
     def totals(self) -> dict[str, int]:
@@ -103,6 +191,10 @@ class Audit:
         costs replaced by the flat rate (FORFAIT). ``totals.rejected`` keeps their sum."""
         return split_rejected(line.rejected for line in self.lines)
 
+    @property
+    def inputs_trail(self) -> list[dict]:
+        return _inputs(self.inputs, self.evaluated.activity)
+
     def line(self, line_id: str) -> Line:
         return next(line for line in self.lines if line.line == line_id)
 
@@ -110,7 +202,6 @@ class Audit:
 def audit(folder: str | Path, checker=None, *, previous: str | Path | None = None, impacts: bool = True) -> Audit:
     """Audit the convention in ``folder``; raises InputError on bad input.
 
-    The decisions file of the folder (SPEC 9) is read and checked before the rules run;
     ``previous`` is an earlier results.json of the same convention; ``impacts=False`` skips the
     stakes (``rows[].impact``, ``settlement.max_balance``), for measuring what they cost.
     """
@@ -119,120 +210,134 @@ def audit(folder: str | Path, checker=None, *, previous: str | Path | None = Non
 
     started = time.perf_counter()
     when = dt.datetime.now().astimezone()
-    convention = load_convention(folder)
-    decisions = load_decisions(convention.folder)
-    before, before_rows = read_previous(previous, convention.id) if previous else (None, None)
-    payroll = read_payroll(convention)
-    expenses = read_expenses(convention, row_id_start=payroll.rows if payroll else 0)
-    activity_table = read_activity(convention) if convention.missions else None
-    check_columns_used(convention, [payroll, expenses, activity_table])
-    tables = {t.role: t for t in (payroll, expenses) if t is not None}
-    bound = bind(decisions, tables, convention)
+    inputs = read_inputs(folder, previous)
     checker = checker or default_checker()
-    baseline = evaluate(convention, payroll, expenses, checker)
-    activity = classify_activity(convention, activity_table, checker) if convention.missions else None
-    parts = _assess(convention, tables, baseline, decisions, bound, activity, impacts=impacts)
-    return Audit(
-        convention=convention,
-        tables=tables,
-        **parts,
-        inputs=_inputs(convention, tables, decisions, activity),
+    evaluated = evaluate_rows(inputs, checker)
+    expenses = inputs.tables.get("expenses")
+    return assess(
+        inputs,
+        evaluated,
+        impacts=impacts,
+        analytics=ledger_analytics(inputs.convention, expenses),
         gx_version=checker.version,
         suites=suite_versions(),
         started=when,
-        seconds=round(time.perf_counter() - started, 3),
-        baseline=baseline,
-        decisions=decisions,
-        bound=bound,
-        previous=before,
-        previous_rows=before_rows,
-        activity=activity,
-        analytics=ledger_analytics(convention, expenses),
+        clock=started,
     )
 
 
-def _assess(
-    convention: Convention,
-    tables: dict[str, Table],
-    baseline: Eligibility,
-    decisions: Decisions,
-    bound: Bound,
-    activity: ActivityResult | None,
+def assess(
+    inputs: Inputs,
+    evaluated: Evaluated,
     *,
     impacts: bool = True,
-) -> dict:
-    """From the rules' rows: decisions, lines, conservation, settlement, findings, stakes, verdict.
-
-    The activity file is classified once (``activity``); its findings depend on the eligible
-    personnel cost after decisions (ACTIVITE_SANS_AGENT), so they are computed here.
-    """
-    eligibility = apply(convention, baseline, bound.rows)
-    lines = reconcile(convention, eligibility.rows, eligibility.plafond)
-    expected_ids = [i for t in tables.values() for i in t.frame["row_id"].tolist()]
-    check_conservation(lines, eligibility.rows, expected_ids)
-    after = eligibility.rows.assign(rules=eligibility.rows["rules_after"])  # what the findings read
-    flags = raisonnable(convention, after)
-    settlement = settle(convention, lines)
-    findings = [
-        *collect_findings(convention, lines, after, flags, tables),
-        *decision_findings(eligibility.rows, baseline.rows, bound.rows),
-        *procedure_findings(decisions.procedure, settlement.balance, convention),
-        *activity_findings(convention, activity, personnel_cost_by_month(eligibility.rows)),
-        *_ledger_findings(tables.get("expenses")),
-    ]
-    max_balance = None
-    if impacts:
-        found = stakes(convention, eligibility.rows)
-        eligibility.rows["impact"] = found.impact
-        max_balance = found.max_balance
-    else:
-        eligibility.rows["impact"] = pd.Series([None] * len(eligibility.rows), dtype=object)
-    return {
-        "eligibility": eligibility,
-        "lines": lines,
-        "settlement": settlement,
-        "flags": flags,
-        "findings": findings,
-        "verdict": verdict(settlement, findings),
-        "explanations": explain(lines, convention.variance_alert_pct, bound.explanations, _forfaits(eligibility.rows)),
-        "max_balance": max_balance,
+    analytics: dict | None = None,
+    gx_version: str = "",
+    suites: dict[str, str] | None = None,
+    started: dt.datetime | None = None,
+    clock: float | None = None,
+) -> Audit:
+    """The steps after the row rules: decisions, aggregate rules, settlement, findings, stakes."""
+    c = inputs.convention
+    decided = apply_decisions(inputs, evaluated)
+    aggregates = apply_aggregates(c, decided)
+    lines, settlement = settle_lines(inputs, aggregates)
+    flags = tuple(raisonnable(c, aggregates.rows))
+    found = find(inputs, evaluated, aggregates, lines, settlement, flags)
+    weighed = stakes(c, aggregates.rows) if impacts else None
+    rows = aggregates.rows.assign(
+        impact=weighed.impact if weighed else pd.Series([None] * len(aggregates.rows), dtype=object)
+    )
+    forfaits = {
+        str(line): int(cents)
+        for line, cents in zip(
+            rows.loc[rows["source"] == "forfait", "line"], rows.loc[rows["source"] == "forfait", "amount"], strict=True
+        )
     }
+    return Audit(
+        inputs=inputs,
+        evaluated=evaluated,
+        aggregates=aggregates,
+        rows=rows,
+        lines=tuple(lines),
+        settlement=settlement,
+        flags=flags,
+        findings=found,
+        verdict=verdict(settlement, found),
+        explanations=explain(lines, c.variance_alert_pct, inputs.bound.explanations, forfaits),
+        stakes=weighed,
+        analytics=analytics,
+        gx_version=gx_version,
+        suites=suites or {},
+        started=started or dt.datetime.now().astimezone(),
+        seconds=0.0 if clock is None else round(time.perf_counter() - clock, 3),
+    )
 
 
-def _forfaits(rows: pd.DataFrame) -> dict[str, int]:
-    """The flat-rate amount booked on each line (cents): computed, not declared by the beneficiary."""
-    flat = rows[rows["source"] == "forfait"]
-    return {str(line): int(amount) for line, amount in zip(flat["line"], flat["amount"], strict=True)}
+def apply_decisions(inputs: Inputs, evaluated: Evaluated) -> pd.DataFrame:
+    """The rows after the auditor's decisions (a new frame)."""
+    return apply(inputs.convention, evaluated.eligibility.rows, inputs.bound.rows)
+
+
+def apply_aggregates(convention: Convention, decided: pd.DataFrame) -> Aggregates:
+    """Management cap or flat rate, once, on the rows after decisions."""
+    return aggregate(convention, decided)
+
+
+def settle_lines(inputs: Inputs, aggregates: Aggregates) -> tuple[list[Line], Settlement]:
+    """Budget lines and the settlement; a run where conservation fails stops here."""
+    lines = reconcile(inputs.convention, aggregates.rows, aggregates.cuts)
+    expected_ids = [i for t in inputs.tables.values() for i in t.frame["row_id"].tolist()]
+    check_conservation(lines, aggregates.rows, expected_ids)
+    return lines, settle(inputs.convention, lines)
+
+
+def find(
+    inputs: Inputs,
+    evaluated: Evaluated,
+    aggregates: Aggregates,
+    lines: list[Line],
+    settlement: Settlement,
+    flags: tuple[Flag, ...],
+) -> tuple[Finding, ...]:
+    """Every finding, in the order of the contract's tables (sections 6, 9, 10, 11)."""
+    c, rows = inputs.convention, aggregates.rows
+    expenses = inputs.tables.get("expenses")
+    return (
+        *collect_findings(c, lines, rows, list(flags), inputs.tables),
+        *decision_findings(rows, inputs.bound.rows),
+        *procedure_findings(inputs.decisions.procedure, settlement.balance, c),
+        *activity_findings(c, evaluated.activity, personnel_cost_by_month(rows)),
+        *([] if expenses is None or expenses.ledger is None else integrity_findings(expenses.ledger.integrity)),
+    )
 
 
 def reassess(a: Audit, decisions: Decisions, bound: Bound) -> Audit:
     """``a`` with other decisions, recomputed from its evaluated rows (no file read, no GX)."""
-    impacts = a.max_balance is not None
-    parts = _assess(a.convention, a.tables, a.baseline, decisions, bound, a.activity, impacts=impacts)
-    return dataclasses.replace(a, **parts, decisions=decisions, bound=bound)
+    inputs = dataclasses.replace(a.inputs, decisions=decisions, bound=bound)
+    return assess(
+        inputs,
+        a.evaluated,
+        impacts=a.stakes is not None,
+        analytics=a.analytics,
+        gx_version=a.gx_version,
+        suites=a.suites,
+        started=a.started,
+    )
 
 
-def _ledger_findings(expenses: Table | None) -> list:
-    """SPEC 11's integrity findings of a FEC (FEC_EQUILIBRE, FEC_FORMAT, FEC_DATES): they depend on
-    the file alone, not on the decisions."""
-    if expenses is None or expenses.ledger is None:
-        return []
-    return integrity_findings(expenses.ledger.integrity)
-
-
-def _inputs(
-    convention: Convention, tables: dict[str, Table], decisions: Decisions, activity: ActivityResult | None
-) -> list[dict]:
+def _inputs(inputs: Inputs, activity: ActivityResult | None) -> list[dict]:
     """The audit trail's inputs: convention.yaml, the input files, the decisions file."""
-    inputs = [{"role": "convention", "path": "convention.yaml", "sha256": sha256_of(convention.file), "rows": None}]
-    inputs += [
+    convention = inputs.convention
+    trail = [{"role": "convention", "path": "convention.yaml", "sha256": sha256_of(convention.file), "rows": None}]
+    trail += [
         {"role": t.role, "path": t.file, "sha256": t.sha256, "rows": t.rows, "ignored_rows": t.ignored_rows}
-        for t in tables.values()
+        for t in inputs.tables.values()
     ]
     activity_path = convention.input_path("activity")
     if activity_path is not None:
         rows = len(activity.rows) if activity is not None and activity.present else None
-        inputs.append(
+        trail.append(
             {
                 "role": "activity",
                 "path": convention.inputs["activity"],
@@ -240,10 +345,10 @@ def _inputs(
                 "rows": rows,
             }
         )
-    trail = decisions.trail()
-    if trail is not None:
-        inputs.append(trail)
-    return inputs
+    decided = inputs.decisions.trail()
+    if decided is not None:
+        trail.append(decided)
+    return trail
 
 
 def ledger_analytics(convention: Convention, expenses: Table | None) -> dict | None:
@@ -326,7 +431,7 @@ def _summary(a: Audit) -> dict:
     return {
         "convention_id": a.convention.id,
         "tool_version": __version__,
-        "inputs": a.inputs,
+        "inputs": a.inputs_trail,
         "lines": [
             {
                 "line": line.line,

@@ -18,8 +18,9 @@ import click
 
 from . import __version__
 from .errors import InputError
-from .fmt import OUTCOMES, VERDICTS, eur, pct
+from .fmt import eur, pct
 from .money import euros_to_cents as _cents
+from .vocabulary import OUTCOMES, VERDICTS
 
 
 def summary(results: dict, folder: Path | None = None) -> str:
@@ -224,7 +225,8 @@ def check(convention: Path) -> None:
 
 def describe_decisions(convention, tables: dict) -> str | None:
     """What ``check`` says of the decisions file: its phase and counts, once every decision is checked."""
-    from .decisions import bind, load_decisions
+    from .decide import bind
+    from .decisions import load_decisions
 
     decisions = load_decisions(convention.folder)
     if decisions.path is None:

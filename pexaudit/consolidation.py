@@ -20,10 +20,11 @@ from .activity import consolidate_indicators, consolidate_missions
 from .assets import notebook
 from .audit import write_json
 from .charts import data_uri, territory_chart
-from .fmt import OUTCOMES, PHASES, VERDICTS, eur, pct
+from .fmt import eur, pct
 from .money import euros_to_cents as _cents
 from .report import _css, _env
 from .run import execute, export_html
+from .vocabulary import OUTCOMES, PHASES, VERDICTS
 
 __all__ = ["build", "load", "render_html", "section_html", "show", "write_consolidation"]
 

@@ -1,78 +1,49 @@
-"""The auditor's decisions and the contradictory procedure (SPEC section 9).
+"""The auditor's decisions and the contradictory procedure, as the decisions file says them (SPEC 9).
 
 Sections 5 and 6 propose; the auditor decides. A convention folder may hold ``decisions.yaml``
 or ``decisions.xlsx`` (the ``Décisions`` sheet of bilan_financier.xlsx, filled in and saved
-under that name). This module reads either into :class:`Decisions` (:func:`load_decisions`),
-checks every decision against the input rows (:func:`bind`: a bad decision is an
-:class:`~pexaudit.errors.InputError`, exit code 2, naming the decision by the YAML line of its
-``- ref:`` or its Excel row), applies them to the rows the rules evaluated (:func:`apply`) and
-states the findings DECISION and CONTRADICTOIRE. :func:`simulate` and :func:`rejected_rows`
-serve the notebook's workbench: they recompute from rows already evaluated, with no file read
-and no GX run.
+under that name). This module reads either into :class:`Decisions` (:func:`load_decisions`);
+a bad file is an :class:`~pexaudit.errors.InputError` (exit code 2) naming the decision by the
+YAML line of its ``- ref:`` or its Excel row. Checking decisions against the input rows and
+applying them is :mod:`pexaudit.decide`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import datetime as dt
 import difflib
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from .convention import HORS_BUDGET, Convention, read_yaml
+from .convention import read_yaml
 from .errors import InputError
-from .findings import Finding
-from .fmt import PHASES as PHASE_FR
-from .fmt import date_fr, eur
-from .money import cents_to_euros, euros_to_cents, round_half_up
+from .fmt import date_fr
+from .money import cents_to_euros
 from .parsing import is_blank, normalize_key, parse_amount, parse_date, text_of
-from .readers import Table, sha256_of, xlsx_sheets
-from .registry import FAILING_RULES, RULES
-from .rules import Eligibility, apply_management
-from .stakes import by_impact
+from .readers import sha256_of, xlsx_sheets
+from .vocabulary import DECISION_VERBS, DECISION_WORDS, PROCEDURE_LABELS
+from .vocabulary import PHASES as PHASE_LABELS
 
 __all__ = [
-    "DECISION_WORDS",
+    "DEFAULT_RESPONSE_DAYS",
     "FILES",
     "PHASES",
-    "Bound",
     "Decision",
     "Decisions",
     "LineNote",
     "Place",
     "Procedure",
-    "apply",
-    "bind",
-    "decision_findings",
     "load_decisions",
-    "load_previous",
-    "procedure_findings",
-    "read_previous",
     "read_xlsx_decisions",
     "read_yaml_decisions",
-    "rejected_rows",
-    "simulate",
 ]
 
 FILES = ("decisions.yaml", "decisions.xlsx")
 DEFAULT_RESPONSE_DAYS = 30
-# Words accepted for a decision, compared as headers are (case and accents ignored).
-DECISION_WORDS = {
-    "accept": "accept", "accepter": "accept", "acceptee": "accept", "accepte": "accept",
-    "reject": "reject", "rejeter": "reject", "rejetee": "reject", "rejete": "reject",
-    "partial": "partial", "partiel": "partial", "partielle": "partial",
-}  # fmt: skip
-DECISION_FR = {"accept": "accepter", "reject": "rejeter", "partial": "partiel"}
-PHASES = tuple(PHASE_FR)  # provisoire, definitif (their French labels live in pexaudit.fmt)
-_FORFAIT_REFS = {"forfait", "forfaitdegestion"}
+DECISIONS = tuple(DECISION_VERBS)  # accept, reject, partial
+PHASES = tuple(PHASE_LABELS)  # provisoire, definitif
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -349,13 +320,6 @@ PROCEDURE_KEYS = {
     "reponserecuele": "response_received",
     "responsereceived": "response_received",
 }
-PROCEDURE_LABELS = {
-    "phase": "phase",
-    "auditor": "contrôleur",
-    "observations_sent": "observations envoyées le",
-    "response_days": "délai de réponse (jours)",
-    "response_received": "réponse reçue le",
-}
 _HEADER_ROWS = 20
 
 
@@ -504,423 +468,3 @@ def _xlsx_notes(file: str, sheet: str, rows: list) -> tuple[LineNote, ...]:
             raise InputError("explication sans ligne budgétaire", file=file, sheet=sheet, row=number, column="Ligne")
         notes.append(LineNote(line, text, Place(file, sheet, number)))
     return tuple(notes)
-
-
-# --- binding decisions to input rows --------------------------------------------------------
-
-
-@dataclass
-class _Rows:
-    """One input table, indexed by the row number a person sees."""
-
-    table: Table
-    index: pd.Index
-
-    @classmethod
-    def of(cls, table: Table) -> _Rows:
-        return cls(table, pd.Index(table.frame["row"].to_numpy()))
-
-    def cost(self, position: int) -> tuple[int, bool]:
-        """(cost in cents, readable): payroll brut + charges + autres coûts; expenses montant."""
-        rec = self.table.frame.iloc[position]
-        parts = ("brut", "charges_patronales", "autres_couts") if self.table.role == "payroll" else ("montant",)
-        values = [rec[p] for p in parts]
-        readable = not any(pd.isna(v) for v in values)
-        return sum(0 if pd.isna(v) else int(v) for v in values), readable
-
-
-@dataclass(frozen=True)
-class Bound:
-    """Decisions checked against the input rows: ``rows`` maps row_id -> decision (file order)."""
-
-    rows: dict[int, Decision]
-    explanations: dict[str, str]  # budget line id -> the beneficiary's explanation
-
-
-def bind(decisions: Decisions, tables: dict[str, Table], convention: Convention) -> Bound:
-    """Check every decision (SPEC section 9's list of errors) and find its input row."""
-    indexed = [_Rows.of(t) for t in tables.values() if t.role in ("payroll", "expenses")] if decisions.rows else []
-    bound: dict[int, Decision] = {}
-    for decision in decisions.rows:
-        check(decision)
-        found, position = _locate(decision, indexed, convention)
-        cost, readable = found.cost(position)
-        _check_amount(decision, cost, readable)
-        row_id = int(found.table.frame["row_id"].iat[position])
-        if row_id in bound:
-            first = bound[row_id].place.row
-            where = f" (première décision ligne {first})" if first else ""
-            raise decision.error(f"deux décisions sur la même ligne d'entrée{where} : gardez-en une seule")
-        bound[row_id] = decision
-    return Bound(bound, _explanations(decisions.lines, tables, convention))
-
-
-def check(decision: Decision) -> None:
-    """What a decision must say by itself, whatever its row."""
-    if decision.decision not in DECISION_FR:
-        raise decision.error(
-            f"décision inconnue « {decision.decision} » : attendu accept, reject ou partial "
-            "(accepter, rejeter ou partiel)"
-        )
-    if not decision.motive.strip():
-        raise decision.error("motif absent ou vide : toute décision est motivée (elle est notifiée au bénéficiaire)")
-    if decision.rule is not None and decision.rule not in FAILING_RULES:
-        raise decision.error(f"règle inconnue « {decision.rule} » : attendu l'une de {', '.join(FAILING_RULES)}")
-    if decision.decision in ("reject", "partial") and decision.rule is None:
-        raise decision.error(
-            f"règle absente : {'un rejet' if decision.decision == 'reject' else 'une retenue partielle'} dit la règle "
-            f"au titre de laquelle le montant est écarté ({', '.join(FAILING_RULES)})"
-        )
-    if decision.decision == "reject" and decision.amount is not None:
-        raise decision.error("montant interdit sur un rejet : la ligne est écartée en entier (pour en garder une "
-                             "partie, utilisez partial)")  # fmt: skip
-
-
-def _check_amount(decision: Decision, cost: int, readable: bool) -> None:
-    amount = decision.amount
-    if decision.decision == "accept":
-        if readable and amount is not None:
-            raise decision.error(
-                f"montant interdit sur l'acceptation d'une ligne lisible (montant lu : {eur(cost)}) : pour n'en "
-                "retenir qu'une partie, utilisez partial"
-            )
-        if not readable and amount is None:
-            raise decision.error(
-                "montant absent : le montant de cette ligne n'a pas pu être lu ; l'acceptation donne le montant "
-                "lu sur la pièce (amount, ou Montant retenu)"
-            )
-    elif decision.decision == "partial":
-        if not readable:
-            raise decision.error(
-                "retenue partielle impossible : le montant de la ligne n'a pas pu être lu ; acceptez-la avec le "
-                "montant lu sur la pièce (accept et amount), ou rejetez-la"
-            )
-        if amount is None:
-            raise decision.error("montant retenu absent : une retenue partielle dit le montant retenu (amount)")
-        low, high = min(0, cost), max(0, cost)
-        if not low <= amount <= high:
-            raise decision.error(
-                f"montant retenu {eur(amount)} hors de l'intervalle de 0 au coût de la ligne ({eur(cost)}), "
-                "de même signe"
-            )
-
-
-def _split_ref(ref: str) -> tuple[str, str, str] | None:
-    if ref.count("!") < 2:
-        return None
-    head, row = ref.rsplit("!", 1)
-    file, sheet = head.split("!", 1)
-    return file.strip(), sheet.strip(), row.strip()
-
-
-def _locate(decision: Decision, indexed: list[_Rows], convention: Convention) -> tuple[_Rows, int]:
-    ref = decision.ref.strip()
-    parts = _split_ref(ref)
-    # The forfait row has no file and no row (results.json: file, sheet and row null).
-    forfait = parts is not None and (normalize_key(parts[0]) in _FORFAIT_REFS or not (parts[0] or parts[2]))
-    if normalize_key(ref) in _FORFAIT_REFS or forfait:
-        raise decision.error(
-            "la ligne générée du forfait de gestion ne peut pas faire l'objet d'une décision : elle est calculée "
-            "(taux du forfait × personnel éligible)"
-        )
-    if parts is None:
-        raise decision.error("référence illisible : attendu fichier!feuille!ligne (pour un CSV : fichier!!ligne)")
-    file, sheet, row = parts
-    if not file:
-        raise decision.error("fichier absent de la référence : attendu fichier!feuille!ligne")
-    known = ", ".join(_describe(r.table) for r in indexed) or "aucun fichier d'entrée"
-    same_file = [r for r in indexed if _same(r.table.file, file)]
-    if not same_file:
-        raise decision.error(
-            f"aucune ligne d'entrée ne correspond : fichier « {file} » inconnu (fichiers lus : {known})"
-        )
-    found = next((r for r in same_file if _same(r.table.sheet or "", sheet)), None)
-    if found is None:
-        raise decision.error(f"aucune ligne d'entrée ne correspond : feuille « {sheet} » ({known})")
-    if not row.isdigit():
-        raise decision.error(f"numéro de ligne « {row} » illisible : attendu le n° de ligne Excel ou CSV")
-    number = int(row)
-    if number not in found.index:
-        raise decision.error(f"aucune ligne d'entrée ne correspond : {_why_not(found.table, number)}")
-    return found, int(found.index.get_loc(number))
-
-
-def _same(a: str, b: str) -> bool:
-    return a.replace("\\", "/").strip().casefold() == b.replace("\\", "/").strip().casefold()
-
-
-def _describe(table: Table) -> str:
-    rows = table.frame["row"]
-    span = f"lignes {rows.min()} à {rows.max()}" if len(rows) else "aucune ligne"
-    sheet = f"!{table.sheet}!" if table.sheet else "!!"
-    return f"{table.file}{sheet} ({span})"
-
-
-def _why_not(table: Table, number: int) -> str:
-    if number in table.ignored_rows:
-        return f"la ligne {number} de {table.file} est une ligne de total, qui n'est pas une ligne d'entrée"
-    if table.header_row and number <= table.header_row:
-        return f"la ligne {number} de {table.file} est au-dessus des données (en-tête ligne {table.header_row})"
-    return f"{table.file} n'a pas de ligne de données n° {number} ({_describe(table)})"
-
-
-def _explanations(notes: Iterable[LineNote], tables: dict[str, Table], convention: Convention) -> dict[str, str]:
-    ids = {b.line.casefold(): b.line for b in convention.budget}
-    expenses = tables.get("expenses")
-    if expenses is not None and (~expenses.frame["ligne"].str.casefold().isin(ids)).any():
-        ids[HORS_BUDGET] = HORS_BUDGET  # rows go there: a line of the bilan
-    out: dict[str, str] = {}
-    for note in notes:
-        line = ids.get(note.line.strip().casefold())
-        where = {"file": note.place.file, "sheet": note.place.sheet, "row": note.place.row}
-        if line is None:
-            raise InputError(
-                f"explication sur la ligne « {note.line} » inconnue : attendu l'une de {', '.join(ids.values())}",
-                **where,
-            )
-        if line in out:
-            raise InputError(f"deux explications pour la ligne « {line} »", **where)
-        out[line] = note.explanation
-    return out
-
-
-# --- applying decisions ---------------------------------------------------------------------
-
-
-def apply(convention: Convention, baseline: Eligibility, bound: dict[int, Decision]) -> Eligibility:
-    """The rows after decisions (SPEC 9), then the management rule (cap or flat rate) again.
-
-    Adds ``decision`` (the :class:`Decision` or None) and ``rules_after`` (what the row fails
-    after decisions, for the findings); ``rules`` stays what the rules found.
-    """
-    rows = baseline.rows[baseline.rows["source"] != "forfait"].reset_index(drop=True)
-    decided = np.full(len(rows), None, dtype=object)
-    columns = {"rules_after": rows["rules"].to_numpy(dtype=object)}
-    if bound:
-        columns = {
-            "amount": rows["amount"].to_numpy(dtype="int64").copy(),
-            "eligible_amount": rows["eligible_amount"].to_numpy(dtype="int64").copy(),
-            "booked_rule": rows["booked_rule"].to_numpy(dtype=object).copy(),
-            "rules_after": rows["rules"].to_numpy(dtype=object).copy(),
-        }
-        positions = pd.Index(rows["row_id"]).get_indexer(list(bound))
-        counted = _counted(convention, rows).to_numpy()
-        for position, decision in zip(positions, bound.values(), strict=True):
-            effect = _effect(decision, rows.iloc[position], bool(counted[position]))
-            for values, value in zip(columns.values(), effect, strict=True):
-                values[position] = value
-            decided[position] = decision
-    rows = rows.assign(**columns, decision=decided)
-    result = Eligibility(rows=rows, checked=baseline.checked, suites=baseline.suites, skipped=baseline.skipped)
-    apply_management(convention, result)
-    forfait = result.rows["source"] == "forfait"
-    if forfait.any():
-        result.rows["decision"] = result.rows["decision"].astype(object).where(~forfait, None)
-        result.rows["rules_after"] = result.rows["rules_after"].where(~forfait, result.rows["rules"])
-    return result
-
-
-def _counted(convention: Convention, rows: pd.DataFrame) -> pd.Series:
-    """Whether a row failing nothing counts: not a management expense under the flat rate."""
-    if convention.management_costs.mode != "flat_rate":
-        return pd.Series(True, index=rows.index)
-    management = {b.line for b in convention.management_lines}
-    return ~((rows["source"] == "expenses") & rows["line"].isin(management))
-
-
-def eligible_share(cost: int, share: Fraction) -> int:
-    """cost × allocation, rounded half-up to the cent (AFFECTATION keeps the rest)."""
-    return cost if share == 1 else round_half_up(share * cost)
-
-
-def _effect(decision: Decision, rec, counted: bool) -> tuple[int, int, str | None, list[str]]:
-    """(amount, eligible_amount, booked_rule, rules_after) of a decided row."""
-    rules = list(rec["rules"])
-    if decision.decision == "accept":
-        cost = int(rec["amount"]) if decision.amount is None else decision.amount
-        eligible = eligible_share(cost, rec["share"]) if counted else 0
-        booked = None if eligible == cost else ("AFFECTATION" if counted else "FORFAIT")
-        return cost, eligible, booked, [booked] if booked else []
-    amount = int(rec["amount"])
-    if decision.decision == "partial":
-        eligible = eligible_share(decision.amount, rec["share"]) if counted else 0
-        return amount, eligible, decision.rule, [decision.rule]
-    if rules and rules[0] in FAILING_RULES:  # a reject of a row already rejected: only the motive
-        return amount, int(rec["eligible_amount"]), rec["booked_rule"], rules
-    return amount, 0, decision.rule, [decision.rule]
-
-
-# --- findings -------------------------------------------------------------------------------
-
-
-def where(rec) -> str:
-    """``depenses.xlsx, feuille « Mandats 2024 », ligne 12`` (no label: the report names nobody)."""
-    sheet = f", feuille « {rec.sheet} »" if isinstance(rec.sheet, str) and rec.sheet else ""
-    return f"{rec.file}{sheet}, ligne {rec.row}"
-
-
-def _verb(decision: Decision, before_rules: list[str], cost: int) -> str:
-    label = f"{decision.rule} ({RULES[decision.rule].label})" if decision.rule else ""
-    if decision.decision == "accept":
-        read = f", au montant lu sur la pièce de {eur(decision.amount)}" if decision.amount is not None else ""
-        return f"acceptée{read}"
-    if decision.decision == "partial":
-        return f"retenue pour {eur(decision.amount)} sur {eur(cost)}, le reste écarté au titre de {label}"
-    if before_rules and before_rules[0] in FAILING_RULES:
-        return f"rejet confirmé (déjà écartée au titre de {before_rules[0]})"
-    return f"rejetée au titre de {label}"
-
-
-def decision_findings(rows: pd.DataFrame, baseline: pd.DataFrame, bound: dict[int, Decision]) -> list[Finding]:
-    """DECISION (info), one per decision in file order; amount = row eligible after − before."""
-    if not bound:
-        return []
-    after = rows.set_index("row_id").loc[list(bound)]
-    before = baseline.set_index("row_id").loc[list(bound), "eligible_amount"]
-    found = []
-    for (row_id, decision), rec in zip(bound.items(), after.itertuples(), strict=True):
-        delta = int(rec.eligible_amount) - int(before[row_id])
-        when = f"décision du {date_fr(decision.date)} : " if decision.date else ""
-        message = (
-            f"{where(rec)} : {when}{_verb(decision, rec.rules, int(rec.amount))} – motif : "
-            f"{decision.motive.rstrip().rstrip('.')} ; "
-            f"éligible de la ligne {eur(int(before[row_id]))} → {eur(int(rec.eligible_amount))} "
-            f"({eur(delta, signed=True)})"
-        )
-        found.append(Finding("DECISION", "info", message, delta))
-    return found
-
-
-def procedure_findings(procedure: Procedure, balance: int, convention: Convention) -> list[Finding]:
-    """CONTRADICTOIRE: a definitive reversement nobody was heard on (error); a late answer (warning)."""
-    art = convention.art("contradictoire")
-    found = []
-    if procedure.phase == "definitif" and balance < 0 and procedure.observations_sent is None:
-        found.append(
-            Finding(
-                "CONTRADICTOIRE", "error",
-                f"phase définitive : reversement de {eur(-balance)} sans lettre d'observations préalable "
-                f"(date d'envoi des observations absente) ; l'{art} ne permet le reversement qu'après examen des "
-                "justificatifs présentés par le bénéficiaire et l'avoir entendu : envoyez d'abord la lettre "
-                "d'observations (phase provisoire)",
-                -balance,
-            )
-        )  # fmt: skip
-    if procedure.late:
-        late = (procedure.response_received - procedure.response_deadline).days
-        found.append(
-            Finding(
-                "CONTRADICTOIRE", "warning",
-                f"réponse du bénéficiaire reçue le {date_fr(procedure.response_received)}, {late} jour(s) après "
-                f"l'échéance du {date_fr(procedure.response_deadline)} (observations envoyées le "
-                f"{date_fr(procedure.observations_sent)}, {procedure.response_days} jours pour répondre) : elle "
-                f"est examinée néanmoins ({art})",
-            )
-        )  # fmt: skip
-    return found
-
-
-# --- --previous -----------------------------------------------------------------------------
-
-
-def read_previous(path: str | Path, convention_id: str) -> tuple[dict, dict[tuple, int]]:
-    """``previous`` of results.json from an earlier run's results.json of the same convention, and
-    that run's eligible amount of each input row (cents) by (file, sheet, row), for the
-    before/after view."""
-    path = Path(path)
-    label = str(path)
-    if not path.is_file():
-        raise InputError("résultats antérieurs introuvables (--previous : attendu le results.json d'un contrôle "
-                         "antérieur)", file=label)  # fmt: skip
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        settlement = document["settlement"]
-        found = document["convention_id"]
-        balance = euros_to_cents(settlement["balance"])
-        amount = euros_to_cents(settlement.get("amount", abs(settlement["balance"])))
-        outcome = settlement["outcome"]
-        if outcome not in ("solde", "reversement", "solde_nul"):
-            raise ValueError(outcome)
-    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
-        raise InputError("attendu un results.json de pexaudit (convention_id, settlement)", file=label) from None
-    if found != convention_id:
-        raise InputError(
-            f"résultats d'une autre convention (« {found} », attendu « {convention_id} ») : --previous prend un "
-            "contrôle antérieur de la même convention",
-            file=label,
-        )
-    procedure = document.get("procedure")
-    phase = procedure.get("phase") if isinstance(procedure, dict) else None
-    summary = {
-        "phase": phase if phase in PHASES else None,
-        "balance": cents_to_euros(balance),
-        "outcome": outcome,
-        "amount": cents_to_euros(amount),
-    }
-    rows = {}
-    for row in document.get("rows") or []:
-        if isinstance(row, dict) and row.get("source") != "forfait" and row.get("row") is not None:
-            with contextlib.suppress(TypeError, ValueError, KeyError):
-                rows[(row.get("file"), row.get("sheet"), int(row["row"]))] = euros_to_cents(row["eligible_amount"])
-    return summary, rows
-
-
-def load_previous(path: str | Path, convention_id: str) -> dict:
-    """``previous`` of results.json from an earlier run's results.json of the same convention."""
-    return read_previous(path, convention_id)[0]
-
-
-# --- the notebook's workbench ---------------------------------------------------------------
-
-
-def simulate(audit, decisions: Iterable[Decision], *, replace: bool = False):
-    """The audit as it would be with ``decisions`` taken, recomputed from the evaluated rows.
-
-    No file is read and GX does not run again: ``simulate(audit, [Decision(ref, "accept")])``
-    returns a new :class:`~pexaudit.audit.Audit` whose settlement, lines, findings and stakes
-    follow. The new decisions are added to the file's (replacing any on the same row), or
-    replace them all with ``replace=True``. A bad decision raises InputError, as in a run.
-    """
-    from .audit import reassess
-
-    new = bind(Decisions(rows=tuple(decisions)), audit.tables, audit.convention).rows
-    kept = {} if replace else {k: v for k, v in audit.bound.rows.items() if k not in new}
-    rows = {**kept, **new}
-    merged = dataclasses.replace(audit.decisions, rows=tuple(rows.values()))
-    return reassess(audit, merged, Bound(rows, audit.bound.explanations))
-
-
-REJECTED_COLUMNS = ["ref", "file", "sheet", "row", "line", "amount", "rejected", "rules", "reasons", "impact"]
-
-
-def ref_of(rec) -> str:
-    """``file!sheet!row`` (CSV: ``file!!line``), as decisions name a row."""
-    sheet = rec.sheet if isinstance(rec.sheet, str) else ""
-    return f"{rec.file}!{sheet}!{rec.row}"
-
-
-def rejected_rows(audit) -> pd.DataFrame:
-    """The rows rejected after decisions, largest stake first (unknown stakes last).
-
-    Columns: ref, file, sheet, row, line, amount, rejected (cents), rules, reasons, impact
-    (cents, or None where no accept can change the balance in a known way).
-    """
-    rows = audit.rows
-    mask = rows["booked_rule"].isin(FAILING_RULES) & (rows["source"] != "forfait")
-    picked = rows.loc[mask]
-    out = pd.DataFrame(
-        {
-            "ref": [ref_of(rec) for rec in picked.itertuples(index=False)],
-            "file": picked["file"].to_numpy(),
-            "sheet": picked["sheet"].to_numpy(),
-            "row": picked["row"].to_numpy(),
-            "line": picked["line"].to_numpy(),
-            "amount": picked["amount"].to_numpy(),
-            "rejected": (picked["amount"] - picked["eligible_amount"]).to_numpy(),
-            "rules": picked["rules"].to_numpy(),
-            "reasons": picked["reasons"].to_numpy(),
-            "impact": picked["impact"].to_numpy(),
-        },
-        columns=REJECTED_COLUMNS,
-    )
-    return by_impact(out).reset_index(drop=True)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .columns import FIELDS
 from .keys import KEYS, TYPES, json_schema
-from .registry import FINDINGS, RULES, SEVERITY_LABELS
+from .registry import FINDINGS, RULES
+from .vocabulary import SEVERITIES
 
 __all__ = ["BLOCKS", "convention_template", "generated_files", "render_block"]
 
@@ -56,15 +57,15 @@ def columns_table(role: str) -> str:
 
 
 def rules_table() -> str:
-    rows = [[f"`{e.code}`", e.criterion or "—", e.label, e.meaning, e.action, f"`{e.where}`"] for e in RULES.values()]
+    rows = [[f"`{e.code}`", e.criterion or "—", e.label, e.meaning, e.action, e.where] for e in RULES.values()]
     return _table(["règle", "critère (article 4)", "libellé", "signification", "que faire", "évaluée par"], rows)
 
 
 def findings_table() -> str:
     rows = []
     for e in FINDINGS.values():
-        severity = " / ".join(SEVERITY_LABELS[s] for s in e.severity.split(" / "))
-        rows.append([f"`{e.code}`", severity, e.meaning, e.action, f"`{e.where}`"])
+        severity = " / ".join(SEVERITIES[s] for s in e.severity_text.split(" / "))
+        rows.append([f"`{e.code}`", severity, e.meaning, e.action, e.where])
     return _table(["constat", "gravité", "quand", "que faire", "évalué par"], rows)
 
 

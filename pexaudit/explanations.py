@@ -49,7 +49,7 @@ def draft(line: Line, forfait: int = 0) -> str:
         sentences.append(f"{label} : {eur(declared)}, égales au budget.")
     rejected = [(rule, amount) for rule, amount in line.rejected.items() if amount]
     if rejected:
-        parts = [f"{eur(amount)} au titre de {rule} ({RULES[rule].label})" for rule, amount in rejected]
+        parts = [f"{eur(amount)} ({RULES[rule].label})" for rule, amount in rejected]
         sentences.append("Montants écartés : " + " ; ".join(parts) + ".")
     return " ".join(sentences)
 

@@ -1,13 +1,13 @@
-"""Identity checks and the findings table (SPEC sections 3 and 6).
+"""Identity checks and the findings of SPEC section 6, over the audit after decisions.
 
-A finding is data: ``rule``, ``severity`` (error / warning / info), a French ``message`` and an
-optional ``amount`` in cents. Findings never change an amount; they drive the verdict.
+A finding is data (:class:`~pexaudit.registry.Finding`), raised through
+:func:`~pexaudit.registry.finding`, which takes its severity from the registry. Findings never
+change an amount; they drive the verdict.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pandas as pd
 from stdnum import bic as stdnum_bic
@@ -25,34 +25,24 @@ from .registry import (
     RAISONNABLE_ROW_SHARE,
     RULES,
     SIGNATURE_PAYMENT_DAYS,
+    Finding,
+    finding,
 )
-from .rules import Flag, rule_counts
+from .rules import Flag
 from .settlement import Line
 
-__all__ = ["Finding", "bank_findings", "collect_findings", "rib_key", "siret_findings"]
-
-SEVERITIES = ("error", "warning", "info")
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    severity: str
-    message: str
-    amount: int | None = None  # cents
+__all__ = ["bank_findings", "collect_findings", "rib_key", "siret_findings", "total_label"]
 
 
 def siret_findings(siret: str) -> list[Finding]:
     digits = re.sub(r"[\s.]", "", siret)
     if not re.fullmatch(r"\d{14}", digits):
-        return [Finding("SIRET", "error", f"SIRET « {siret} » : attendu 14 chiffres (trouvé {len(digits)} caractères)")]
+        return [finding("SIRET", f"SIRET « {siret} » : attendu 14 chiffres (trouvé {len(digits)} caractères)")]
     if not stdnum_siren.is_valid(digits[:9]):
-        return [
-            Finding("SIRET", "error", f"SIRET « {siret} » : le SIREN {digits[:9]} a une clé de contrôle fausse (Luhn)")
-        ]
+        return [finding("SIRET", f"SIRET « {siret} » : le SIREN {digits[:9]} a une clé de contrôle fausse (Luhn)")]
     if not stdnum_siret.is_valid(digits):
         rule = "somme des chiffres multiple de 5 (La Poste)" if digits.startswith("356000000") else "Luhn"
-        return [Finding("SIRET", "error", f"SIRET « {siret} » : clé de contrôle fausse ({rule})")]
+        return [finding("SIRET", f"SIRET « {siret} » : clé de contrôle fausse ({rule})")]
     return []
 
 
@@ -88,12 +78,10 @@ def bank_findings(bank: Bank | None) -> list[Finding]:
     iban = stdnum_iban.compact(bank.iban) if bank.iban else None
     if bank.iban and not stdnum_iban.is_valid(bank.iban):
         found.append(
-            Finding(
-                "IBAN", "error", f"IBAN « {bank.iban} » invalide (ISO 13616 : longueur et format du pays, clé mod 97)"
-            )
+            finding("IBAN", f"IBAN « {bank.iban} » invalide (ISO 13616 : longueur et format du pays, clé mod 97)")
         )
     if bank.bic and not stdnum_bic.is_valid(bank.bic):
-        found.append(Finding("BIC", "warning", f"BIC « {bank.bic} » : attendu 8 ou 11 caractères au format ISO 9362"))
+        found.append(finding("BIC", f"BIC « {bank.bic} » : attendu 8 ou 11 caractères au format ISO 9362"))
     if bank.rib is None:
         return found
     raw = {k: re.sub(r"\s", "", getattr(bank.rib, k)).upper() for k in RIB_LENGTHS}
@@ -110,9 +98,7 @@ def bank_findings(bank: Bank | None) -> list[Finding]:
     wrong_length = [k for k, v in raw.items() if len(v) != RIB_LENGTHS[k]]
     for k in wrong_length:
         found.append(
-            Finding(
-                "RIB", "warning",
-                f"RIB : {_RIB_NAMES[k]} « {raw[k]} » de {len(raw[k])} caractères au lieu de {RIB_LENGTHS[k]} ; {compare}",
+            finding("RIB", f"RIB : {_RIB_NAMES[k]} « {raw[k]} » de {len(raw[k])} caractères au lieu de {RIB_LENGTHS[k]} ; {compare}",
             )
         )  # fmt: skip
     try:
@@ -122,12 +108,11 @@ def bank_findings(bank: Bank | None) -> list[Finding]:
         key, key_ok = None, False
     if not key_ok:
         expected = f"attendu {key:02d}" if key is not None else "champs non numériques"
-        found.append(Finding("RIB", "warning", f"RIB : clé « {raw['cle']} » fausse ({expected})"))
+        found.append(finding("RIB", f"RIB : clé « {raw['cle']} » fausse ({expected})"))
     if bban is not None and not agree_raw and not (wrong_length and agree_fixed):
         found.append(
-            Finding(
+            finding(
                 "RIB",
-                "warning",
                 f"RIB et IBAN en désaccord : RIB {' '.join(raw.values())}, IBAN {bank.iban} ; {compare}",
             )
         )
@@ -163,9 +148,7 @@ def _deadlines(convention: Convention) -> list[Finding]:
     if not (submitted and submitted > due):
         return []
     return [
-        Finding(
-            "BILAN_DELAI", "error",
-            f"bilan remis le {date_fr(submitted)}, {(submitted - due).days} jours après l'échéance du "
+        finding("BILAN_DELAI", f"bilan remis le {date_fr(submitted)}, {(submitted - due).days} jours après l'échéance du "
             f"{date_fr(due)} ({convention.art('justificatifs')} : une communication tardive peut entraîner la "
             "suppression de la subvention)",
         )
@@ -178,13 +161,13 @@ def _staff(convention: Convention) -> list[Finding]:
     for index, member in enumerate(convention.staff, start=1):
         who = f"Agent {index} ({member.role})" if member.role else f"Agent {index}"
         if member.ddets_validation_date is None:
-            found.append(Finding("DDETS", "warning", f"{who} : pas de date de validation par la DDETS ({art})"))
+            found.append(
+                finding("DDETS", case="sans_date", message=f"{who} : pas de date de validation par la DDETS ({art})")
+            )
         elif member.start and member.start < member.ddets_validation_date:
             found.append(
-                Finding(
-                    "DDETS", "error",
-                    f"{who} : prise de poste le {date_fr(member.start)}, avant la validation DDETS du "
-                    f"{date_fr(member.ddets_validation_date)} ({art})",
+                finding("DDETS", f"{who} : prise de poste le {date_fr(member.start)}, avant la validation DDETS du "
+                    f"{date_fr(member.ddets_validation_date)} ({art})", case="avant_validation",
                 )
             )  # fmt: skip
     return found
@@ -193,9 +176,7 @@ def _staff(convention: Convention) -> list[Finding]:
 def _lines(convention: Convention, lines: list[Line]) -> list[Finding]:
     threshold = convention.variance_alert_pct
     return [
-        Finding(
-            "ECART", "warning",
-            f"ligne « {line.label} » : écart de {pct(line.variance_pct)} ({eur(line.variance, signed=True)}) "
+        finding("ECART", f"ligne « {line.label} » : écart de {pct(line.variance_pct)} ({eur(line.variance, signed=True)}) "
             f"entre le réalisé éligible et le budget, au-delà du seuil de {pct(threshold)} : une explication est due",
             line.variance,
         )
@@ -218,7 +199,7 @@ def _raisonnable(flags: list[Flag]) -> list[Finding]:
                 f"pièce « {flag.who} » ({flag.label}) : {eur(flag.amount)}, plus de "
                 f"{number_fr(RAISONNABLE_ROW_SHARE * 100, 0)} % du budget de gestion"
             )
-        found.append(Finding("RAISONNABLE", "warning", message, flag.amount))
+        found.append(finding("RAISONNABLE", message, flag.amount))
     return found
 
 
@@ -233,9 +214,7 @@ def _payments(convention: Convention) -> list[Finding]:
             delay = (payment.date - payment.due).days
             if delay > 0:
                 found.append(
-                    Finding(
-                        "VERSEMENT_DELAI", "info",
-                        f"versement de {eur(payment.amount)} le {date_fr(payment.date)}, {delay} jour(s) après "
+                    finding("VERSEMENT_DELAI", f"versement de {eur(payment.amount)} le {date_fr(payment.date)}, {delay} jour(s) après "
                         f"sa date due du {date_fr(payment.due)} ({art})",
                         payment.amount,
                     )
@@ -244,9 +223,7 @@ def _payments(convention: Convention) -> list[Finding]:
             delay = (payment.date - convention.signature_date).days
             if delay > SIGNATURE_PAYMENT_DAYS:
                 found.append(
-                    Finding(
-                        "VERSEMENT_DELAI", "info",
-                        f"versement de {eur(payment.amount)} le {date_fr(payment.date)}, {delay} jours après la "
+                    finding("VERSEMENT_DELAI", f"versement de {eur(payment.amount)} le {date_fr(payment.date)}, {delay} jours après la "
                         f"signature du {date_fr(convention.signature_date)} ({art} : "
                         f"{SIGNATURE_PAYMENT_DAYS} jours)",
                         payment.amount,
@@ -259,41 +236,25 @@ def _rejections(lines: list[Line], rows: pd.DataFrame, has_payment_date: bool | 
     found = []
     if has_payment_date is False:
         found.append(
-            Finding(
-                "PAIEMENT_NON_CONTROLE", "warning",
-                "les dépenses n'ont pas de colonne date de paiement : la règle PAIEMENT (dépenses effectivement "
+            finding("PAIEMENT_NON_CONTROLE", "les dépenses n'ont pas de colonne date de paiement : la règle PAIEMENT (dépenses effectivement "
                 "payées) n'a pas été appliquée",
             )
         )  # fmt: skip
     booked = {rule: sum(line.rejected.get(rule, 0) for line in lines) for rule in FAILING_RULES}
-    counts = rule_counts(rows)
+    counts = rows["rejected_rule"].value_counts()
     for rule in FAILING_RULES:
-        count = counts.get(rule, 0)
+        count = int(counts.get(rule, 0))
         if count:
             s = "s" if count > 1 else ""
             found.append(
-                Finding(
-                    "REJETS", "warning",
+                finding(
+                    "REJETS",
                     f"{rule} ({RULES[rule].label}) : {count} ligne{s} écartée{s}, "
                     f"{eur(booked[rule])} rejetés au titre de cette règle",
                     booked[rule],
                 )
-            )  # fmt: skip
+            )
     return found
-
-
-# What to check when one rule rejects most of a line: a mapping problem is likely (SPEC 6).
-_MASSIVE_HINTS = {
-    "FORMAT": "le format des montants et des dates, et les colonnes reconnues (pexaudit check)",
-    "DOUBLON": "que le fichier n'a pas été exporté ou concaténé deux fois",
-    "PIECE": "que les colonnes pièce et fournisseur sont bien reconnues (pexaudit check, inputs.columns)",
-    "PERIODE": "period, staff.start et staff.end, que les dates sont lues dans le bon sens (jour/mois) et que la bonne "
-    "feuille du classeur est lue (inputs.sheets)",
-    "PAIEMENT": "la colonne date de paiement et rules.payment_deadline",
-    "PAYEUR": "beneficiary.name et beneficiary.siret, et la colonne payeur",
-    "PROJET": "les matricules de staff (zéros de tête, format des cellules) et rules.project_codes",
-    "NATURE": "la colonne ligne ou le mapping inputs.accounts, et les identifiants des lignes du budget",
-}
 
 
 def _safety_nets(convention: Convention, lines: list[Line], rows: pd.DataFrame, payroll) -> list[Finding]:
@@ -311,9 +272,7 @@ def _safety_nets(convention: Convention, lines: list[Line], rows: pd.DataFrame, 
             for index, member in enumerate(convention.staff, start=1):
                 if member.key not in set(keys):
                     found.append(
-                        Finding(
-                            "MATRICULE", "warning",
-                            f"Agent {index} de staff : aucune ligne de paie, alors que {len(strangers)} ligne(s) portent "
+                        finding("MATRICULE", f"Agent {index} de staff : aucune ligne de paie, alors que {len(strangers)} ligne(s) portent "
                             f"des matricules absents de staff ({where}, ligne(s) {shown}) : vérifiez les matricules "
                             "(zéros de tête, format des cellules, colonne reconnue)",
                         )
@@ -325,15 +284,20 @@ def _safety_nets(convention: Convention, lines: list[Line], rows: pd.DataFrame, 
             amount = line.rejected.get(rule, 0)
             if amount > line.declared * MASSIVE_SHARE:
                 found.append(
-                    Finding(
-                        "REJET_MASSIF", "warning",
-                        f"ligne « {line.label} » : {eur(amount)} sur {eur(line.declared)} déclarés écartés par la "
+                    finding("REJET_MASSIF", f"ligne « {line.label} » : {eur(amount)} sur {eur(line.declared)} déclarés écartés par la "
                         f"seule règle {rule} ({RULES[rule].label}) : un problème de correspondance est probable ; "
-                        f"vérifiez {_MASSIVE_HINTS[rule]}",
+                        f"vérifiez {RULES[rule].hint}",
                         amount,
                     )
                 )  # fmt: skip
     return found
+
+
+def total_label(total) -> str:
+    """A total row as documents name it: ``sous-total, ligne 14``, never its label, which in a
+    payroll export often names an employee ("Sous-total DURAND")."""
+    kind = "ligne de total" if total.kind == "final" else total.kind
+    return f"{kind}, ligne {total.row}"
 
 
 def _totals(tables: dict) -> list[Finding]:
@@ -345,9 +309,7 @@ def _totals(tables: dict) -> list[Finding]:
                 continue
             where = f"{table.file}" + (f", feuille « {table.sheet} »" if table.sheet else "")
             found.append(
-                Finding(
-                    "TOTAL", "warning",
-                    f"{where}, ligne {total.row} (« {total.label} ») : total de {eur(total.stated)}, alors que les "
+                finding("TOTAL", f"{where}, {total_label(total)} : total de {eur(total.stated)}, alors que les "
                     f"lignes qu'il couvre font {eur(total.computed)} (écart {eur(total.stated - total.computed, signed=True)}) : "
                     "l'export est peut-être incomplet",
                     total.stated - total.computed,

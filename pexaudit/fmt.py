@@ -1,5 +1,7 @@
 """French formats for users: ``1 234,56 €``, ``12,5 %``, ``31/12/2024``, ``mars 2024``.
 
+(The French words for the audit's codes live in :mod:`pexaudit.vocabulary`.)
+
 Plain spaces separate thousands (Babel's narrow no-break space is replaced) so that a figure
 reads and searches the same in the HTML report, the CLI summary and a copied cell; the HTML
 keeps amounts on one line with CSS instead.
@@ -14,31 +16,9 @@ from fractions import Fraction
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-__all__ = [
-    "OUTCOMES",
-    "PHASES",
-    "SEVERITIES",
-    "VERDICTS",
-    "date_fr",
-    "eur",
-    "month_fr",
-    "number_fr",
-    "pct",
-    "report_title",
-]
+__all__ = ["date_fr", "eur", "month_fr", "number_fr", "pct"]
 
 LOCALE = "fr_FR"
-# French labels of results.json codes, shared by the CLI, the report and the workbooks.
-VERDICTS = {"conforme": "Conforme", "reversement": "Reversement à émettre", "a_examiner": "À examiner"}
-OUTCOMES = {"solde": "Solde à verser", "reversement": "Ordre de reversement", "solde_nul": "Soldé"}
-SEVERITIES = {"error": "bloquant", "warning": "alerte", "info": "information"}
-PHASES = {"provisoire": "provisoire", "definitif": "définitif"}
-
-
-def report_title(phase: str) -> str:
-    """The report's title by phase of the contradictory procedure (SPEC 9)."""
-    return "Rapport provisoire — procédure contradictoire" if phase == "provisoire" else "Rapport définitif"
-
 
 _SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
 

@@ -1,20 +1,22 @@
-"""The letter of the phase, ``courrier.docx`` (SPEC section 9), rendered with docxtpl.
+"""The letter of the phase, ``courrier.docx`` (SPEC sections 9 and 12), rendered with docxtpl.
 
-``provisoire``: the *lettre d'observations* (proposed settlement, rejected rows with their
-reasons and stakes, budget gaps to explain, time to answer, article 9.1). ``definitif``: the
-notification of the final settlement (decisions and motives, articles 9.1 and 9.3, *voies et
-délais de recours*).
+``provisoire``: the *lettre d'observations* (proposed settlement, every rejected row grouped by
+rule with the reason in the beneficiary's words, budget gaps to explain, the points still to
+examine, time to answer, article 9.1). ``definitif``: the notification of the final settlement
+(decisions and motives, the rows that stay rejected, articles 9.1 and 9.3, *voies et délais de
+recours*); while an error finding stands (verdict *à examiner*) it says what is still to be
+examined and promises no payment.
 
 The Word template is the document itself, with Jinja tags typed in it
 (``templates/courrier.docx``, built by ``scripts/make_letter_template.py``): an administration
-can put its letterhead and its own wording in Word without touching code. This module only
-builds the context: every value is already a French string (``1 234,56 €``, ``31/12/2024``),
-and every absent value is a visible blank such as ``[adresse à compléter]``, never ``None``.
+can put its letterhead and its own wording in Word without touching code. This module only lays
+out the :class:`~pexaudit.model.Bilan` the report and the workbook render (the same rows, totals
+and labels): every value is already a French string (``1 234,56 €``, ``31/12/2024``), every
+absent value a visible blank such as ``[adresse à compléter]``, never ``None``.
 
-No staff names: the context is built from an allow-list of results.json fields (row lineage,
-budget line, amounts, rules, the tool's reasons, the auditor's motives); a name carried by any
-other field never reaches the letter, and a PAYEUR reason, which quotes the payer as written,
-is replaced by its generic wording.
+No staff names: pay rows are named by matricule and month, the beneficiary's own identifier;
+reasons are the registry's sentences in the beneficiary's words (never a rule code, a key of
+convention.yaml or a bare line number) and the auditor's motives.
 """
 
 from __future__ import annotations
@@ -31,23 +33,31 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined
 
 from .convention import HORS_BUDGET
-from .fmt import OUTCOMES, date_fr, eur, pct
+from .fmt import date_fr, eur, pct
 from .keys import ARTICLES
-from .money import euros_to_cents
-from .registry import FAILING_RULES, RULES
+from .model import Bilan, FindingView, RowView
+from .registry import FINDINGS
+from .vocabulary import OUTCOMES, SHEETS
 
-__all__ = ["DEFAULT_ARTICLES", "MAX_ROWS", "TEMPLATE", "LetterParties", "letter_context", "write_letter"]
+__all__ = [
+    "ANNEX_LIMIT",
+    "DEFAULT_ARTICLES",
+    "INLINE_ROWS",
+    "TEMPLATE",
+    "LetterParties",
+    "letter_context",
+    "write_letter",
+]
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "courrier.docx"
 # Article numbers of the seed convention; a convention numbering its articles otherwise says
 # so in convention.yaml (`articles:`), and the letter quotes its own numbers.
 DEFAULT_ARTICLES = MappingProxyType(ARTICLES)
-# A letter stays readable: the rows with the largest stakes, then a pointer to the workbook,
-# which lists every rejected row.
-MAX_ROWS = 15
+# Up to this many rejected rows are listed in the body of the letter; beyond, in an annex
+# table, up to ANNEX_LIMIT rows (then their count and total, and the workbook sheet).
+INLINE_ROWS = 15
+ANNEX_LIMIT = 500
 WORKBOOK = "bilan_financier.xlsx"
-WORKBOOK_SHEET = "Dépenses écartées"
-DEFAULT_RESPONSE_DAYS = 30
 
 # Visible blanks for what the convention does not say: the author fills them in Word.
 BLANKS = {
@@ -70,7 +80,7 @@ BLANKS = {
     "amount": "[montant à compléter]",
 }
 
-# In provisoire the amounts are proposed (SPEC section 9).
+# The letter's own wording of the outcome: in provisoire the amounts are proposed.
 _OUTCOME_LABELS = {
     "provisoire": {
         "solde": "Solde proposé, à verser par l'État",
@@ -82,9 +92,12 @@ _OUTCOME_LABELS = {
         "reversement": "Montant à reverser à l'État",
         "solde_nul": "Subvention soldée (ni versement ni reversement)",
     },
+    "a_examiner": {
+        "solde": "Solde calculé, non arrêté (points à examiner)",
+        "reversement": "Reversement calculé, non arrêté (points à examiner)",
+        "solde_nul": "Solde calculé, non arrêté (points à examiner)",
+    },
 }
-_DECISIONS = {"accept": "Admise", "reject": "Écartée", "partial": "Admise en partie"}
-_NATURES = {"payroll": "paie", "expenses": "dépense"}
 
 
 def _text(value: object) -> str | None:
@@ -129,7 +142,6 @@ class LetterParties:
     reference: str | None = None  # the convention's number
     signature_date: dt.date | None = None
     place: str | None = None  # "Rennes": the date line reads "Rennes, le ..."
-    line_labels: Mapping[str, str] = field(default_factory=dict)  # budget line id -> label
     articles: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -138,8 +150,6 @@ class LetterParties:
         given = {str(k): _text(v) for k, v in (self.articles or {}).items()}
         articles = {**DEFAULT_ARTICLES, **{k: v for k, v in given.items() if v}}
         object.__setattr__(self, "articles", MappingProxyType(articles))
-        labels = {str(k): str(v) for k, v in (self.line_labels or {}).items() if _text(v)}
-        object.__setattr__(self, "line_labels", MappingProxyType(labels))
 
     @classmethod
     def from_convention(cls, convention) -> LetterParties:
@@ -162,7 +172,6 @@ class LetterParties:
             period_end=convention.period_end,
             reference=convention.reference,
             signature_date=convention.signature_date,
-            line_labels={b.line: b.label for b in convention.budget},
             articles=convention.articles,
         )
 
@@ -179,10 +188,13 @@ class LetterParties:
         lines = [line.strip() for line in text.splitlines() if line.strip()] if text else []
         return lines or [BLANKS[name]]
 
-    def line_label(self, line: str) -> str:
-        if line in self.line_labels:
-            return self.line_labels[line]
-        return "Hors budget" if line == HORS_BUDGET else line
+
+def _attention(who: str) -> str:
+    """« À l'attention de » + a function: ``Le Président`` -> ``du Président``."""
+    for article, contracted in (("Le ", "du "), ("La ", "de la "), ("Les ", "des "), ("L'", "de l'"), ("L’", "de l’")):
+        if who.startswith(article):
+            return contracted + who[len(article) :]
+    return f"de {who}"
 
 
 def _siret(text: str | None) -> str:
@@ -198,16 +210,12 @@ def _siret(text: str | None) -> str:
 NBSP = "\u00a0"
 
 
-def _eur(euros: float | None, *, signed: bool = False) -> str:
+def _eur(cents: int | None, *, signed: bool = False) -> str:
     """``1 234,56 €`` with no-break spaces: an amount never splits across two lines of a letter."""
-    return "—" if euros is None else _cents(euros_to_cents(euros), signed=signed)
+    return "—" if cents is None else eur(cents, signed=signed).replace(" ", NBSP)
 
 
-def _cents(cents: int, *, signed: bool = False) -> str:
-    return eur(cents, signed=signed).replace(" ", NBSP)
-
-
-def _pct(value: float | None) -> str:
+def _pct(value) -> str:
     return pct(value).replace(" ", NBSP)
 
 
@@ -215,123 +223,85 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def _ref(row: Mapping) -> str:
-    """Where the beneficiary finds the row in its own file: ``depenses.xlsx, Mandats 2024, ligne 12``."""
-    parts = [_text(row.get("file")) or "fichier inconnu"]
-    if _text(row.get("sheet")):
-        parts.append(str(row["sheet"]).strip())
-    if row.get("row") is not None:
-        parts.append(f"ligne {row['row']}")
-    return ", ".join(parts)
+def _line_label(row: RowView) -> str:
+    return "Hors budget" if row.line == HORS_BUDGET else row.line_label
 
 
-def _rule_label(rule: str | None) -> str:
-    entry = RULES.get(rule or "")
-    return entry.label if entry else (rule or "")
-
-
-def _safe_reason(reason: str) -> str:
-    # A PAYEUR reason quotes the payer as written in the ledger, possibly a person.
-    if reason.startswith("payé par «"):
-        return "le payeur indiqué n'est pas le bénéficiaire"
-    return reason
-
-
-def _failing(row: Mapping) -> list[str]:
-    return [rule for rule in row.get("rules") or [] if rule in FAILING_RULES]
-
-
-def _is_rejected(row: Mapping) -> bool:
-    """After decisions: a row failing a rule without an ``accept``, or a ``reject`` / ``partial``."""
-    if row.get("source") == "forfait":
-        return False
-    decision = row.get("decision")
-    if decision:
-        return decision.get("decision") in ("reject", "partial")
-    return bool(_failing(row))
-
-
-def _motive(row: Mapping) -> str:
-    """Why the row is not (fully) retained: the decision's rule and motive, else the rules' reasons."""
-    decision = row.get("decision")
-    if decision and decision.get("decision") in ("reject", "partial"):
-        rule = decision.get("rule") or next(iter(_failing(row)), None)
-        head = _rule_label(rule).capitalize()
-        return f"{head} – {decision['motive']}" if head else str(decision["motive"])
-    rules = _failing(row)
-    head = ", ".join(_rule_label(rule) for rule in rules).capitalize()
-    reasons = list(dict.fromkeys(_safe_reason(str(r)) for r in row.get("reasons") or [] if _text(r)))
-    return f"{head} – {' ; '.join(reasons)}" if reasons else head
-
-
-def _rejected_item(row: Mapping, parties: LetterParties) -> dict:
-    amount, eligible = row.get("amount") or 0.0, row.get("eligible_amount") or 0.0
-    impact = row.get("impact")
+def _row_item(row: RowView) -> dict:
+    """A rejected row as the beneficiary finds it in its own books, and why, in its words."""
     return {
-        "ref": _ref(row),
-        "nature": _NATURES.get(row.get("source"), ""),
-        "line": parties.line_label(row.get("line") or ""),
-        "amount": _eur(amount),
-        "rejected": _eur(round(amount - eligible, 2)),
-        "motive": _motive(row),
-        "impact": "non chiffré" if impact is None else _eur(impact, signed=True),
+        "name": row.letter_name,
+        "where": row.location,
+        "line": _line_label(row),
+        "amount": _eur(row.amount),
+        "rejected": _eur(row.rejected),
+        "reason": row.beneficiary_reason or "",
+        "note": f"{row.decision_label} : {row.decision.motive.strip().rstrip('.')}" if row.decision else "",
+        "decision": (row.decision_label or "").capitalize() or "—",
+        "impact": "non chiffré" if row.impact is None else _eur(row.impact, signed=True),
     }
 
 
-def _rejected(rows: list[Mapping], settlement: Mapping, parties: LetterParties, max_rows: int) -> dict:
-    """Rejected rows by stake (impact, largest first; unread amounts last), capped to ``max_rows``."""
-    ranked = sorted(
-        enumerate(rows),
-        key=lambda pair: (
-            pair[1].get("impact") is None,
-            -(pair[1].get("impact") or 0.0),
-            -((pair[1].get("amount") or 0.0) - (pair[1].get("eligible_amount") or 0.0)),
-            pair[0],
-        ),
-    )
-    shown = [_rejected_item(row, parties) for _, row in ranked[:max_rows]]
-    total = sum(euros_to_cents(r.get("amount") or 0.0) - euros_to_cents(r.get("eligible_amount") or 0.0) for r in rows)
-    # The joint stake: max_balance - balance (the cap on the granted amount applies once); without
-    # it, the sum of the rows' own stakes; unknown when results carry neither.
-    impacts = [euros_to_cents(r["impact"]) for r in rows if r.get("impact") is not None]
-    if settlement.get("max_balance") is not None:
-        stake = euros_to_cents(settlement["max_balance"]) - euros_to_cents(settlement.get("balance") or 0.0)
-    else:
-        stake = sum(impacts) if impacts else None
+def _rejected(b: Bilan) -> dict:
+    """Every rejected row, grouped by rule, in the body up to INLINE_ROWS rows, else in an annex
+    (up to ANNEX_LIMIT rows; beyond, their count and total and the workbook sheet)."""
+    rejected = b.rejected
+    count = rejected.count
+    groups = []
+    listed = listed_total = 0
+    for group in b.rejected_by_rule:
+        take = max(0, min(group.count, ANNEX_LIMIT - listed))
+        views = group.rows.views(take) if take else []
+        listed += len(views)
+        listed_total += sum(v.rejected for v in views)
+        groups.append(
+            {
+                "label": group.label.capitalize(),
+                "sentence": (group.beneficiary or group.label).capitalize(),
+                "count_label": _plural(group.count, "dépense", "dépenses"),
+                "total": _eur(group.amount),
+                "rows": [_row_item(v) for v in views],
+                "more": group.count - len(views),
+            }
+        )
+    beyond = count - listed
+    stake = b.stake
     return {
-        "count": len(rows),
-        "count_label": _plural(len(rows), "dépense", "dépenses"),
-        "rows": shown,
-        "shown": len(shown),
-        "capped": len(rows) > len(shown),
-        "more": len(rows) - len(shown),
-        "total": _cents(total),
-        "stake": BLANKS["amount"] if stake is None else _cents(stake),
+        "count": count,
+        "count_label": _plural(count, "dépense", "dépenses"),
+        "total": _eur(rejected.total),
+        "groups": groups,
+        "inline": 0 < count <= INLINE_ROWS,
+        "annex": count > INLINE_ROWS,
+        "beyond": beyond > 0,
+        "beyond_label": _plural(beyond, "autre dépense", "autres dépenses"),
+        "beyond_total": _eur(rejected.total - listed_total),
+        "stake": BLANKS["amount"] if stake is None else _eur(stake),
         "stake_known": stake is not None,
         "workbook": WORKBOOK,
-        "sheet": WORKBOOK_SHEET,
+        "sheet": SHEETS["rejected"],
     }
 
 
-def _gaps(lines: list[Mapping], parties: LetterParties, forfaits: Mapping[str, int]) -> list[dict]:
+def _gaps(b: Bilan) -> list[dict]:
     gaps = []
-    for line in lines:
-        if not line.get("alert"):
+    for line in b.lines:
+        if not line.alert:
             continue
-        source = line.get("explanation_source")
+        mine = line.explanation_source == "beneficiaire"
         gaps.append(
             {
-                "label": parties.line_label(line.get("line") or ""),
-                "budget": _eur(line.get("budget")),
-                "declared": _cents(euros_to_cents(line.get("declared") or 0) - forfaits.get(line.get("line"), 0)),
-                "eligible": _eur(line.get("eligible")),
-                "variance": _eur(line.get("variance"), signed=True),
-                "variance_pct": _pct(line.get("variance_pct")),
-                "explanation": _text(line.get("explanation")) or "[explication à fournir]",
-                "source": "beneficiaire" if source == "beneficiaire" else "brouillon",
+                "label": line.label,
+                "budget": _eur(line.budget),
+                "declared": _eur(line.spent),
+                "eligible": _eur(line.eligible),
+                "variance": _eur(line.variance, signed=True),
+                "variance_pct": _pct(line.variance_pct),
+                "explanation": _text(line.explanation) or "[explication à fournir]",
+                "source": "beneficiaire" if mine else "brouillon",
                 "source_label": (
                     "Votre explication"
-                    if source == "beneficiaire"
+                    if mine
                     else "Projet d'explication établi à partir des seuls chiffres, à compléter ou corriger"
                 ),
             }
@@ -339,42 +309,58 @@ def _gaps(lines: list[Mapping], parties: LetterParties, forfaits: Mapping[str, i
     return gaps
 
 
-def _decisions(rows: list[Mapping], parties: LetterParties) -> list[dict]:
+def _decisions(b: Bilan) -> list[dict]:
+    return [
+        {
+            "name": d.row.letter_name,
+            "where": d.row.location,
+            "line": _line_label(d.row),
+            "amount": _eur(d.row.amount),
+            "retained": _eur(d.retained),
+            "decision": d.label.capitalize(),
+            "motive": d.decision.motive.strip(),
+        }
+        for d in b.decisions
+    ]
+
+
+def _points(b: Bilan) -> list[dict]:
+    """The error findings the beneficiary can answer, one entry per rule, in its words."""
+    by_rule: dict[str, list[FindingView]] = {}
+    for f in b.answerable:
+        by_rule.setdefault(f.rule, []).append(f)
     out = []
-    for row in rows:
-        decision = row.get("decision")
-        if not decision:
-            continue
-        kind = decision.get("decision")
-        if kind == "accept":
-            retained = decision.get("amount") if decision.get("amount") is not None else row.get("amount")
-        elif kind == "partial":
-            retained = decision.get("amount")
-        else:
-            retained = 0.0
-        label = _DECISIONS.get(kind, kind)
-        if kind in ("reject", "partial") and decision.get("rule"):
-            label = f"{label} ({_rule_label(decision['rule'])})"
+    for rule, found in by_rule.items():
+        entry = FINDINGS[rule]
+        sentence = entry.beneficiary or entry.meaning
         out.append(
             {
-                "ref": _ref(row),
-                "line": parties.line_label(row.get("line") or ""),
-                "amount": _eur(row.get("amount")),
-                "retained": _eur(retained),
-                "decision": label,
-                "motive": str(decision.get("motive") or "").strip(),
+                "label": entry.label.capitalize(),
+                "text": f"{sentence[0].upper()}{sentence[1:]}"
+                + (f" ({_plural(len(found), 'cas', 'cas')})." if len(found) > 1 else "."),
+                "details": _details(b, rule),
             }
         )
     return out
 
 
-def _procedure(results: Mapping, phase: str) -> dict:
-    proc = results.get("procedure") or {}
-    days = proc.get("response_days")
-    days = DEFAULT_RESPONSE_DAYS if days is None else int(days)
-    sent = _date(proc.get("observations_sent"))
-    deadline = _date(proc.get("response_deadline")) or (sent + dt.timedelta(days=days) if sent else None)
-    received = _date(proc.get("response_received"))
+def _details(b: Bilan, rule: str) -> list[str]:
+    """What the beneficiary recognises of a finding on its own files: for HORS_MISSION, each
+    action by its date and the mission as it wrote it."""
+    activity = b.audit.activity
+    if rule != "HORS_MISSION" or activity is None:
+        return []
+    return [
+        f"action du {date_fr(r.date)} rattachée à «{NBSP}{r.mission_text}{NBSP}»"
+        for r in activity.rows
+        if r.status == "hors_mission"
+    ]
+
+
+def _procedure(b: Bilan) -> dict:
+    proc = b.procedure
+    days = proc.response_days
+    sent, deadline, received = proc.observations_sent, proc.response_deadline, proc.response_received
     return {
         "response_days": days,
         "response_days_label": _plural(days, "jour", "jours"),
@@ -384,16 +370,18 @@ def _procedure(results: Mapping, phase: str) -> dict:
         "deadline_known": deadline is not None,
         "answered": received is not None,
         "response_received": date_fr(received) if received else BLANKS["date"],
-        "late": bool(received and deadline and received > deadline),
+        "late": proc.late,
     }
 
 
-def _previous(results: Mapping) -> dict | None:
+def _previous(b: Bilan) -> dict | None:
     """What the earlier run (``--previous``) said, as a sentence: "la lettre d'observations proposait ..."."""
-    previous = results.get("previous")
+    previous = b.audit.previous
     if not previous or previous.get("outcome") not in OUTCOMES:
         return None
-    amount = _eur(previous.get("amount"))
+    from .money import euros_to_cents
+
+    amount = _eur(euros_to_cents(previous["amount"]))
     what = {
         "reversement": f"un reversement de {amount}",
         "solde": f"un solde de {amount} à vous verser",
@@ -404,58 +392,65 @@ def _previous(results: Mapping) -> dict | None:
     return {"text": f"la lettre d'observations proposait {what}", "amount": amount}
 
 
-def letter_context(results: Mapping, parties: LetterParties, *, max_rows: int = MAX_ROWS) -> dict:
-    """The template's context: French strings and lists of them, nothing ``None``."""
-    phase = (results.get("procedure") or {}).get("phase") or "provisoire"
-    if phase not in _OUTCOME_LABELS:
-        raise ValueError(f"unknown phase {phase!r}")
+def letter_context(b: Bilan, parties: LetterParties, *, enclosure: str = "rapport.html") -> dict:
+    """The template's context: French strings and lists of them, nothing ``None``.
+
+    ``enclosure`` is the report as it is sent (``rapport.pdf`` when one was made).
+    """
+    phase = b.phase
     provisoire = phase == "provisoire"
-    s = results["settlement"]
-    totals = results.get("totals") or {}
+    blocked = b.headline.verdict == "a_examiner"
+    h = b.headline
     art = dict(parties.articles)
-    outcome = s["outcome"]
-    rows = [row for row in results.get("rows") or [] if _is_rejected(row)]
-    # The flat rate is computed, not declared: the beneficiary's declared spending is the rest.
-    forfaits: dict[str, int] = {}
-    for row in results.get("rows") or []:
-        if row.get("source") == "forfait":
-            forfaits[row["line"]] = forfaits.get(row["line"], 0) + euros_to_cents(row["amount"])
-    forfait = sum(forfaits.values())
-    procedure = _procedure(results, phase)
+    outcome = h.outcome
     proposed = " proposé" if provisoire else ""
     figures = [
-        {"label": f"Subvention accordée (article {art['contribution']})", "value": _eur(s["granted"])},
-        {"label": "Dépenses déclarées", "value": _cents(euros_to_cents(totals.get("declared") or 0) - forfait)},
+        {"label": f"Subvention accordée (article {art['contribution']})", "value": _eur(h.granted)},
+        {"label": "Dépenses déclarées", "value": _eur(h.declared - h.forfait)},
         *(
-            [{"label": "Forfait de gestion (calculé sur le personnel retenu)", "value": _cents(forfait)}]
-            if forfait
+            [{"label": "Forfait de gestion (calculé sur le personnel retenu)", "value": _eur(h.forfait)}]
+            if h.forfait
             else []
         ),
-        {
-            "label": "Dépenses retenues" + (" (forfait compris)" if forfait else ""),
-            "value": _eur(totals.get("eligible")),
-        },
-        {"label": "Taux de financement", "value": _pct(float(s["funding_rate"]) * 100)},
+        {"label": f"Dépenses écartées ({_plural(b.rejected.count, 'dépense', 'dépenses')})", "value": _eur(h.rejected)},
+        *(
+            [
+                {
+                    "label": "Non retenu sans être écarté (quotité, forfait, plafond, dépassement)",
+                    "value": _eur(h.not_retained - h.rejected),
+                }
+            ]
+            if h.not_retained != h.rejected
+            else []
+        ),
+        {"label": "Dépenses retenues" + (" (forfait compris)" if h.forfait else ""), "value": _eur(h.eligible)},
+        {"label": "Taux de financement", "value": _pct(h.funding_rate * 100)},
         {
             "label": f"Montant justifié{proposed} (taux × dépenses retenues, dans la limite de la subvention)",
-            "value": _eur(s["justified"]),
+            "value": _eur(h.justified),
         },
-        {"label": f"Montant versé (article {art['versement']})", "value": _eur(s["paid"])},
+        {"label": f"Montant versé (article {art['versement']})", "value": _eur(h.paid)},
     ]
+    procedure = _procedure(b)
     if provisoire:
         subject = "Contrôle de l'emploi de la subvention – lettre d'observations (procédure contradictoire)"
         date = procedure["observations_sent"]
+    elif blocked:
+        subject = "Contrôle de l'emploi de la subvention – points restant à examiner avant l'arrêté du solde"
+        date = BLANKS["date"]
     else:
         subject = "Contrôle de l'emploi de la subvention – notification du solde définitif" + (
             " et ordre de reversement" if outcome == "reversement" else ""
         )
         date = BLANKS["date"]
     place = _text(parties.place)
-    maintained = [row for row in rows if not row.get("decision")]
+    labels = _OUTCOME_LABELS["a_examiner" if blocked and not provisoire else phase]
     return {
         "phase": phase,
         "provisoire": provisoire,
         "definitif": not provisoire,
+        "blocked": blocked,
+        "notify": not provisoire and not blocked,
         "subject": subject,
         "date_line": f"{place}, le {date}" if place else f"Le {date}",
         "art": art,
@@ -471,6 +466,7 @@ def letter_context(results: Mapping, parties: LetterParties, *, max_rows: int = 
             "name": parties.value("beneficiary_name"),
             "address_lines": parties.lines("beneficiary_address"),
             "representative": parties.value("representative"),
+            "attention": _attention(parties.value("representative")),
             "siret": _siret(_text(parties.siret)),
         },
         "convention": {
@@ -485,20 +481,22 @@ def letter_context(results: Mapping, parties: LetterParties, *, max_rows: int = 
         "figures": figures,
         "settlement": {
             "outcome": outcome,
-            "label": _OUTCOME_LABELS[phase][outcome],
-            "amount": _eur(s["amount"]),
-            "justified": _eur(s["justified"]),
-            "paid": _eur(s["paid"]),
+            "label": labels[outcome],
+            "amount": _eur(h.amount),
+            "justified": _eur(h.justified),
+            "paid": _eur(h.paid),
         },
         "reversement": outcome == "reversement",
         "solde": outcome == "solde",
         "solde_nul": outcome == "solde_nul",
-        "rejected": _rejected(rows, s, parties, max_rows),
-        "maintained": _rejected(maintained, {}, parties, max_rows),
-        "gaps": _gaps(results.get("lines") or [], parties, forfaits),
-        "decisions": _decisions(results.get("rows") or [], parties),
+        "rejected": _rejected(b),
+        "points": _points(b),
+        "gaps": _gaps(b),
+        "decisions": _decisions(b),
         "procedure": procedure,
-        "previous": _previous(results),
+        "previous": _previous(b),
+        "enclosure": enclosure,
+        "report_kind": "rapport provisoire" if provisoire else "rapport définitif",
     }
 
 
@@ -509,21 +507,21 @@ def _environment() -> Environment:
 
 
 def write_letter(
-    results: Mapping,
+    b: Bilan,
     parties: LetterParties,
     path: Path,
     template: Path | None = None,
     *,
-    max_rows: int = MAX_ROWS,
+    enclosure: str = "rapport.html",
 ) -> None:
-    """Render ``courrier.docx`` for the phase of ``results`` (SPEC section 9) at ``path``.
+    """Render ``courrier.docx`` for the phase of ``b`` at ``path``.
 
     ``template`` is a .docx holding Jinja tags (docxtpl syntax); the default is the bundled
     ``templates/courrier.docx``. The file is written whole or not at all.
     """
     path = Path(path)
     document = DocxTemplate(str(template or TEMPLATE))
-    document.render(letter_context(results, parties, max_rows=max_rows), _environment(), autoescape=True)
+    document.render(letter_context(b, parties, enclosure=enclosure), _environment(), autoescape=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".courrier-", suffix=".docx", dir=path.parent)
     os.close(fd)

@@ -1,6 +1,9 @@
-"""The few calls ``notebooks/audit.ipynb`` makes: audit, write the outputs, show sections.
+"""The few calls ``notebooks/audit.ipynb`` makes: audit, write the outputs, show sections, and
+the auditor's workbench (try decisions before writing them).
 
-Kept here so the notebook stays a parameters cell and one line per section.
+Kept here so the notebook stays a parameters cell and one line per section. Everything shown
+is a view of one :class:`~pexaudit.model.Bilan`, the same the report, the workbook and the
+letter render.
 """
 
 from __future__ import annotations
@@ -9,38 +12,49 @@ from pathlib import Path
 
 import pandas as pd
 
-from .audit import Audit, audit, results, write_results
+from .audit import audit, write_results
 from .letter import LetterParties, write_letter
+from .model import Bilan, build
 from .report import section
 from .workbook import write_workbook
 
-__all__ = ["largest_stake", "rejected", "reset_namespace", "show", "start", "try_decision", "warm"]
+__all__ = [
+    "largest_stake",
+    "rejected",
+    "reset_namespace",
+    "show",
+    "start",
+    "try_decision",
+    "warm",
+    "write_outputs",
+]
 
 
 DRAFTS = Path("..") / "reports" / "brouillon"
 
 
-def start(convention_dir: str, out_dir: str = "", previous: str = "") -> Audit:
+def start(convention_dir: str, out_dir: str = "", previous: str = "", report_file: str = "rapport.html") -> Bilan:
     """Audit ``convention_dir``; write results.json, bilan_financier.xlsx and courrier.docx into ``out_dir``.
 
     An empty ``out_dir`` (the notebook's default in JupyterLab) writes to
     ``../reports/brouillon/<id>/``: an interactive run never overwrites the finished report that
     ``pexaudit audit`` or ``make demo`` wrote. ``previous``: an earlier results.json of the
-    same convention (typically the provisional run), or empty.
+    same convention (typically the provisional run), or empty. ``report_file``: the report as
+    it is sent, which the letter names as its enclosure (``rapport.pdf`` with ``--pdf``).
     """
-    a = audit(convention_dir, previous=previous or None)
-    for note in a.convention.notes:
+    b = build(audit(convention_dir, previous=previous or None))
+    for note in b.convention.notes:
         print(f"Avertissement : {note}")
-    write_outputs(a, Path(out_dir) if out_dir else DRAFTS / a.convention.id)
-    return a
+    write_outputs(b, Path(out_dir) if out_dir else DRAFTS / b.convention.id, report_file)
+    return b
 
 
-def write_outputs(a: Audit, out: Path) -> None:
-    """results.json, bilan_financier.xlsx and courrier.docx of ``a`` into ``out``."""
+def write_outputs(b: Bilan, out: Path, report_file: str = "rapport.html") -> None:
+    """results.json, bilan_financier.xlsx and courrier.docx of ``b`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    write_results(a, out / "results.json")
-    write_workbook(a, out / "bilan_financier.xlsx")
-    write_letter(results(a, only_rejected=True), LetterParties.from_convention(a.convention), out / "courrier.docx")
+    write_results(b.audit, out / "results.json")
+    write_workbook(b, out / "bilan_financier.xlsx")
+    write_letter(b, LetterParties.from_convention(b.convention), out / "courrier.docx", enclosure=report_file)
 
 
 # The workbench table's columns, in French (``ref`` is what decisions.yaml's ``- ref:`` names).
@@ -49,14 +63,14 @@ REJECTED_FR = {"ref": "ref", "file": "fichier", "sheet": "feuille", "row": "lign
                "impact": "enjeu (€)"}  # fmt: skip
 
 
-def rejected(a: Audit, rule: str | None = None, line: str | None = None):
+def rejected(b: Bilan, rule: str | None = None, line: str | None = None):
     """The rows rejected after decisions, largest stake first, in euros; filter by rule or line.
 
     ``ref`` is what a decision names (``decisions.yaml`` ``- ref:``, or ``try_decision``).
     """
-    from .decisions import rejected_rows
+    from .workbench import rejected_rows
 
-    table = rejected_rows(a)
+    table = rejected_rows(b)
     if rule:
         table = table[table["rules"].map(lambda rules: rule in rules)]
     if line:
@@ -75,33 +89,33 @@ def largest_stake(table) -> str | None:
     return None if known.empty else known[REJECTED_FR["ref"]].iloc[0]
 
 
-def try_decision(a: Audit, ref: str | None, decision: str = "accept", *, amount: float | None = None,
+def try_decision(b: Bilan, ref: str | None, decision: str = "accept", *, amount: float | None = None,
                  rule: str | None = None):  # fmt: skip
     """The settlement now and with one more decision on ``ref``, recomputed without writing
     anything (no file read, GX not run again): try before recording it in decisions.yaml.
     ``ref`` None (nothing to try): None."""
-    import pandas as pd
-
     if ref is None:
         return None
-    from .decisions import DECISION_FR, DECISION_WORDS, Decision, simulate
-    from .fmt import OUTCOMES, eur
+    from .decisions import Decision
+    from .fmt import eur
     from .parsing import normalize_key
+    from .vocabulary import DECISION_VERBS, DECISION_WORDS
+    from .workbench import simulate
 
     word = DECISION_WORDS.get(normalize_key(decision), decision)  # « accepter » as in decisions.yaml
     cents = None if amount is None else round(amount * 100)
-    after = simulate(a, [Decision(ref, word, rule=rule, amount=cents)])
+    after = simulate(b, [Decision(ref, word, rule=rule, amount=cents)])
     rows = {}
-    for label, audit_ in (("actuel", a), (f"avec « {DECISION_FR.get(word, word)} » sur {ref}", after)):
-        s = audit_.settlement
-        rows[label] = {"Éligible": eur(audit_.totals["eligible"]), "Montant justifié": eur(s.justified),
-                       "Solde": eur(s.balance, signed=True), "Issue": f"{OUTCOMES[s.outcome]} : {eur(s.amount)}"}  # fmt: skip
+    for label, view in (("actuel", b), (f"avec « {DECISION_VERBS.get(word, word)} » sur {ref}", after)):
+        h = view.headline
+        rows[label] = {"Éligible": eur(h.eligible), "Montant justifié": eur(h.justified),
+                       "Solde": eur(h.balance, signed=True), "Issue": f"{h.outcome_label} : {eur(h.amount)}"}  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def show(name: str, a: Audit):
+def show(name: str, b: Bilan):
     """One report section (see ``pexaudit.report.SECTIONS``), as JupyterLab displays it."""
-    return section(name, a)
+    return section(name, b)
 
 
 def warm() -> None:

@@ -1,15 +1,18 @@
 """One home per rule and finding: code, article-4 criterion, French label and meaning, what to
 do, severity, where it is evaluated, and (row rules) the sentence that says why a row fails.
 
-The report, the workbook, the command line and the user guide read this table; GX suites and
-Python functions do the evaluating (``where`` names them). Thresholds quoted in messages are
+The registry governs: a finding exists only through :func:`finding`, which takes its severity
+from the rule's entry (per case where a rule has two, as DDETS and CONTRADICTOIRE do); what
+varies per rule (the reason builder, the REJET_MASSIF hint, the beneficiary's wording) lives in
+the entry. The report, the workbook, the letter, the command line and the user guide read this
+table; GX suites and Python steps do the evaluating. Thresholds quoted in messages are
 constants here, so a message never repeats a literal of the code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .fmt import date_fr, month_fr
@@ -22,9 +25,12 @@ __all__ = [
     "RAISONNABLE_ROW_SHARE",
     "RULES",
     "RULE_ORDER",
+    "SEVERITIES",
     "SIGNATURE_PAYMENT_DAYS",
     "Entry",
+    "Finding",
     "entry",
+    "finding",
 ]
 
 # RAISONNABLE (SPEC 5): a month above 1,5 × the person's median month; a management row above
@@ -35,7 +41,7 @@ SIGNATURE_PAYMENT_DAYS = 15
 # REJET_MASSIF (SPEC 6): more than this share of a line's declared cost under one rule.
 MASSIVE_SHARE = Fraction(1, 2)
 
-SEVERITY_LABELS = {"error": "bloquant", "warning": "alerte", "info": "information"}
+SEVERITIES = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)
@@ -45,10 +51,30 @@ class Entry:
     label: str  # short French label
     meaning: str  # French: what it means
     action: str  # French: what to do
-    where: str  # where it is evaluated: a GX suite or a Python function
+    where: str  # French: where it is evaluated (a GX suite, a step of the audit), for the guide
     criterion: str | None = None  # article-4 criterion (row and aggregate rules)
-    severity: str | None = None  # findings: error / warning / info, or "error / warning"
+    severity: str | None = None  # findings: error / warning / info
+    cases: Mapping[str, str] = field(default_factory=dict)  # findings with two severities: case -> severity
     reason: Callable | None = None  # row rules: (column, value, rec, raw, convention) -> str
+    hint: str | None = None  # failing rules: what to check when one rule rejects most of a line
+    beneficiary: str | None = None  # failing rules: why a row is rejected, in the beneficiary's words
+
+    @property
+    def severity_text(self) -> str:
+        """``error``, or ``error / warning`` for a rule whose severity depends on the case."""
+        return " / ".join(dict.fromkeys(self.cases.values())) if self.cases else (self.severity or "")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A finding is data: its rule, severity, a French message, an amount in cents, the rows it
+    names (``file!sheet!row``). Build one with :func:`finding`, never by hand."""
+
+    rule: str
+    severity: str
+    message: str
+    amount: int | None = None  # cents
+    refs: tuple[str, ...] = ()
 
 
 def _n(value: Fraction) -> str:
@@ -109,125 +135,148 @@ def _nature(column, value, rec, raw, convention) -> str:
     return f"ligne « {rec.get('line')} » : pas une ligne de coûts de gestion"
 
 
-_SUITES = "expectations/payroll.json, expectations/expenses.json"
+_SUITES = "suites GX expectations/payroll.json et expectations/expenses.json"
 _ROW = "ligne"
 
 _ENTRIES = [
     Entry("FORMAT", _ROW, "montant, date ou mois absent ou illisible",
           "un montant, une date ou le mois ne peut pas être lu : la ligne ne peut pas être contrôlée",
           "corrigez la valeur dans le fichier (la cellule fautive est citée) ; un montant écrit « 1 2O4,00 » "
-          "contient une lettre", _SUITES, "Identifiables et contrôlables", reason=_format),
+          "contient une lettre", _SUITES, "Identifiables et contrôlables", reason=_format,
+          hint="le format des montants et des dates, et les colonnes reconnues (pexaudit check)",
+          beneficiary="le montant, la date ou le mois de cette dépense ne peut pas être lu dans le fichier transmis"),
     Entry("DOUBLON", _ROW, "ligne en double",
           "la ligne répète une ligne précédente (mêmes valeurs lues) : seule la première est retenue",
           "vérifiez que la pièce n'a pas été saisie ou exportée deux fois", _SUITES,
-          "Identifiables et contrôlables", reason=_doublon),
+          "Identifiables et contrôlables", reason=_doublon,
+          hint="que le fichier n'a pas été exporté ou concaténé deux fois",
+          beneficiary="cette dépense figure deux fois dans le fichier transmis : elle n'est retenue qu'une fois"),
     Entry("PIECE", _ROW, "pièce ou fournisseur absent",
           "la dépense n'a pas de n° de pièce ou pas de fournisseur : elle n'est pas identifiable",
-          "demandez la pièce justificative (mandat, facture)", "expectations/expenses.json",
-          "Identifiables et contrôlables", reason=_piece),
+          "demandez la pièce justificative (mandat, facture)", "suite GX expectations/expenses.json",
+          "Identifiables et contrôlables", reason=_piece,
+          hint="que les colonnes pièce et fournisseur sont bien reconnues (pexaudit check, inputs.columns)",
+          beneficiary="cette dépense n'a pas de numéro de pièce ou de fournisseur : elle ne peut pas être rattachée à un justificatif"),
     Entry("PERIODE", _ROW, "hors période",
           "la dépense ou le mois payé est hors de la période de la convention, ou hors de l'emploi de l'agent",
           "vérifiez period, staff.start et staff.end, et la date ou le mois de la ligne", _SUITES,
-          "Engendrés pendant la réalisation du projet", reason=_periode),
+          "Engendrés pendant la réalisation du projet", reason=_periode,
+          hint="period, staff.start et staff.end, que les dates sont lues dans le bon sens (jour/mois) et que la bonne feuille du classeur est lue (inputs.sheets)",
+          beneficiary="cette dépense a été engagée hors de la période de la convention ou de la période d'emploi de l'agent"),
     Entry("PAIEMENT", _ROW, "paiement absent ou tardif",
           "la dépense n'a pas été payée, ou l'a été après la date limite (rules.payment_deadline)",
-          "demandez la preuve du paiement (date de mandatement, relevé)", "expectations/expenses.json",
-          "Dépensés par le bénéficiaire", reason=_paiement),
+          "demandez la preuve du paiement (date de mandatement, relevé)", "suite GX expectations/expenses.json",
+          "Dépensés par le bénéficiaire", reason=_paiement,
+          hint="la colonne date de paiement et rules.payment_deadline",
+          beneficiary="le paiement de cette dépense avant la date limite n'est pas établi"),
     Entry("PAYEUR", _ROW, "payé par un tiers",
           "la colonne payeur ne désigne ni le SIRET ni le nom du bénéficiaire",
           "vérifiez qui a payé ; un autre organisme ne peut pas justifier la subvention",
-          "expectations/expenses.json", "Dépensés par le bénéficiaire", reason=_payeur),
+          "suite GX expectations/expenses.json", "Dépensés par le bénéficiaire", reason=_payeur,
+          hint="beneficiary.name et beneficiary.siret, et la colonne payeur",
+          beneficiary="cette dépense n'a pas été payée par votre organisme"),
     Entry("PROJET", _ROW, "hors projet",
           "paie : agent absent de staff ; dépense : code analytique hors de rules.project_codes",
           "vérifiez les matricules de staff et les codes analytiques du projet", _SUITES,
-          "Liés à l'objet du projet", reason=_projet),
+          "Liés à l'objet du projet", reason=_projet,
+          hint="les matricules de staff (zéros de tête, format des cellules) et rules.project_codes",
+          beneficiary="cette dépense n'est pas rattachée au projet financé (agent non affecté au poste, ou code analytique d'un autre projet)"),
     Entry("NATURE", _ROW, "nature non prévue au budget de gestion",
           "la dépense n'est pas imputée sur une ligne de coûts de gestion du budget (annexe 2)",
           "vérifiez la colonne ligne ou le mapping inputs.accounts ; le personnel ne se justifie que par la paie",
-          "expectations/expenses.json", "Nécessaires, prévus au budget", reason=_nature),
+          "suite GX expectations/expenses.json", "Nécessaires, prévus au budget", reason=_nature,
+          hint="la colonne ligne ou le mapping inputs.accounts, et les identifiants des lignes du budget",
+          beneficiary="cette dépense n'est pas prévue au budget de la convention (annexe 2) ; les frais de personnel se justifient par la paie"),
     Entry("AFFECTATION", "agrégat", "quote-part non affectée au projet",
           "la part du coût d'un agent qui excède sa quotité (staff.allocation) : ce n'est pas une anomalie",
-          "rien, si la quotité de la convention est la bonne", "pexaudit.rules._outcomes",
+          "rien, si la quotité de la convention est la bonne", "règle de ligne (quotité de staff)",
           "Liés à l'objet du projet"),
     Entry("FORFAIT", "agrégat", "remplacé par le forfait de gestion",
           "en mode forfait, les coûts de gestion réels sont remplacés par le forfait : ce n'est pas un rejet",
-          "rien ; le forfait est une ligne calculée", "pexaudit.rules.apply_management", "Coûts de gestion forfaitaires"),
+          "rien ; le forfait est une ligne calculée", "règle agrégée, après les décisions", "Coûts de gestion forfaitaires"),
     Entry("PLAFOND_GESTION", "agrégat", "coûts de gestion au-delà du plafond",
           "les coûts de gestion éligibles dépassent cap_rate × personnel éligible : l'excédent est écarté",
-          "rien, sauf si le plafond de la convention est autre", "pexaudit.rules.management_cap", "Raisonnables"),
+          "rien, sauf si le plafond de la convention est autre", "règle agrégée, après les décisions", "Raisonnables"),
     # --- findings (SPEC 6, 9, 10, 11), in the order of the contract's tables -----------------
     Entry("SIRET", "constat", "SIRET invalide", "le SIRET n'a pas 14 chiffres ou sa clé (Luhn) est fausse",
-          "corrigez beneficiary.siret (entre guillemets)", "pexaudit.findings.siret_findings", severity="error"),
+          "corrigez beneficiary.siret (entre guillemets)", "convention.yaml (identité)", severity="error",
+          beneficiary="le numéro SIRET indiqué pour votre organisme n'est pas valide : merci de nous communiquer votre SIRET (avis de situation au répertoire SIRENE)"),
     Entry("IBAN", "constat", "IBAN invalide", "l'IBAN ne respecte pas la norme ISO 13616 (longueur, format, clé)",
-          "demandez un RIB au bénéficiaire", "pexaudit.findings.bank_findings", severity="error"),
+          "demandez un RIB au bénéficiaire", "convention.yaml (identité)", severity="error",
+          beneficiary="les coordonnées bancaires (IBAN) indiquées ne sont pas valides : merci de nous transmettre un relevé d'identité bancaire"),
     Entry("BIC", "constat", "BIC invalide", "le BIC n'a pas 8 ou 11 caractères au format ISO 9362",
-          "vérifiez beneficiary.bank.bic", "pexaudit.findings.bank_findings", severity="warning"),
+          "vérifiez beneficiary.bank.bic", "convention.yaml (identité)", severity="warning"),
     Entry("RIB", "constat", "RIB incohérent",
           "un champ du RIB a une longueur fausse, la clé RIB est fausse, ou le RIB ne concorde pas avec l'IBAN",
           "comparez au RIB du bénéficiaire ; le message dit si un zéro de tête en trop explique l'écart",
-          "pexaudit.findings.bank_findings", severity="warning"),
+          "convention.yaml (identité)", severity="warning"),
     Entry("BILAN_DELAI", "constat", "bilan remis en retard",
           "report_submitted_date est après report_due_date", "appréciez les suites (la convention peut prévoir "
-          "la suppression de la subvention)", "pexaudit.findings._deadlines", severity="error"),
+          "la suppression de la subvention)", "convention.yaml (dates)", severity="error",
+          beneficiary="le bilan financier a été transmis après la date prévue par la convention"),
     Entry("DDETS", "constat", "validation DDETS", "prise de poste avant la validation DDETS (bloquant) ou date "
           "de validation absente (alerte)", "obtenez la validation ou renseignez ddets_validation_date",
-          "pexaudit.findings._staff", severity="error / warning"),
+          "convention.yaml (staff)", cases={"avant_validation": "error", "sans_date": "warning"},
+          beneficiary="le poste a été occupé avant la validation du recrutement par les services de l'État (DDETS)"),
     Entry("ECART", "constat", "écart budgétaire", "l'éligible d'une ligne s'écarte du budget de plus de "
           "variance_alert_pct : une explication est due", "demandez l'explication (compte rendu financier)",
-          "pexaudit.findings._lines", severity="warning"),
+          "lignes budgétaires, après les décisions", severity="warning"),
     Entry("RAISONNABLE", "constat", "montant inhabituel",
           f"un mois de paie au-delà de {_n(RAISONNABLE_MONTH_FACTOR)} fois la médiane des mois de l'agent, ou une "
           f"dépense de gestion au-delà de {_n(RAISONNABLE_ROW_SHARE * 100)} % du budget de gestion (aucun rejet)", "vérifiez la pièce (prime, rappel, achat important)",
-          "pexaudit.rules.raisonnable", severity="warning"),
+          "lignes retenues, après les décisions", severity="warning"),
     Entry("VERSEMENT_DELAI", "constat", "versement tardif",
           f"un versement après sa date due, ou le premier versement plus de {SIGNATURE_PAYMENT_DAYS} jours après la "
           "signature",
-          "information : le retard est celui de l'État", "pexaudit.findings._payments", severity="info"),
+          "information : le retard est celui de l'État", "convention.yaml (versements)", severity="info"),
     Entry("PAIEMENT_NON_CONTROLE", "constat", "paiement non contrôlé",
           "le fichier des dépenses n'a pas de colonne date de paiement : la règle PAIEMENT n'est pas appliquée",
-          "demandez un export avec la date de paiement", "pexaudit.findings._rejections", severity="warning"),
+          "demandez un export avec la date de paiement", "lignes écartées, après les décisions", severity="warning"),
     Entry("REJETS", "constat", "dépenses écartées", "une règle a écarté des lignes : nombre et montant",
-          "lisez le tableau des dépenses écartées", "pexaudit.findings._rejections", severity="warning"),
+          "lisez le tableau des dépenses écartées", "lignes écartées, après les décisions", severity="warning"),
     Entry("MATRICULE", "constat", "matricules à vérifier",
           "un agent de staff n'a aucune ligne de paie alors que des lignes portent des matricules inconnus : "
           "probablement un matricule mal écrit", "comparez staff.employee_id aux matricules de la paie",
-          "pexaudit.findings._safety_nets", severity="warning"),
+          "lignes écartées, après les décisions", severity="warning"),
     Entry("REJET_MASSIF", "constat", "rejet massif",
           f"plus de {_n(MASSIVE_SHARE * 100)} % du coût déclaré d'une ligne est écarté par une seule règle : un problème de "
           "correspondance (colonnes, codes, dates) est probable", "relisez le message : il dit quoi vérifier",
-          "pexaudit.findings._safety_nets", severity="warning"),
+          "lignes écartées, après les décisions", severity="warning"),
     Entry("TOTAL", "constat", "ligne de total discordante",
           "une ligne de total ou de sous-total d'un fichier ne correspond pas à la somme de ses lignes",
-          "vérifiez que l'export est complet", "pexaudit.findings._totals", severity="warning"),
+          "vérifiez que l'export est complet", "fichiers d'entrée (lignes de total)", severity="warning"),
     Entry("DECISION", "constat", "décision du contrôleur", "une décision prise sur une ligne, avec son motif "
-          "et son effet", "information", "pexaudit.decisions", severity="info"),
+          "et son effet", "information", "fichier de décisions", severity="info"),
     Entry("CONTRADICTOIRE", "constat", "procédure contradictoire",
           "un reversement définitif sans lettre d'observations (bloquant), ou une réponse reçue après le délai "
-          "(alerte)", "envoyez la lettre d'observations avant de notifier", "pexaudit.decisions",
-          severity="error / warning"),
+          "(alerte)", "envoyez la lettre d'observations avant de notifier", "fichier de décisions",
+          cases={"sans_observations": "error", "reponse_tardive": "warning"}),
     Entry("ACTIVITE_ABSENTE", "constat", "compte rendu d'activité absent",
           "des missions sont déclarées mais aucun fichier d'activité n'est fourni",
-          "demandez le compte rendu qualitatif (inputs.activity)", "pexaudit.activity", severity="warning"),
+          "demandez le compte rendu qualitatif (inputs.activity)", "fichier d'activité (suite GX expectations/activity.json)", severity="warning"),
     Entry("HORS_MISSION", "constat", "action hors mission", "une action ne relève d'aucune mission déclarée : "
           "le poste ne peut exercer d'autre fonction", "demandez des explications au bénéficiaire",
-          "pexaudit.activity", severity="error"),
+          "fichier d'activité (suite GX expectations/activity.json)", severity="error",
+          beneficiary="des actions du compte rendu d'activité ne relèvent pas des missions prévues par la convention"),
     Entry("MISSION_NON_REALISEE", "constat", "mission non réalisée", "une mission déclarée n'a aucune action "
-          "retenue", "demandez des explications (exécution partielle)", "pexaudit.activity", severity="warning"),
+          "retenue", "demandez des explications (exécution partielle)", "fichier d'activité (suite GX expectations/activity.json)", severity="warning"),
     Entry("INDICATEUR", "constat", "indicateur en retard", "un indicateur est sous sa cible au-delà du seuil "
-          "indicator_alert_pct", "demandez des explications", "pexaudit.activity", severity="warning"),
+          "indicator_alert_pct", "demandez des explications", "fichier d'activité (suite GX expectations/activity.json)", severity="warning"),
     Entry("ACTIVITE_SANS_AGENT", "constat", "activité sans agent", "des actions sont déclarées un mois sans "
           "coût de personnel éligible : qui a agi ?", "vérifiez les dates d'emploi et la paie",
-          "pexaudit.activity", severity="warning"),
+          "fichier d'activité (suite GX expectations/activity.json)", severity="warning"),
     Entry("ACTIVITE_ILLISIBLE", "constat", "action illisible ou hors période", "une ligne d'activité ne peut "
-          "pas être lue ou est hors période", "corrigez la ligne citée", "pexaudit.activity", severity="warning"),
+          "pas être lue ou est hors période", "corrigez la ligne citée", "fichier d'activité (suite GX expectations/activity.json)", severity="warning"),
     Entry("FEC_EQUILIBRE", "constat", "écritures déséquilibrées", "des écritures du FEC ont un débit différent "
-          "du crédit", "demandez un export complet du FEC", "pexaudit.analytics", severity="error"),
+          "du crédit", "demandez un export complet du FEC", "FEC (intégrité)", severity="error",
+          beneficiary="le fichier des écritures comptables transmis contient des écritures dont le débit n'égale pas le crédit : merci de transmettre un export complet"),
     Entry("FEC_FORMAT", "constat", "FEC non conforme", "des lignes du FEC ont un champ obligatoire absent ou "
           "une date ou un montant illisible", "demandez un FEC conforme (article A. 47 A-1 du LPF)",
-          "pexaudit.analytics", severity="error"),
+          "FEC (intégrité)", severity="error",
+          beneficiary="le fichier des écritures comptables transmis n'est pas conforme au format réglementaire (article A. 47 A-1 du livre des procédures fiscales) : merci de transmettre un export conforme"),
     Entry("FEC_DATES", "constat", "validation avant écriture", "des lignes ont une date de validation "
           "antérieure à la date d'écriture", "interrogez le bénéficiaire sur sa procédure de validation",
-          "pexaudit.analytics", severity="warning"),
+          "FEC (intégrité)", severity="warning"),
 ]  # fmt: skip
 
 RULES: dict[str, Entry] = {e.code: e for e in _ENTRIES if e.kind != "constat"}
@@ -238,3 +287,15 @@ RULE_ORDER = tuple(RULES)
 
 def entry(code: str) -> Entry:
     return RULES.get(code) or FINDINGS[code]
+
+
+def finding(
+    rule: str, message: str, amount: int | None = None, *, case: str | None = None, refs: Iterable[str] = ()
+) -> Finding:
+    """The one way to raise a finding: its severity is the registry's (``case`` picks it for a
+    rule with two). An unknown rule or case is a programming error (KeyError)."""
+    e = FINDINGS[rule]
+    severity = e.cases[case] if e.cases else e.severity
+    if severity not in SEVERITIES or (case is not None and not e.cases):
+        raise KeyError(f"{rule}: no severity for case {case!r}")
+    return Finding(rule, severity, message, amount, tuple(refs))

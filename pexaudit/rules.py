@@ -18,20 +18,11 @@ import pandas as pd
 
 from .convention import HORS_BUDGET, Convention, matricule_key
 from .fec import duplicate_keys
-from .fmt import eur, pct
-from .money import round_half_up
+from .fmt import pct
 from .parsing import normalize_text
 from .registry import FAILING_RULES, RAISONNABLE_MONTH_FACTOR, RAISONNABLE_ROW_SHARE, RULES
 
-__all__ = [
-    "Eligibility",
-    "apply_management",
-    "evaluate",
-    "management_cap",
-    "management_cap_amount",
-    "raisonnable",
-    "rule_counts",
-]
+__all__ = ["ROW_COLUMNS", "Eligibility", "Flag", "evaluate", "raisonnable", "rule_counts", "tidy"]
 
 
 def rule_counts(rows: pd.DataFrame) -> dict[str, int]:
@@ -70,17 +61,21 @@ def _dup_rank(frame: pd.DataFrame, keys: list[pd.Series], excluded: set[int]) ->
     return ranks, firsts
 
 
-@dataclass
+@dataclass(frozen=True)
 class Eligibility:
-    """Row-level outcome of the article-4 rules."""
+    """What the row rules found, before any decision: the first hand-off of an audit.
 
-    rows: pd.DataFrame  # one row per input row (+ the forfait row), see ``_ROW_COLUMNS``
+    ``rows`` holds one row per input row (never the flat-rate row, which the aggregate rules
+    add after the decisions), see ``ROW_COLUMNS``. Each row's cost splits exactly into
+    ``eligible_amount`` + ``rejected_amount`` (booked under ``rejected_rule``, a failing rule) +
+    ``share_amount`` (booked under ``share_rule``: AFFECTATION or FORFAIT, shares that are not
+    rejections).
+    """
+
+    rows: pd.DataFrame
     checked: dict[str, dict[str, int]]  # source -> rule -> rows checked
     suites: dict[str, list[str]] = field(default_factory=dict)  # suite -> rules evaluated
     skipped: list[str] = field(default_factory=list)
-    plafond: dict[str, int] = field(default_factory=dict)  # line -> cents rejected (cap)
-    cap: int | None = None  # cents, actual mode with a cap rate
-    forfait: int | None = None  # cents, flat-rate mode
 
 
 def _line_of(convention: Convention) -> tuple[dict[str, str], dict[str, str]]:
@@ -155,7 +150,8 @@ def _expense_keys(frame: pd.DataFrame) -> list[pd.Series]:
 
 
 def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
-    """Apply every row rule and the aggregate rules; nothing is dropped.
+    """Apply every row rule (SPEC 5's table); nothing is dropped. The aggregate rules come after
+    the decisions (:mod:`pexaudit.aggregate`).
 
     Column-wise: per-row Python work is done only for rows that break a rule (their reasons).
     """
@@ -187,6 +183,7 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
         out["line"] = convention.personnel_line.line
         out["who"] = frame["matricule_key"].map(pseudonyms)
         out["month"] = frame["periode"]
+        out["matricule"] = frame["matricule"]
         out["allocation"] = allocation.map(float)
         parts.append(out)
 
@@ -200,15 +197,13 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
         )
         out["readable"] = frame["montant"].notna().to_numpy()
         out["line"] = frame["line"]
-        for column in ("piece", "fournisseur", "libelle", "date", "compte", "date_paiement"):
-            out[column] = frame[column]
+        for column in ("piece", "fournisseur", "libelle", "date", "compte", "date_paiement", *LEDGER_COLUMNS):
+            if column in frame:
+                out[column] = frame[column].to_numpy()
         parts.append(out)
 
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_ROW_COLUMNS)
-    rows = _tidy(rows.reindex(columns=_ROW_COLUMNS))
-    result = Eligibility(rows=rows, checked=checked, suites=suites, skipped=skipped)
-    apply_management(convention, result)
-    return result
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ROW_COLUMNS)
+    return Eligibility(rows=tidy(rows.reindex(columns=ROW_COLUMNS)), checked=checked, suites=suites, skipped=skipped)
 
 
 def _outcomes(
@@ -239,6 +234,7 @@ def _outcomes(
 
     rules: list[list[str]] = []
     booked: list[str | None] = []
+    shared: list[str | None] = []
     reasons: list[list[str]] = []
     records = frame.set_index("row_id", drop=False).loc[list(failed)].to_dict("records") if failed else []
     failing_records = {rec["row_id"]: rec for rec in records}
@@ -251,20 +247,24 @@ def _outcomes(
             rec = failing_records[row_id]
             rules.append(names)
             booked.append(names[0])
+            shared.append(None)
             reasons.append(
                 list(dict.fromkeys(_reason(rule, col, value, rec, table, convention) for rule, col, value in fails))
             )
         elif flat:
             rules.append(["FORFAIT"] if a else [])
-            booked.append("FORFAIT" if a else None)
+            booked.append(None)
+            shared.append("FORFAIT" if a else None)
             reasons.append(["coût réel remplacé par le forfait de gestion"] if a else [])
         elif e != a:
             rules.append(["AFFECTATION"])
-            booked.append("AFFECTATION")
+            booked.append(None)
+            shared.append("AFFECTATION")
             reasons.append([f"quote-part hors projet : affectation de l'agent à {_pct(alloc)}"])
         else:
             rules.append([])
             booked.append(None)
+            shared.append(None)
             reasons.append([])
     return pd.DataFrame(
         {
@@ -276,7 +276,10 @@ def _outcomes(
             "amount": cents,
             "eligible_amount": eligible,
             "rules": rules,
-            "booked_rule": booked,
+            "rejected_rule": booked,
+            "rejected_amount": [a if b else 0 for a, b in zip(cents, booked, strict=True)],
+            "share_rule": shared,
+            "share_amount": [a - e if r else 0 for a, e, r in zip(cents, eligible, shared, strict=True)],
             "reasons": reasons,
             "share": allocation.to_numpy(dtype=object),
         }
@@ -284,18 +287,24 @@ def _outcomes(
 
 
 # ``share``: the exact allocation (a Fraction; 1 for expenses), ``readable``: every amount of the
-# row could be read. Both serve the auditor's decisions and the stakes (pexaudit.decisions).
-_ROW_COLUMNS = [
+# row could be read. Both serve the auditor's decisions and the stakes.
+ROW_COLUMNS = [
     "row_id", "source", "file", "sheet", "row", "line", "amount", "eligible_amount", "rules",
-    "booked_rule", "reasons", "who", "month", "allocation", "piece", "fournisseur", "libelle",
-    "date", "compte", "date_paiement", "share", "readable",
+    "rejected_rule", "rejected_amount", "share_rule", "share_amount", "reasons", "who", "month", "allocation",
+    "piece", "fournisseur", "libelle", "date", "compte", "date_paiement", "share", "readable", "matricule",
+    "journal", "entry", "third_party", "payment",
 ]  # fmt: skip
+# Columns of an expenses frame carried when the reader gives them (a FEC: journal and entry of
+# the line, the kind of its third-party account, where its payment date came from).
+LEDGER_COLUMNS = ("journal", "entry", "third_party", "payment")
+MONEY_COLUMNS = ("amount", "eligible_amount", "rejected_amount", "share_amount")
 
 
 _OPTIONAL = [
     "file",
     "sheet",
-    "booked_rule",
+    "rejected_rule",
+    "share_rule",
     "who",
     "month",
     "piece",
@@ -304,10 +313,15 @@ _OPTIONAL = [
     "date",
     "compte",
     "date_paiement",
+    "matricule",
+    "journal",
+    "entry",
+    "third_party",
+    "payment",
 ]
 
 
-def _tidy(rows: pd.DataFrame) -> pd.DataFrame:
+def tidy(rows: pd.DataFrame) -> pd.DataFrame:
     """Columns a row may lack (a forfait has no file, an expense no month) hold None, not NaN."""
     for column in _OPTIONAL:
         rows[column] = rows[column].astype(object).where(rows[column].notna(), None)
@@ -315,7 +329,7 @@ def _tidy(rows: pd.DataFrame) -> pd.DataFrame:
         rows[column] = rows[column].astype(object)
     rows["readable"] = rows["readable"].astype(bool)
     rows["row"] = rows["row"].astype("Int64")
-    for column in ("amount", "eligible_amount"):
+    for column in MONEY_COLUMNS:
         rows[column] = rows[column].astype("int64")
     return rows
 
@@ -323,61 +337,6 @@ def _tidy(rows: pd.DataFrame) -> pd.DataFrame:
 def _reason(rule: str, column: str, value, rec: dict, table, convention: Convention) -> str:
     """The French sentence saying why the row breaks ``rule`` (the registry's builder)."""
     return RULES[rule].reason(column, value, rec, table.raw.get((rec["row_id"], column)), convention)
-
-
-def apply_management(convention: Convention, result: Eligibility) -> None:
-    """Aggregate management rule: flat-rate row, or the cap booked as PLAFOND_GESTION."""
-    rows = result.rows
-    personnel = convention.personnel_line.line
-    eligible_personnel = int(rows.loc[rows["line"] == personnel, "eligible_amount"].sum()) if len(rows) else 0
-    mode = convention.management_costs
-    if mode.mode == "flat_rate":
-        amount = round_half_up(mode.rate * eligible_personnel)
-        first = convention.management_lines[0].line
-        forfait = {
-            "row_id": -1, "source": "forfait", "file": None, "sheet": None, "row": None,
-            "line": first, "amount": amount, "eligible_amount": amount, "rules": [],
-            "booked_rule": None, "share": Fraction(1), "readable": True,
-            "reasons": [f"forfait de gestion : {_pct(mode.rate)} × {eur(eligible_personnel)} de personnel éligible"],
-        }  # fmt: skip
-        result.rows = _tidy(pd.concat([rows, pd.DataFrame([forfait], columns=_ROW_COLUMNS)], ignore_index=True))
-        result.forfait = amount
-        return
-    if mode.cap_rate is None:
-        return
-    cap = management_cap_amount(mode.cap_rate, eligible_personnel)
-    result.cap = cap
-    eligible = {
-        b.line: int(rows.loc[rows["line"] == b.line, "eligible_amount"].sum()) if len(rows) else 0
-        for b in convention.management_lines
-    }
-    result.plafond = management_cap(eligible, cap)
-
-
-def management_cap_amount(cap_rate: Fraction, eligible_personnel: int) -> int:
-    """round(cap_rate × eligible personnel, 2), never below 0.
-
-    A negative eligible personnel cost (regularisations beyond pay) cannot make management
-    costs negative: the cap is then 0 (and the pro-rata split below never divides by 0).
-    """
-    return max(0, round_half_up(cap_rate * eligible_personnel))
-
-
-def management_cap(eligible: dict[str, int], cap: int) -> dict[str, int]:
-    """Excess of the management lines over ``cap``, taken from each line pro rata.
-
-    Each line's share in cents is rounded down; the cents left over go to the line with the
-    largest eligible amount (the first such line in budget order).
-    """
-    total = sum(eligible.values())
-    excess = total - cap
-    if excess <= 0 or not eligible:
-        return {}
-    shares = {line: excess * amount // total for line, amount in eligible.items()}
-    left = excess - sum(shares.values())
-    largest = max(eligible, key=lambda line: eligible[line])
-    shares[largest] += left
-    return {line: share for line, share in shares.items() if share}
 
 
 def _pct(rate: Fraction) -> str:

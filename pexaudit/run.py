@@ -25,7 +25,7 @@ from . import __version__
 from .assets import notebook
 from .convention import Convention, load_convention
 from .errors import InputError
-from .fmt import report_title
+from .vocabulary import report_title
 
 __all__ = ["NOTEBOOK", "OUTPUTS", "AuditRun", "Kernel", "export_html", "run_audit", "safe_child"]
 
@@ -255,12 +255,13 @@ def run_audit(
     try:
         # Checked in the driver while the kernel boots (pandas loads meanwhile): two decisions
         # files, a malformed one, or another convention's results are exit 2 before the notebook.
-        from .decisions import load_decisions, load_previous
+        from .decisions import load_decisions
+        from .previous import read_previous
 
         load_decisions(convention_dir)
         if previous:
             previous = Path(previous).resolve()
-            load_previous(previous, convention.id)
+            read_previous(previous, convention.id)
         import nbconvert  # noqa: F401 - loads while the kernel warms up
         import papermill  # noqa: F401
 
@@ -270,7 +271,12 @@ def run_audit(
         work = Path(tempfile.mkdtemp(prefix=f".{convention.id}.", suffix=".partial", dir=out_root))
         work.chmod(0o755)
         try:
-            parameters = {"convention_dir": str(convention_dir), "out_dir": str(work), "previous": str(previous or "")}
+            parameters = {
+                "convention_dir": str(convention_dir),
+                "out_dir": str(work),
+                "previous": str(previous or ""),
+                "report_file": "rapport.pdf" if pdf else "rapport.html",  # the letter's enclosure, as sent
+            }
             execute(NOTEBOOK, work / "audit.ipynb", parameters, kernel)
             phase = json.loads((work / "results.json").read_text(encoding="utf-8"))["procedure"]["phase"]
             export_html(work / "audit.ipynb", work / "rapport.html", f"{report_title(phase)} · {convention.id}")

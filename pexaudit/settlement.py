@@ -54,8 +54,12 @@ class Line:
         return pct is not None and abs(pct) > threshold
 
 
-def reconcile(convention: Convention, rows: pd.DataFrame, plafond: dict[str, int]) -> list[Line]:
-    """One :class:`Line` per budget line, then ``hors_budget`` when rows went there."""
+def reconcile(convention: Convention, rows: pd.DataFrame, cuts: dict[str, dict[str, int]]) -> list[Line]:
+    """One :class:`Line` per budget line, then ``hors_budget`` when rows went there.
+
+    ``rejected`` books each row's rejected part under its rule and its share (AFFECTATION,
+    FORFAIT) under its own, then the line-level ``cuts`` of the aggregate rules.
+    """
     budget = list(convention.budget)
     if (rows["line"] == HORS_BUDGET).any():
         budget.append(BudgetLine(HORS_BUDGET, "Hors budget", None, 0))
@@ -63,11 +67,13 @@ def reconcile(convention: Convention, rows: pd.DataFrame, plafond: dict[str, int
     for item in budget:
         on_line = rows[rows["line"] == item.line]
         rejected: dict[str, int] = {}
-        booked = on_line[on_line["booked_rule"].notna()]
-        for rule, group in booked.groupby("booked_rule"):
-            rejected[rule] = int((group["amount"] - group["eligible_amount"]).sum())
-        if plafond.get(item.line):
-            rejected["PLAFOND_GESTION"] = plafond[item.line]
+        for rule_column, amount_column in (("rejected_rule", "rejected_amount"), ("share_rule", "share_amount")):
+            for rule, cents in on_line.groupby(rule_column)[amount_column].sum().items():
+                rejected[rule] = rejected.get(rule, 0) + int(cents)
+        taken = cuts.get(item.line, {})
+        for rule, cents in taken.items():
+            if cents:
+                rejected[rule] = rejected.get(rule, 0) + cents
         rejected = {r: rejected[r] for r in RULE_ORDER if r in rejected}
         lines.append(
             Line(
@@ -76,7 +82,7 @@ def reconcile(convention: Convention, rows: pd.DataFrame, plafond: dict[str, int
                 kind=item.kind,
                 budget=item.amount,
                 declared=int(on_line["amount"].sum()),
-                eligible=int(on_line["eligible_amount"].sum()) - plafond.get(item.line, 0),
+                eligible=int(on_line["eligible_amount"].sum()) - sum(taken.values()),
                 rejected=rejected,
                 rows=len(on_line),
             )
@@ -85,7 +91,12 @@ def reconcile(convention: Convention, rows: pd.DataFrame, plafond: dict[str, int
 
 
 def check_conservation(lines: list[Line], rows: pd.DataFrame, expected_row_ids: list[int]) -> None:
-    """declared = eligible + Σ rejected on every line; every input row listed exactly once."""
+    """Every row's cost = eligible + rejected + share; declared = eligible + Σ rejected on every
+    line; every input row listed exactly once."""
+    split = rows["eligible_amount"] + rows["rejected_amount"] + rows["share_amount"]
+    if not split.equals(rows["amount"]):
+        bad = rows.loc[split != rows["amount"], "row_id"].tolist()[:10]
+        raise ConservationError(f"rows {bad}: cost != eligible + rejected + share (cents)")
     for line in lines:
         if line.declared != line.eligible + line.rejected_total:
             raise ConservationError(

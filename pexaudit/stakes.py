@@ -90,7 +90,7 @@ def candidates(rows: pd.DataFrame) -> pd.Series:
     """Rows with a stake: readable, and failing a rule after decisions, or rejected in whole or
     part by a decision (their booked rule is then a failing rule). Accepted rows, rows losing
     only AFFECTATION or FORFAIT, unreadable rows and the forfait row have none."""
-    return rows["readable"].astype(bool) & rows["booked_rule"].isin(FAILING_RULES) & (rows["source"] != "forfait")
+    return rows["readable"].astype(bool) & rows["rejected_rule"].isin(FAILING_RULES) & (rows["source"] != "forfait")
 
 
 def accepted_eligible(convention: Convention, rows: pd.DataFrame) -> np.ndarray:

@@ -1,8 +1,10 @@
 """The auditor's workbook ``bilan_financier.xlsx`` (openpyxl, streaming write).
 
-Detail sheets hold one row per input row; every total is a live Excel formula over them, so an
-auditor can trace any figure back to a source row. Text that comes from input files is always
-written as a string cell, even when it starts with ``=``, ``+``, ``-`` or ``@``.
+It lays out the :class:`~pexaudit.model.Bilan` the report and the letter render: the same
+rejected rows, shares, cuts, decisions and labels. Detail sheets hold one row per input row;
+every total is a live Excel formula over them, so an auditor can trace any figure back to a
+source row. Text that comes from input files is always written as a string cell, even when it
+starts with ``=``, ``+``, ``-`` or ``@``.
 """
 
 from __future__ import annotations
@@ -21,24 +23,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import __version__
 from .activity import SHEET_KINDS, activity_sheet_rows
-from .analytics import SHEET as ANALYTICS_SHEET
 from .analytics import analytics_sheet_rows
-from .audit import Audit
-from .convention import HORS_BUDGET
-from .decisions import DECISION_FR, PHASE_FR, PROCEDURE_LABELS
-from .explanations import draft
-from .fmt import OUTCOMES, SEVERITIES, VERDICTS
+from .model import Bilan, account_class, account_label
 from .money import cents_to_euros, euros_to_cents
-from .registry import FAILING_RULES
-from .report import ACCOUNT_CLASSES, ROLES, account_class, row_reference
-from .stakes import by_impact
+from .registry import FAILING_RULES, RULES
+from .vocabulary import DECISION_VERBS, OUTCOMES, PROCEDURE_LABELS, ROLES, SHEETS
+from .vocabulary import PHASES as PHASE_LABELS
 
-__all__ = ["SHEETS", "write_workbook"]
+__all__ = ["write_workbook"]
 
-SHEETS = [
-    "Synthèse", "Budget", "Personnel", "Gestion", "Dépenses écartées", "Constats", "Traçabilité", "Activité",
-    "Analyse du grand livre", "Décisions", "Procédure", "Explications",
-]  # fmt: skip
+RULE_LABELS = {code: e.label for code, e in RULES.items()}
+
 EURO = '#,##0.00 "€";-#,##0.00 "€"'
 PERCENT = "0.00 %"
 DATE = "dd/mm/yyyy"
@@ -134,44 +129,44 @@ def _date(value) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def write_workbook(a: Audit, path: Path) -> None:
-    """Write the workbook of ``a`` to ``path``: one function per sheet, in tab order.
+def write_workbook(b: Bilan, path: Path) -> None:
+    """Write the workbook of ``b`` to ``path``: one function per sheet, in tab order.
 
     Synthèse is the first tab but is filled last: its formulas refer to the Budget total, whose
     SUMIFS refer to the detail sheets (write-only sheets are filled in any order, saved in tab order).
     """
+    a = b.audit
     wb = Workbook(write_only=True)
     wb.properties.creator = f"pexaudit {__version__}"
     wb.properties.created = wb.properties.modified = a.started.replace(tzinfo=None, microsecond=0)
-    synthese = _Sheet(wb, "Synthèse", [44, 22, 70])
-    budget = _Sheet(wb, "Budget", [16, 30, 16, 16, 16, 18, 16, 16, 16, 16, 12, 14])
-    pay, exp = _personnel_sheet(wb, a), _gestion_sheet(wb, a)
-    total_row = _fill_budget(budget, a, pay, exp)
-    _fill_synthese(synthese, a, total_row)
-    for write in (_rejected_sheet, _findings_sheet, _trail_sheet, _activity_sheet, _analytics_sheet,
+    synthese = _Sheet(wb, SHEETS["synthese"], [44, 22, 70])
+    budget = _Sheet(wb, SHEETS["budget"], [16, 30, 16, 16, 16, 18, 16, 16, 16, 16, 12, 14])
+    pay, exp = _personnel_sheet(wb, b), _gestion_sheet(wb, b)
+    total_row = _fill_budget(budget, b, pay, exp)
+    _fill_synthese(synthese, b, total_row)
+    for write in (_rejected_sheet, _shares_sheet, _findings_sheet, _trail_sheet, _activity_sheet, _analytics_sheet,
                   _decisions_sheet, _procedure_sheet, _explanations_sheet):  # fmt: skip
-        write(wb, a)
+        write(wb, b)
     wb.save(path)
 
 
 PERSONNEL_HEADER = ["Source", "Fichier", "Feuille", "Ligne", "Agent", "Matricule", "Mois", "Ligne budgétaire",
-                    "Montant déclaré", "Montant éligible", "Rejeté", "Règles", "Motifs"]  # fmt: skip
+                    "Montant déclaré", "Montant éligible", "Non retenu", "Règles", "Motifs"]  # fmt: skip
 GESTION_HEADER = ["Source", "Fichier", "Feuille", "Ligne", "Pièce", "Date", "Date de paiement", "Fournisseur",
                   "Libellé", "Compte", "Classe", "Ligne budgétaire", "Montant déclaré", "Montant éligible",
-                  "Rejeté", "Règles", "Motifs"]  # fmt: skip
+                  "Non retenu", "Règles", "Motifs"]  # fmt: skip
 
 
-def _personnel_sheet(wb: Workbook, a: Audit) -> _Sheet:
-    """Every payroll row: declared, eligible, rejected (a formula), rules and reasons."""
-    pay = _Sheet(wb, "Personnel", [14, 18, 12, 8, 12, 12, 12, 14, 14, 14, 14, 18, 60], PERSONNEL_HEADER)
+def _personnel_sheet(wb: Workbook, b: Bilan) -> _Sheet:
+    """Every payroll row: declared, eligible, not retained (a formula), rules and reasons."""
+    pay = _Sheet(wb, SHEETS["personnel"], [14, 18, 12, 8, 12, 12, 12, 14, 14, 14, 14, 18, 60], PERSONNEL_HEADER)
     declared, eligible = pay.col("Montant déclaré"), pay.col("Montant éligible")
-    matricules = _matricules(a)
-    rows = a.rows
+    rows = b.audit.rows
     for rec in rows[rows["source"] == "payroll"].itertuples(index=False):
         r = pay.row + 1
         pay.append(
             [pay.text("paie"), pay.text(rec.file), pay.text(rec.sheet), _int(rec.row), pay.text(rec.who),
-             pay.text(matricules.get(rec.row_id)), pay.date(_date(rec.month)), pay.text(rec.line),
+             pay.text(rec.matricule), pay.date(_date(rec.month)), pay.text(rec.line),
              pay.euro(int(rec.amount)), pay.euro(int(rec.eligible_amount)), pay.euro(f"={declared}{r}-{eligible}{r}"),
              pay.text(", ".join(rec.rules)), pay.text(" ; ".join(rec.reasons))]
         )  # fmt: skip
@@ -179,11 +174,11 @@ def _personnel_sheet(wb: Workbook, a: Audit) -> _Sheet:
     return pay
 
 
-def _gestion_sheet(wb: Workbook, a: Audit) -> _Sheet:
+def _gestion_sheet(wb: Workbook, b: Bilan) -> _Sheet:
     """Every expense row and the flat-rate row, with its account class (Cerfa 15059)."""
-    exp = _Sheet(wb, "Gestion", [10, 18, 14, 8, 16, 12, 12, 26, 40, 10, 8, 16, 14, 14, 14, 18, 60], GESTION_HEADER)
+    exp = _Sheet(wb, SHEETS["gestion"], [10, 18, 14, 8, 16, 12, 12, 26, 40, 10, 8, 16, 14, 14, 14, 18, 60], GESTION_HEADER)  # fmt: skip
     declared, eligible = exp.col("Montant déclaré"), exp.col("Montant éligible")
-    rows = a.rows
+    rows = b.audit.rows
     for rec in rows[rows["source"] != "payroll"].itertuples(index=False):
         r = exp.row + 1
         forfait = rec.source == "forfait"
@@ -209,27 +204,24 @@ def _sumifs(sheet: _Sheet, value: str, key: str, criterion: str) -> str:
     return f"SUMIFS('{sheet.title}'!${v}$2:${v}${last},'{sheet.title}'!${k}$2:${k}${last},{criterion})"
 
 
-def _fill_budget(budget: _Sheet, a: Audit, pay: _Sheet, exp: _Sheet) -> int:
+def _fill_budget(budget: _Sheet, b: Bilan, pay: _Sheet, exp: _Sheet) -> int:
     """The Cerfa 15059 table (prévision / réalisation / écart / %), live; returns the total row."""
     budget.append([budget.head(h) for h in (
         "Ligne", "Intitulé", "Nature", "Prévision (annexe 2)", "Réalisation déclarée",
-        "Éligible avant plafond", "Écrêtement (plafond)", "Réalisation éligible", "Rejeté",
+        "Éligible avant plafond", "Écrêtement (plafond, dépassement)", "Réalisation éligible", "Non retenu",
         "Écart (€)", "Écart (%)", "Taux d'exécution")])  # fmt: skip
     budget.ws.freeze_panes = "A2"
     first = budget.row + 1
-    for line in a.lines:
+    for line in b.lines:
         r = budget.row + 1
         key = f"$A{r}"
         declared = (f"={_sumifs(pay, 'Montant déclaré', 'Ligne budgétaire', key)}"
                     f"+{_sumifs(exp, 'Montant déclaré', 'Ligne budgétaire', key)}")  # fmt: skip
         before = (f"={_sumifs(pay, 'Montant éligible', 'Ligne budgétaire', key)}"
                   f"+{_sumifs(exp, 'Montant éligible', 'Ligne budgétaire', key)}")  # fmt: skip
-        kind = {"personnel": "personnel", "management": "gestion"}.get(
-            line.kind, "hors budget" if line.line == HORS_BUDGET else "autre"
-        )
         budget.append(
-            [budget.text(line.line), budget.text(line.label), budget.text(kind), budget.euro(line.budget),
-             budget.euro(declared), budget.euro(before), budget.euro(a.eligibility.plafond.get(line.line, 0)),
+            [budget.text(line.line), budget.text(line.label), budget.text(line.kind_label), budget.euro(line.budget),
+             budget.euro(declared), budget.euro(before), budget.euro(sum(line.cuts.values())),
              budget.euro(f"=F{r}-G{r}"), budget.euro(f"=E{r}-H{r}"), budget.euro(f"=H{r}-D{r}"),
              budget.number(f'=IF(D{r}=0,"",ROUND(J{r}/D{r}*100,2))', '0.00" %"'),
              budget.number(f'=IF(D{r}=0,"",H{r}/D{r})', PERCENT)]
@@ -246,45 +238,46 @@ def _fill_budget(budget: _Sheet, a: Audit, pay: _Sheet, exp: _Sheet) -> int:
                                             "Réalisation éligible (avant plafond)")])  # fmt: skip
     p_declared, p_eligible, last_pay = pay.col("Montant déclaré"), pay.col("Montant éligible"), max(pay.row, 2)
     budget.append(
-        [budget.text("64"), budget.text(ACCOUNT_CLASSES["64"]), None, None,
+        [budget.text("64"), budget.text(account_label("64")), None, None,
          budget.euro(f"=SUM('{pay.title}'!{p_declared}2:{p_declared}{last_pay})"),
          budget.euro(f"=SUM('{pay.title}'!{p_eligible}2:{p_eligible}{last_pay})")]
     )  # fmt: skip
-    rows = a.rows
+    rows = b.audit.rows
     for cls in sorted({account_class(v) for v in rows.loc[rows["source"] == "expenses", "compte"]} - {None}):
         key = f'"{cls}"'
         budget.append(
-            [budget.text(cls), budget.text(ACCOUNT_CLASSES.get(cls, f"{cls} Autres")), None, None,
+            [budget.text(cls), budget.text(account_label(cls)), None, None,
              budget.euro(f"={_sumifs(exp, 'Montant déclaré', 'Classe', key)}"),
              budget.euro(f"={_sumifs(exp, 'Montant éligible', 'Classe', key)}")]
         )  # fmt: skip
     return total_row
 
 
-def _fill_synthese(synthese: _Sheet, a: Audit, total_row: int) -> None:
+def _fill_synthese(synthese: _Sheet, b: Bilan, total_row: int) -> None:
     """The settlement formula of SPEC section 6, live, from the Budget total."""
-    c, s = a.convention, a.settlement
+    c, h = b.convention, b.headline
     t = f"Budget!$H${total_row}"
-    synthese.append([synthese.text("Bilan financier", bold=True), synthese.text(c.id)])
+    synthese.append([synthese.text(b.title, bold=True), synthese.text(c.id)])
     synthese.append([synthese.text("Convention"), synthese.text(c.title)])
     synthese.append(
         [synthese.text("Bénéficiaire"), synthese.text(c.beneficiary_name), synthese.text(f"SIRET {c.siret}")]
     )
     synthese.append([synthese.text("Période"), synthese.date(c.period_start), synthese.date(c.period_end)])
     synthese.append([])
-    g = synthese.append([synthese.text(f"Subvention accordée ({c.art('contribution')})"), synthese.euro(s.granted)])
-    b = synthese.append([synthese.text("Budget prévisionnel total"), synthese.euro(f"=Budget!$D${total_row}")])
+    g = synthese.append([synthese.text(f"Subvention accordée ({c.art('contribution')})"), synthese.euro(h.granted)])
+    bud = synthese.append([synthese.text("Budget prévisionnel total"), synthese.euro(f"=Budget!$D${total_row}")])
     if c.funding_rate is not None:
         rate = synthese.append(
             [synthese.text("Taux de financement (convention)"), synthese.number(float(c.funding_rate), "0.0000%")]
         )
     else:
         rate = synthese.append(
-            [synthese.text("Taux de financement (accordé / budget)"), synthese.number(f"=B{g}/B{b}", "0.0000%")]
+            [synthese.text("Taux de financement (accordé / budget)"), synthese.number(f"=B{g}/B{bud}", "0.0000%")]
         )
     e = synthese.append([synthese.text("Dépenses éligibles"), synthese.euro(f"={t}")])
     j = synthese.append(
-        [synthese.text("Montant justifié"), synthese.euro(f"=MAX(0,MIN(B{g},ROUND(B{rate}*B{e},2)))", bold=True),
+        [synthese.text("Montant justifié"),
+         synthese.euro(f"=MAX(0,MIN(B{g},ROUND(B{rate}*B{e},2)))", bold=True),
          synthese.text("min(accordé ; arrondi(taux × éligible ; 2))")]
     )  # fmt: skip
     first_pay = synthese.row + 2
@@ -299,70 +292,102 @@ def _fill_synthese(synthese: _Sheet, a: Audit, total_row: int) -> None:
     synthese.append(
         [synthese.text("Issue"),
          synthese.number(f'=IF(B{bal}>0,"{OUTCOMES["solde"]}",IF(B{bal}<0,"{OUTCOMES["reversement"]}","{OUTCOMES["solde_nul"]}"))', "@"),
-         synthese.text(OUTCOMES[s.outcome])]
+         synthese.text(h.outcome_label)]
     )  # fmt: skip
     synthese.append([synthese.text("Montant à verser ou à reverser"), synthese.euro(f"=ABS(B{bal})", bold=True)])
-    synthese.append([synthese.text("Verdict"), synthese.text(VERDICTS[a.verdict], bold=True)])
+    synthese.append([synthese.text("Verdict"), synthese.text(h.verdict_label, bold=True)])
     synthese.append([])
-    synthese.append([synthese.text(f"Établi par pexaudit {__version__} le {a.started:%d/%m/%Y}")])
+    synthese.append([synthese.text(f"Établi par pexaudit {__version__} le {b.audit.started:%d/%m/%Y}")])
 
 
-def _rejected_sheet(wb: Workbook, a: Audit) -> None:
-    """Dépenses écartées: every row with a rule or a decision, then the cap, and the total."""
-    rejected = _Sheet(
-        wb, "Dépenses écartées", [12, 18, 14, 8, 40, 16, 14, 14, 16, 18, 60],
-        ["Nature", "Fichier", "Feuille", "Ligne", "Référence", "Ligne budgétaire", "Montant déclaré",
-         "Rejeté", "Règle imputée", "Règles", "Motifs"],
-    )  # fmt: skip
-    rows = a.rows
-    for rec in rows[rows["rules"].map(bool) | rows["decision"].notna()].itertuples(index=False):
-        rejected.append(
-            [rejected.text("paie" if rec.source == "payroll" else "dépense"), rejected.text(rec.file),
-             rejected.text(rec.sheet), _int(rec.row), rejected.text(row_reference(rec)), rejected.text(rec.line),
-             rejected.euro(int(rec.amount)), rejected.euro(int(rec.amount - rec.eligible_amount)),
-             rejected.text(rec.booked_rule), rejected.text(", ".join(rec.rules)), rejected.text(" ; ".join(rec.reasons))]
+ROWS_HEADER = ["Nature", "Fichier", "Feuille", "Ligne", "Référence", "Ligne budgétaire", "Montant déclaré",
+               "Écarté", "Règle", "Décision", "Enjeu (solde)", "Règles relevées", "Motifs"]  # fmt: skip
+
+
+def _rejected_sheet(wb: Workbook, b: Bilan) -> None:
+    """Dépenses écartées: the rejected rows after decisions (SPEC 12), largest stake first, and
+    their total; shares and line-level cuts are on the Quotes-parts sheet."""
+    sheet = _Sheet(wb, SHEETS["rejected"], [10, 18, 14, 8, 44, 16, 14, 14, 14, 18, 14, 18, 60], ROWS_HEADER)
+    for row in b.rejected:
+        motive = row.decision.motive if row.decision is not None and row.decision.decision != "accept" else None
+        sheet.append(
+            [sheet.text(row.nature), sheet.text(row.file), sheet.text(row.sheet), row.row, sheet.text(row.name),
+             sheet.text(row.line), sheet.euro(row.amount), sheet.euro(row.rejected), sheet.text(row.rule),
+             sheet.text(row.decision_label), None if row.impact is None else sheet.euro(row.impact),
+             sheet.text(", ".join(row.rules)), sheet.text(" ; ".join(filter(None, (motive, row.readable_reasons))))]
         )  # fmt: skip
-    for line_id, cents in a.eligibility.plafond.items():
-        rejected.append(
-            [rejected.text("plafond"), None, None, None, rejected.text("écrêtement des coûts de gestion"),
-             rejected.text(line_id), None, rejected.euro(cents), rejected.text("PLAFOND_GESTION"),
-             rejected.text("PLAFOND_GESTION"), None]
-        )  # fmt: skip
-    last = rejected.row
-    rejected.filter()
+    last = sheet.row
+    sheet.filter()
     # Nothing rejected: 0, not a SUM over the total row itself (a circular reference).
-    totals = [
-        f"=SUM({c}2:{c}{last})" if last >= 2 else 0 for c in (rejected.col("Montant déclaré"), rejected.col("Rejeté"))
-    ]
-    rejected.append([rejected.text("Total", bold=True), None, None, None, None, None,
-                     rejected.euro(totals[0], bold=True), rejected.euro(totals[1], bold=True)])  # fmt: skip
+    totals = [f"=SUM({c}2:{c}{last})" if last >= 2 else 0 for c in (sheet.col("Montant déclaré"), sheet.col("Écarté"))]
+    count = (
+        f"{b.rejected.count} ligne{'s' if b.rejected.count > 1 else ''} écartée{'s' if b.rejected.count > 1 else ''}"
+    )
+    sheet.append([sheet.text("Total", bold=True), None, None, None, sheet.text(count), None,
+                  sheet.euro(totals[0], bold=True), sheet.euro(totals[1], bold=True)])  # fmt: skip
 
 
-def _findings_sheet(wb: Workbook, a: Audit) -> None:
-    findings = _Sheet(wb, "Constats", [12, 24, 100, 16], ["Gravité", "Règle", "Constat", "Montant"])
-    for f in a.findings:
-        findings.append([findings.text(SEVERITIES[f.severity]), findings.text(f.rule), findings.text(f.message),
-                         findings.euro(f.amount) if f.amount is not None else None])  # fmt: skip
-    findings.filter()
+def _shares_sheet(wb: Workbook, b: Bilan) -> None:
+    """Quotes-parts: what is not retained without being a rejection (AFFECTATION and FORFAIT
+    shares of rows, PLAFOND_GESTION and DEPASSEMENT on lines), and the reconciliation with the
+    declared − eligible total."""
+    sheet = _Sheet(wb, SHEETS["shares"], [16, 18, 14, 8, 44, 16, 14, 14, 40],
+                   ["Règle", "Fichier", "Feuille", "Ligne", "Référence", "Ligne budgétaire", "Montant déclaré",
+                    "Non retenu", "Ce que c'est"])  # fmt: skip
+    for row in b.shares:
+        sheet.append(
+            [sheet.text(row.share_rule), sheet.text(row.file), sheet.text(row.sheet), row.row, sheet.text(row.name),
+             sheet.text(row.line), sheet.euro(row.amount), sheet.euro(row.share),
+             sheet.text(RULE_LABELS.get(row.share_rule))]
+        )  # fmt: skip
+    for cut in b.cuts:
+        sheet.append(
+            [sheet.text(cut.rule), None, None, None, sheet.text(f"ligne « {cut.line_label} »"), sheet.text(cut.line),
+             None, sheet.euro(cut.amount), sheet.text(cut.rule_label)]
+        )  # fmt: skip
+    last = sheet.row
+    sheet.filter()
+    col = sheet.col("Non retenu")
+    total = sheet.append([sheet.text("Total", bold=True), None, None, None, None, None, None,
+                          sheet.euro(f"=SUM({col}2:{col}{last})" if last >= 2 else 0, bold=True)])  # fmt: skip
+    sheet.append([])
+    h = b.headline
+    sheet.append([sheet.text("Dépenses écartées"), None, None, None, None, None, None, sheet.euro(h.rejected)])
+    sheet.append(
+        [sheet.text("Non retenu sans rejet"), None, None, None, None, None, None, sheet.euro(f"={col}{total}")]
+    )
+    sheet.append([sheet.text("Déclaré − éligible", bold=True), None, None, None, None, None, None,
+                  sheet.euro(h.not_retained, bold=True)])  # fmt: skip
 
 
-def _trail_sheet(wb: Workbook, a: Audit) -> None:
-    trail = _Sheet(wb, "Traçabilité", [14, 40, 10, 70], ["Rôle", "Fichier", "Lignes", "SHA-256"])
-    for item in a.inputs:
-        trail.append(
-            [trail.text(ROLES[item["role"]]), trail.text(item["path"]), item["rows"], trail.text(item["sha256"])]
+def _findings_sheet(wb: Workbook, b: Bilan) -> None:
+    sheet = _Sheet(
+        wb, SHEETS["findings"], [12, 24, 100, 16, 40], ["Gravité", "Règle", "Constat", "Montant", "Lignes citées"]
+    )
+    for f in b.findings:
+        sheet.append([sheet.text(f.severity_label), sheet.text(f.rule), sheet.text(f.message),
+                      sheet.euro(f.amount) if f.amount is not None else None, sheet.text(" ; ".join(f.refs))])  # fmt: skip
+    sheet.filter()
+
+
+def _trail_sheet(wb: Workbook, b: Bilan) -> None:
+    a = b.audit
+    sheet = _Sheet(wb, SHEETS["trail"], [14, 40, 10, 70], ["Rôle", "Fichier", "Lignes", "SHA-256"])
+    for item in a.inputs_trail:
+        sheet.append(
+            [sheet.text(ROLES[item["role"]]), sheet.text(item["path"]), item["rows"], sheet.text(item["sha256"])]
         )
-    trail.append([])
-    trail.append([trail.text("Outil"), trail.text(f"pexaudit {__version__}")])
-    trail.append([trail.text("Great Expectations"), trail.text(a.gx_version)])
+    sheet.append([])
+    sheet.append([sheet.text("Outil"), sheet.text(f"pexaudit {__version__}")])
+    sheet.append([sheet.text("Great Expectations"), sheet.text(a.gx_version)])
     for name, version in a.suites.items():
-        trail.append([trail.text("Suite GX"), trail.text(f"{name} v{version}")])
-    trail.append([trail.text("Date du contrôle"), trail.text(a.started.strftime("%d/%m/%Y %H:%M"))])
+        sheet.append([sheet.text("Suite GX"), sheet.text(f"{name} v{version}")])
+    sheet.append([sheet.text("Date du contrôle"), sheet.text(a.started.strftime("%d/%m/%Y %H:%M"))])
 
 
 # The round trip of SPEC 9: the auditor fills these three sheets, saves the workbook as
 # decisions.xlsx in the convention folder and runs again (pexaudit.decisions reads them).
-DECISION_HEADER = ["Fichier", "Feuille", "Ligne", "Ligne budgétaire", "Référence", "Montant déclaré", "Rejeté",
+DECISION_HEADER = ["Fichier", "Feuille", "Ligne", "Ligne budgétaire", "Référence", "Montant déclaré", "Écarté",
                    "Règles", "Motifs", "Enjeu (solde)", "Décision", "Montant retenu", "Règle", "Motif"]  # fmt: skip
 SPARE_ROWS = 200  # drop-downs below the listed rows, for a decision on a row the rules kept
 
@@ -375,39 +400,32 @@ def _list_validation(ws, choices: list[str], cells: str, prompt: str) -> None:
     ws.data_validations.append(dv)
 
 
-def _decided_rows(a: Audit) -> pd.DataFrame:
-    """Every row that lost money or carries a decision, largest stake first (unknown last)."""
-    rows = a.rows
-    mask = (rows["source"] != "forfait") & (
-        rows["rules"].map(bool) | rows["decision"].notna() | (rows["amount"] != rows["eligible_amount"])
-    )
-    return by_impact(rows[mask])
-
-
-def _decisions_sheet(wb: Workbook, a: Audit) -> None:
-    sheet = _Sheet(wb, "Décisions", [16, 14, 8, 14, 36, 14, 14, 14, 50, 14, 12, 14, 14, 50], DECISION_HEADER)
-    for rec in _decided_rows(a).itertuples(index=False):
-        d = rec.decision
+def _decisions_sheet(wb: Workbook, b: Bilan) -> None:
+    """Décisions, pre-filled: the rejected rows (largest stake first), then the rows the auditor
+    accepted (their decision kept for the round trip); never a row losing only a share."""
+    sheet = _Sheet(wb, SHEETS["decisions"], [16, 14, 8, 14, 36, 14, 14, 14, 50, 14, 12, 14, 14, 50], DECISION_HEADER)
+    accepted = [d.row for d in b.decisions if d.decision.decision == "accept"]
+    for row in [*b.rejected, *accepted]:
+        d = row.decision
         sheet.append(
-            [sheet.text(rec.file), sheet.text(rec.sheet), _int(rec.row), sheet.text(rec.line),
-             sheet.text(row_reference(rec)), sheet.euro(int(rec.amount)),
-             sheet.euro(int(rec.amount - rec.eligible_amount)), sheet.text(", ".join(rec.rules)),
-             sheet.text(" ; ".join(rec.reasons)), None if rec.impact is None else sheet.euro(int(rec.impact)),
-             sheet.text(DECISION_FR[d.decision]) if d else None,
+            [sheet.text(row.file), sheet.text(row.sheet), row.row, sheet.text(row.line), sheet.text(row.name),
+             sheet.euro(row.amount), sheet.euro(row.rejected), sheet.text(", ".join(row.rules)),
+             sheet.text(row.readable_reasons), None if row.impact is None else sheet.euro(row.impact),
+             sheet.text(DECISION_VERBS[d.decision]) if d else None,
              sheet.euro(d.amount) if d and d.amount is not None else None,
              sheet.text(d.rule) if d else None, sheet.text(d.motive) if d else None]
         )  # fmt: skip
     last = max(sheet.row, 2) + SPARE_ROWS
-    _list_validation(sheet.ws, list(DECISION_FR.values()), f"K2:K{last}", "accepter, rejeter ou partiel")
+    _list_validation(sheet.ws, list(DECISION_VERBS.values()), f"K2:K{last}", "accepter, rejeter ou partiel")
     _list_validation(sheet.ws, list(FAILING_RULES), f"M2:M{last}", "règle du rejet (rejeter, partiel)")
     sheet.filter()
 
 
-def _procedure_sheet(wb: Workbook, a: Audit) -> None:
-    p = a.procedure
-    sheet = _Sheet(wb, "Procédure", [28, 40, 70])
+def _procedure_sheet(wb: Workbook, b: Bilan) -> None:
+    p = b.procedure
+    sheet = _Sheet(wb, SHEETS["procedure"], [28, 40, 70])
     rows = [
-        ("phase", sheet.text(PHASE_FR[p.phase]), "provisoire (lettre d'observations) ou définitif (notification)"),
+        ("phase", sheet.text(PHASE_LABELS[p.phase]), "provisoire (lettre d'observations) ou définitif (notification)"),
         ("auditor", sheet.text(p.auditor), "service qui contrôle, repris sur le visa"),
         ("observations_sent", sheet.date(p.observations_sent), "date d'envoi de la lettre d'observations"),
         ("response_days", p.response_days, "jours calendaires laissés au bénéficiaire pour répondre"),
@@ -415,24 +433,22 @@ def _procedure_sheet(wb: Workbook, a: Audit) -> None:
     ]
     for key, value, hint in rows:
         sheet.append([sheet.text(PROCEDURE_LABELS[key]), value, sheet.text(hint)])
-    _list_validation(sheet.ws, list(PHASE_FR.values()), "B1", "provisoire ou définitif")
+    _list_validation(sheet.ws, list(PHASE_LABELS.values()), "B1", "provisoire ou définitif")
 
 
-def _explanations_sheet(wb: Workbook, a: Audit) -> None:
+def _explanations_sheet(wb: Workbook, b: Bilan) -> None:
     sheet = _Sheet(
-        wb, "Explications", [16, 30, 14, 14, 14, 12, 70, 70],
+        wb, SHEETS["explanations"], [16, 30, 14, 14, 14, 12, 70, 70],
         ["Ligne", "Intitulé", "Budget", "Éligible", "Écart", "Écart (%)", "Explication", "Brouillon"],
     )  # fmt: skip
-    threshold = a.convention.variance_alert_pct
-    for line in a.lines:
-        text, source = a.explanations.get(line.line, (None, None))
-        alert = line.alert(threshold)
-        if not alert and source != "beneficiaire":
+    for line in b.lines:
+        mine = line.explanation if line.explanation_source == "beneficiaire" else None
+        if not line.alert and mine is None:
             continue
         sheet.append(
             [sheet.text(line.line), sheet.text(line.label), sheet.euro(line.budget), sheet.euro(line.eligible),
              sheet.euro(line.variance), sheet.number(_rate(line.variance_pct), '0.00" %"'),
-             sheet.text(text if source == "beneficiaire" else None), sheet.text(draft(line) if alert else None)]
+             sheet.text(mine), sheet.text(line.draft)]
         )  # fmt: skip
 
 
@@ -440,10 +456,10 @@ def _rate(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _analytics_sheet(wb: Workbook, a: Audit) -> None:
+def _analytics_sheet(wb: Workbook, b: Bilan) -> None:
     """Analyse du grand livre: each test's count and its first lines (pay-posting labels masked)."""
-    header, *rows = analytics_sheet_rows(a.analytics)
-    sheet = _Sheet(wb, ANALYTICS_SHEET, [26, 40, 22, 9, 12, 14, 12, 60], header)
+    header, *rows = analytics_sheet_rows(b.audit.analytics)
+    sheet = _Sheet(wb, SHEETS["analytics"], [26, 40, 22, 9, 12, 14, 12, 60], header)
     for title, summary, file, line, day, amount, account, label in rows:
         sheet.append(
             [sheet.text(title, bold=summary is not None), sheet.text(summary), sheet.text(file), line,
@@ -454,11 +470,12 @@ def _analytics_sheet(wb: Workbook, a: Audit) -> None:
     sheet.filter()
 
 
-def _activity_sheet(wb: Workbook, a: Audit) -> None:
+def _activity_sheet(wb: Workbook, b: Bilan) -> None:
     """Activité: every row of the activity file, action texts included (they stay out of the HTML)."""
-    header, rows = activity_sheet_rows(a.activity)
-    sheet = _Sheet(wb, "Activité", [16, 12, 7, 11, 26, 18, 60, 16, 9, 11, 12, 60], header)
-    if a.activity is None:
+    activity = b.audit.activity
+    header, rows = activity_sheet_rows(activity)
+    sheet = _Sheet(wb, SHEETS["activity"], [16, 12, 7, 11, 26, 18, 60, 16, 9, 11, 12, 60], header)
+    if activity is None:
         sheet.append([sheet.text("Aucune mission déclarée (missions de convention.yaml) : compte rendu non contrôlé")])
     for values in rows:
         cells = []
@@ -473,10 +490,3 @@ def _activity_sheet(wb: Workbook, a: Audit) -> None:
                 cells.append(value)
         sheet.append(cells)
     sheet.filter()
-
-
-def _matricules(a: Audit) -> dict[int, str]:
-    table = a.tables.get("payroll")
-    if table is None:
-        return {}
-    return dict(zip(table.frame["row_id"], table.frame["matricule"], strict=True))

@@ -200,7 +200,7 @@ def _header_footer(doc) -> None:
 
 def _addressee(doc) -> None:
     _para(doc, ("{{ beneficiary.name }}", "b"), style="Destinataire")
-    _para(doc, "À l'attention de {{ beneficiary.representative }}", style="Destinataire")
+    _para(doc, "À l'attention {{ beneficiary.attention }}", style="Destinataire")
     _tag(doc, "{%p for line in beneficiary.address_lines %}")
     _para(doc, "{{ line }}", style="Destinataire")
     _tag(doc, "{%p endfor %}")
@@ -272,14 +272,18 @@ def _preamble(doc) -> None:
 
 
 def _settlement(doc) -> None:
-    _para(doc, "{% if provisoire %}Règlement proposé{% else %}Règlement définitif{% endif %}", style="Intertitre")
-    columns = [("Élément", 12.0, False), ("Montant", 4.0, True)]
+    _para(
+        doc,
+        "{% if provisoire %}Règlement proposé{% elif blocked %}Règlement calculé, non arrêté{% else %}Règlement définitif{% endif %}",
+        style="Intertitre",
+    )
+    columns = [("Élément", 12.0, False), ("Montant", 4.5, True)]
     table = _table(doc, columns, "f in figures", ["{{ f.label }}", "{{ f.value }}"])
     # The result closes the table, in bold and shaded.
     last = table.add_row()
     for index, text in enumerate(("{{ settlement.label }}", "{{ settlement.amount }}")):
         cell = last.cells[index]
-        cell.width = Cm((12.0, 4.0)[index])
+        cell.width = Cm((12.0, 4.5)[index])
         paragraph = cell.paragraphs[0]
         paragraph.style = doc.styles["Tableau montant" if index else "Tableau"]
         paragraph.add_run(text).bold = True
@@ -299,7 +303,9 @@ def _settlement(doc) -> None:
     _tag(doc, "{%p elif solde %}")
     _para(
         doc,
-        "Un solde de {{ settlement.amount }} resterait à vous verser à l'issue de la procédure contradictoire.",
+        "Le montant justifié dépasse les sommes versées de {{ settlement.amount }} : ce montant est proposé ; il "
+        "ne pourra être arrêté qu'à l'issue de la procédure contradictoire{% if blocked %} et après examen des "
+        "points ci-dessous{% endif %}.",
     )
     _tag(doc, "{%p else %}")
     _para(
@@ -308,6 +314,13 @@ def _settlement(doc) -> None:
         "n'est proposé.",
     )
     _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p elif blocked %}")
+    _para(
+        doc,
+        "Le solde de la subvention ne peut pas encore être arrêté : les points ci-dessous doivent d'abord être "
+        "examinés. Aucun versement ni aucun reversement n'est décidé par le présent courrier ; le montant "
+        "figurant ci-dessus n'est qu'un calcul, qui sera revu au vu de vos réponses.",
+    )
     _tag(doc, "{%p else %}")
     _tag(doc, "{%p if reversement %}")
     _para(
@@ -334,53 +347,78 @@ def _settlement(doc) -> None:
     _tag(doc, "{%p endif %}")
 
 
-def _rows_table(doc, key: str, columns, cells) -> None:
-    """A capped list of rows with the pointer to the workbook."""
-    _tag(doc, f"{{%p if {key}.capped %}}")
-    _keep(
-        _para(
-            doc,
-            f"Seules les {{{{ {key}.shown }}}} dépenses dont l'enjeu est le plus élevé figurent ci-dessous ; la "
-            f"liste complète ({{{{ {key}.count_label }}}}) figure dans la feuille «{NBSP}{{{{ {key}.sheet }}}}{NBSP}» "
-            f"du classeur {{{{ {key}.workbook }}}} joint.",
-        )
-    )
-    _tag(doc, "{%p else %}")
-    _keep(
-        _para(
-            doc,
-            f"Elles figurent aussi dans la feuille «{NBSP}{{{{ {key}.sheet }}}}{NBSP}» du classeur "
-            f"{{{{ {key}.workbook }}}} joint.",
-        )
-    )
+ROW_COLUMNS = [("Dépense", 7.0, False), ("Ligne budgétaire", 3.1, False), ("Montant déclaré", 2.2, True),
+               ("Montant écarté", 2.2, True), ("{% if provisoire %}Enjeu sur le solde{% else %}Décision{% endif %}", 2.0, True)]  # fmt: skip
+ROW_CELLS = ["{{ r.name }} ({{ r.where }}){% if r.note %} – {{ r.note }}{% endif %}", "{{ r.line }}", "{{ r.amount }}",
+             "{{ r.rejected }}", "{% if provisoire %}{{ r.impact }}{% else %}{{ r.decision }}{% endif %}"]  # fmt: skip
+
+
+def _groups(doc) -> None:
+    """Every rejected row, grouped by rule: the rule's sentence in the beneficiary's words, then
+    its rows (named by piece, supplier, date and amount; pay rows by matricule and month)."""
+    _tag(doc, "{%p for g in rejected.groups %}")
+    _keep(_para(doc, ("{{ g.label }}", "b"), " – {{ g.count_label }}, {{ g.total }} : {{ g.sentence }}."))
+    _table(doc, ROW_COLUMNS, "r in g.rows", ROW_CELLS)
+    _tag(doc, "{%p if g.more %}")
+    _para(doc, "… et {{ g.more }} autre(s) dépense(s) de ce motif, listées dans le classeur joint.")
     _tag(doc, "{%p endif %}")
-    _table(doc, columns, f"r in {key}.rows", cells)
     _para(doc, "")
+    _tag(doc, "{%p endfor %}")
 
 
-def _provisional(doc) -> None:
-    _tag(doc, "{%p if provisoire %}")
+def _rejected_rows(doc) -> None:
     _para(doc, "Dépenses écartées", style="Intertitre")
     _tag(doc, "{%p if rejected.count %}")
     _para(
         doc,
-        "Dépenses écartées : {{ rejected.count_label }}, pour un montant total non retenu de "
-        "{{ rejected.total }}, au regard des critères de l'article {{ art.eligibilite }} de la convention. "
-        "L'enjeu indique de combien le solde évoluerait en votre faveur si la dépense était admise"
-        "{% if rejected.stake_known %} ; l'enjeu de l'ensemble de ces dépenses est de {{ rejected.stake }}"
-        "{% endif %}.",
+        "{{ rejected.count_label }} {% if provisoire %}sont proposées au rejet{% else %}restent écartées{% endif %}, "
+        "pour un montant total de {{ rejected.total }}, au regard des critères de l'article {{ art.eligibilite }} "
+        "de la convention{% if provisoire %} ; l'enjeu indique de combien le solde évoluerait en votre faveur si la "
+        "dépense était admise{% if rejected.stake_known %}, et celui de l'ensemble de ces dépenses est de "
+        "{{ rejected.stake }}{% endif %}{% endif %}.",
     )
-    _rows_table(
+    _tag(doc, "{%p if rejected.inline %}")
+    _groups(doc)
+    _tag(doc, "{%p else %}")
+    _keep(
+        _para(doc, "Elles sont récapitulées ci-dessous par motif et listées une à une en annexe du présent courrier.")
+    )
+    _table(
         doc,
-        "rejected",
-        [("Pièce (fichier, feuille, ligne)", 3.3, False), ("Ligne budgétaire", 2.6, False),
-         ("Montant déclaré", 2.3, True), ("Motif", 5.6, False), ("Enjeu sur le solde", 2.4, True)],
-        ["{{ r.ref }}", "{{ r.line }}", "{{ r.amount }}", "{{ r.motive }}", "{{ r.impact }}"],
-    )  # fmt: skip
+        [("Motif", 10.5, False), ("Dépenses", 2.5, True), ("Montant écarté", 3.5, True)],
+        "g in rejected.groups",
+        ["{{ g.label }} : {{ g.sentence }}", "{{ g.count_label }}", "{{ g.total }}"],
+    )
+    _para(doc, "")
+    _tag(doc, "{%p endif %}")
     _tag(doc, "{%p else %}")
     _para(doc, "Aucune dépense déclarée n'a été écartée.")
     _tag(doc, "{%p endif %}")
 
+
+def _points(doc) -> None:
+    _tag(doc, "{%p if points %}")
+    _para(doc, "Points à examiner", style="Intertitre")
+    _keep(
+        _para(
+            doc,
+            "{% if provisoire %}Les points suivants appellent vos explications ou vos justificatifs{% else %}Les points "
+            "suivants restent à examiner{% endif %} :",
+        )
+    )
+    _tag(doc, "{%p for p in points %}")
+    _para(doc, ("{{ p.label }}", "b"), " : {{ p.text }}")
+    _tag(doc, "{%p for d in p.details %}")
+    _para(doc, "{{ d }}", style="Explication")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endif %}")
+
+
+def _provisional(doc) -> None:
+    _tag(doc, "{%p if provisoire %}")
+    _rejected_rows(doc)
+    _points(doc)
     _tag(doc, "{%p if gaps %}")
     _para(doc, "Écarts au budget prévisionnel à expliquer", style="Intertitre")
     _para(
@@ -414,7 +452,8 @@ def _provisional(doc) -> None:
         doc,
         "Au terme de ce délai et au vu de vos observations, je vous notifierai le solde définitif par lettre "
         "recommandée avec accusé de réception (article {{ art.notification }} de la convention). En "
-        "l'absence de réponse, le règlement proposé ci-dessus deviendra définitif.",
+        "l'absence de réponse, le règlement proposé ci-dessus deviendra définitif{% if blocked %}, une fois "
+        "examinés les points ci-dessus{% endif %}.",
     )
     _tag(doc, "{%p endif %}")
 
@@ -426,29 +465,16 @@ def _definitive(doc) -> None:
     _keep(_para(doc, "Au vu des justificatifs et des observations présentés, les décisions suivantes ont été prises :"))
     _table(
         doc,
-        [("Pièce (fichier, feuille, ligne)", 3.1, False), ("Ligne budgétaire", 2.6, False),
-         ("Montant déclaré", 2.2, True), ("Décision", 2.6, False), ("Montant retenu", 2.2, True),
-         ("Motif", 3.8, False)],
+        [("Dépense", 5.4, False), ("Décision", 2.6, False), ("Montant déclaré", 2.2, True),
+         ("Montant retenu", 2.2, True), ("Motif", 4.1, False)],
         "r in decisions",
-        ["{{ r.ref }}", "{{ r.line }}", "{{ r.amount }}", "{{ r.decision }}", "{{ r.retained }}", "{{ r.motive }}"],
+        ["{{ r.name }} ({{ r.where }})", "{{ r.decision }}", "{{ r.amount }}", "{{ r.retained }}", "{{ r.motive }}"],
     )  # fmt: skip
     _para(doc, "")
     _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p if maintained.count %}")
-    _para(doc, "Dépenses non retenues", style="Intertitre")
-    _para(
-        doc,
-        "Les autres dépenses écartées ({{ maintained.count_label }}, pour {{ maintained.total }}) le restent, "
-        "pour les motifs indiqués, au regard des critères de l'article {{ art.eligibilite }} de la convention.",
-    )
-    _rows_table(
-        doc,
-        "maintained",
-        [("Pièce (fichier, feuille, ligne)", 3.3, False), ("Ligne budgétaire", 2.6, False),
-         ("Montant déclaré", 2.3, True), ("Montant non retenu", 2.3, True), ("Motif", 5.7, False)],
-        ["{{ r.ref }}", "{{ r.line }}", "{{ r.amount }}", "{{ r.rejected }}", "{{ r.motive }}"],
-    )  # fmt: skip
-    _tag(doc, "{%p endif %}")
+    _rejected_rows(doc)
+    _points(doc)
+    _tag(doc, "{%p if notify %}")
     _para(doc, "Voies et délais de recours", style="Intertitre")
     _para(
         doc,
@@ -463,6 +489,13 @@ def _definitive(doc) -> None:
         "recours contentieux, qui ne court qu'à compter de la réponse de l'administration ; le silence gardé "
         "pendant deux mois vaut décision implicite de rejet.",
     )
+    _tag(doc, "{%p else %}")
+    _para(
+        doc,
+        "Je vous remercie de me faire parvenir vos explications et justificatifs sur ces points ; le solde "
+        "définitif vous sera notifié après leur examen (article {{ art.notification }} de la convention).",
+    )
+    _tag(doc, "{%p endif %}")
     _tag(doc, "{%p endif %}")
 
 
@@ -477,10 +510,32 @@ def _closing(doc) -> None:
     _para(
         doc,
         ("Pièces jointes : ", "b"),
-        "{% if provisoire %}rapport provisoire{% else %}rapport définitif{% endif %} (rapport.html) ; bilan "
-        "financier et dépenses écartées ({{ rejected.workbook }}).",
+        "{{ report_kind }} ({{ enclosure }}) ; bilan financier et dépenses écartées ({{ rejected.workbook }}, "
+        "feuille «{NBSP}{{ rejected.sheet }}{NBSP}»).".replace("{NBSP}", NBSP),
         style="Références",
     )
+
+
+def _annex(doc) -> None:
+    """More than INLINE_ROWS rejected rows: every one of them (up to ANNEX_LIMIT), by rule."""
+    _tag(doc, "{%p if rejected.annex %}")
+    paragraph = _para(doc, "Annexe – dépenses écartées", style="Intertitre")
+    paragraph.paragraph_format.page_break_before = True
+    _para(
+        doc,
+        "{{ rejected.count_label }}, {{ rejected.total }} au total, par motif. Chaque dépense est désignée par sa "
+        "pièce, son fournisseur, sa date et son montant (les salaires par matricule et mois), puis par le fichier "
+        "transmis qui la contient.",
+    )
+    _groups(doc)
+    _tag(doc, "{%p if rejected.beyond %}")
+    _para(
+        doc,
+        "Au-delà, {{ rejected.beyond_label }} pour {{ rejected.beyond_total }} : toutes figurent dans la feuille "
+        "«{NBSP}{{ rejected.sheet }}{NBSP}» du classeur {{ rejected.workbook }} joint.".replace("{NBSP}", NBSP),
+    )
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endif %}")
 
 
 def build(path: Path = OUT) -> Path:
@@ -494,6 +549,7 @@ def build(path: Path = OUT) -> Path:
     _provisional(doc)
     _definitive(doc)
     _closing(doc)
+    _annex(doc)
     props = doc.core_properties
     props.title = "Courrier de contrôle de subvention"
     props.author = props.last_modified_by = "pexaudit"

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from pexaudit import notebook as nb
 from pexaudit.audit import results
+from pexaudit.model import build
 
 AMOUNT = re.compile(r"[-+]?\d{1,3}(?:[ \u00a0\u202f]\d{3})*,\d{2}[ \u00a0\u202f]?€")
 VOLATILE = ("run", "tool_version", "gx_version", "suites")
@@ -29,10 +30,10 @@ def amounts(text: str) -> dict[str, int]:
     return dict(sorted(Counter(found).items()))
 
 
-def _report_text(a) -> str:
+def _report_text(b) -> str:
     from pexaudit.report import render_all
 
-    html = render_all(a)
+    html = render_all(b)
     html = re.sub(r"<style.*?</style>|<img[^>]*>", " ", html, flags=re.S)
     return re.sub(r"<[^>]+>", " ", html)
 
@@ -59,10 +60,11 @@ def _letter_text(path: Path) -> str:
 
 def record(a, tmp: Path) -> dict:
     document = {k: v for k, v in results(a).items() if k not in VOLATILE}
-    nb.write_outputs(a, tmp)
+    b = build(a)
+    nb.write_outputs(b, tmp)
     return {
         "results": document,
-        "report": amounts(_report_text(a)),
+        "report": amounts(_report_text(b)),
         "workbook": _workbook_cells(tmp / "bilan_financier.xlsx"),
         "letter": amounts(_letter_text(tmp / "courrier.docx")),
     }

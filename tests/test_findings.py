@@ -149,6 +149,6 @@ def test_total_finding_when_an_export_total_disagrees(make_convention, checker, 
     assert bool(found) == finding  # 0,01 € of rounding is tolerated
     if finding:
         assert found[0]["message"].startswith(
-            "paie.csv, ligne 6 (« TOTAL GÉNÉRAL ») : total de 4 200,50 €, alors que les lignes qu'il couvre font "
+            "paie.csv, total, ligne 6 : total de 4 200,50 €, alors que les lignes qu'il couvre font "
             "4 200,00 € (écart +0,50 €)"
         )

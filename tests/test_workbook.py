@@ -12,9 +12,14 @@ import openpyxl
 import pytest
 
 from pexaudit.audit import audit, results
-from pexaudit.workbook import SHEETS, write_workbook
+from pexaudit.model import build
+from pexaudit.registry import FAILING_RULES
+from pexaudit.vocabulary import SHEETS as SHEET_NAMES
+from pexaudit.workbook import write_workbook
 
 from .conftest import SAMPLE
+
+SHEETS = list(SHEET_NAMES.values())
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if (p / "convention.yaml").is_file())
 
@@ -34,7 +39,7 @@ def evaluate(path: Path) -> dict[tuple[str, str], object]:
 def workbook(request, checker, tmp_path_factory):
     a = audit(request.param, checker)
     path = tmp_path_factory.mktemp("wb") / "bilan_financier.xlsx"
-    write_workbook(a, path)
+    write_workbook(build(a), path)
     return results(a), path, evaluate(path)
 
 
@@ -83,12 +88,20 @@ def test_settlement_formulas_equal_results(workbook):
 
 
 def test_rejected_sheet_total_equals_results(workbook):
+    """Dépenses écartées holds the rejected rows (SPEC 12), whose total is what the lines book
+    under the failing rules; Quotes-parts adds the shares and cuts up to declared − eligible."""
     res, path, values = workbook
-    sheet = openpyxl.load_workbook(path)["Dépenses écartées"]
+    book = openpyxl.load_workbook(path)
+    sheet = book["Dépenses écartées"]
     last = sheet.max_row
     assert sheet[f"A{last}"].value == "Total"
-    affectation_like = sum(v for line in res["lines"] for r, v in line["rejected"].items())
-    assert money(values[("DÉPENSES ÉCARTÉES", f"H{last}")]) == round(affectation_like, 2)
+    booked = sum(v for line in res["lines"] for r, v in line["rejected"].items() if r in FAILING_RULES)
+    assert money(values[("DÉPENSES ÉCARTÉES", f"H{last}")]) == round(booked, 2)
+    shares = book["Quotes-parts"]
+    apart = sum(v for line in res["lines"] for r, v in line["rejected"].items() if r not in FAILING_RULES)
+    total_row = next(r for r in range(2, shares.max_row + 1) if shares[f"A{r}"].value == "Total")
+    assert money(values[("QUOTES-PARTS", f"H{total_row}")]) == round(apart, 2)
+    assert money(values[("QUOTES-PARTS", f"H{shares.max_row}")]) == res["totals"]["rejected"]
 
 
 HOSTILE = ['=HYPERLINK("http://x","clic")', "+33 1 23", "-2+3", "@SUM(A1)", "=1+1"]
@@ -99,7 +112,7 @@ def test_formula_like_labels_stay_text(make_convention, checker, tmp_path):
     expenses.append("=cmd|' /C calc'!A0;10/03/2024;20/03/2024;A;gestion;5;;P1")
     a = audit(make_convention(expenses=expenses, payroll=["A1;03/2024;1;1;0"]), checker)
     path = tmp_path / "b.xlsx"
-    write_workbook(a, path)
+    write_workbook(build(a), path)
     sheet = openpyxl.load_workbook(path)["Gestion"]
     suppliers = [sheet[f"H{r}"].value for r in range(2, 2 + len(HOSTILE))]
     assert suppliers == HOSTILE
@@ -174,7 +187,7 @@ def _fill(path: Path, out: Path) -> Path:
 
 def test_decision_sheets_are_prefilled_with_drop_downs(checker, tmp_path):
     a = audit(DEFINITIF, checker)
-    write_workbook(a, tmp_path / "b.xlsx")
+    write_workbook(build(a), tmp_path / "b.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "b.xlsx")
     sheet = wb["Décisions"]
     assert [c.value for c in sheet[1]][-4:] == ["Décision", "Montant retenu", "Règle", "Motif"]
@@ -221,7 +234,7 @@ def _same_outcome(again: dict, wanted: dict) -> None:
 
 def test_filled_workbook_saved_as_decisions_xlsx_applies_the_decisions(checker, tmp_path):
     a = audit(SAMPLE, checker)
-    write_workbook(a, tmp_path / "bilan_financier.xlsx")
+    write_workbook(build(a), tmp_path / "bilan_financier.xlsx")
     filled = _fill(tmp_path / "bilan_financier.xlsx", tmp_path / "rempli.xlsx")
     again, wanted = _round_trip(checker, tmp_path, filled)
     _same_outcome(again, wanted)
@@ -234,7 +247,7 @@ def test_round_trip_through_libreoffice(checker, tmp_path):
 
     soffice = shutil.which("soffice")
     assert soffice, "LibreOffice Calc is missing: `make test` installs it (make apps)"
-    write_workbook(audit(SAMPLE, checker), tmp_path / "bilan_financier.xlsx")
+    write_workbook(build(audit(SAMPLE, checker)), tmp_path / "bilan_financier.xlsx")
     filled = _fill(tmp_path / "bilan_financier.xlsx", tmp_path / "rempli.xlsx")
     saved = tmp_path / "calc"
     subprocess.run(

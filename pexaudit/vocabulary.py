@@ -1,0 +1,112 @@
+"""Every French word a user reads for a code of the audit, in one place.
+
+results.json speaks in codes (``reversement``, ``a_examiner``, ``partial``); the report, the
+workbook, the letter, the notebook and the command line print these labels. A label changed
+here changes in every document at once, so two documents never name one thing two ways.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ACCOUNT_CLASSES",
+    "ACTIVITY_STATUSES",
+    "DECISION_LABELS",
+    "DECISION_VERBS",
+    "DECISION_WORDS",
+    "KINDS",
+    "NATURES",
+    "OUTCOMES",
+    "OUTCOMES_PROPOSED",
+    "PHASES",
+    "PROCEDURE_LABELS",
+    "ROLES",
+    "SEVERITIES",
+    "SHEETS",
+    "VERDICTS",
+    "decision_label",
+    "report_title",
+]
+
+VERDICTS = {"conforme": "Conforme", "reversement": "Reversement à émettre", "a_examiner": "À examiner"}
+OUTCOMES = {"solde": "Solde à verser", "reversement": "Ordre de reversement", "solde_nul": "Soldé"}
+# Before the contradictory procedure ends, amounts are proposed (article 9.1).
+OUTCOMES_PROPOSED = {
+    "solde": "Solde à verser proposé",
+    "reversement": "Ordre de reversement proposé",
+    "solde_nul": "Soldé (proposé)",
+}
+SEVERITIES = {"error": "bloquant", "warning": "alerte", "info": "information"}
+PHASES = {"provisoire": "provisoire", "definitif": "définitif"}
+
+# A decision as the auditor writes it (workbook drop-down; any of DECISION_WORDS is read).
+DECISION_VERBS = {"accept": "accepter", "reject": "rejeter", "partial": "partiel"}
+# Words read for a decision, compared as headers are (case and accents ignored).
+DECISION_WORDS = {
+    "accept": "accept", "accepter": "accept", "acceptee": "accept", "accepte": "accept",
+    "reject": "reject", "rejeter": "reject", "rejetee": "reject", "rejete": "reject",
+    "partial": "partial", "partiel": "partial", "partielle": "partial",
+}  # fmt: skip
+# What a decision did to its row: a reject of a row the rules had already rejected only
+# confirms it; of a row they had retained, it rejects it.
+DECISION_LABELS = {
+    "accept": "admise après examen",
+    "reject": "rejetée après examen",
+    "confirmed": "rejet confirmé",
+    "partial": "retenue en partie",
+}
+
+
+def decision_label(decision: str, rejected_by_rules: bool) -> str:
+    """The label of a decision on a row (``rejected_by_rules``: the rules had rejected it in full)."""
+    if decision == "reject" and rejected_by_rules:
+        return DECISION_LABELS["confirmed"]
+    return DECISION_LABELS[decision]
+
+
+KINDS = {"personnel": "personnel", "management": "coûts de gestion", "direct": "coûts directs", None: "hors budget"}
+ROLES = {
+    "convention": "Convention", "payroll": "Paie", "expenses": "Dépenses", "activity": "Activité",
+    "decisions": "Décisions",
+}  # fmt: skip
+NATURES = {"payroll": "paie", "expenses": "dépense", "forfait": "forfait"}
+ACCOUNT_CLASSES = {
+    "60": "60 Achats", "61": "61 Services extérieurs", "62": "62 Autres services extérieurs",
+    "63": "63 Impôts et taxes", "64": "64 Charges de personnel",
+    "65": "65 Autres charges de gestion courante", "66": "66 Charges financières",
+    "67": "67 Charges exceptionnelles", "68": "68 Dotations",
+}  # fmt: skip
+PROCEDURE_LABELS = {
+    "phase": "phase",
+    "auditor": "contrôleur",
+    "observations_sent": "observations envoyées le",
+    "response_days": "délai de réponse (jours)",
+    "response_received": "réponse reçue le",
+}
+ACTIVITY_STATUSES = {
+    "retenue": "retenue",
+    "illisible": "illisible",
+    "hors_periode": "hors période",
+    "hors_mission": "hors mission",
+    "ecartee": "écartée",
+}
+# The workbook's sheets, in tab order (decisions.xlsx reads three of them back).
+SHEETS = {
+    "synthese": "Synthèse",
+    "budget": "Budget",
+    "personnel": "Personnel",
+    "gestion": "Gestion",
+    "rejected": "Dépenses écartées",
+    "shares": "Quotes-parts",
+    "findings": "Constats",
+    "trail": "Traçabilité",
+    "activity": "Activité",
+    "analytics": "Analyse du grand livre",
+    "decisions": "Décisions",
+    "procedure": "Procédure",
+    "explanations": "Explications",
+}
+
+
+def report_title(phase: str) -> str:
+    """The report's title by phase of the contradictory procedure."""
+    return "Rapport provisoire — procédure contradictoire" if phase == "provisoire" else "Rapport définitif"
