@@ -253,8 +253,12 @@ def _effect(decision: Decision, rec, counts: bool) -> tuple:
         share = None if eligible == cost else ("AFFECTATION" if counts else "FORFAIT")
         return cost, eligible, None, 0, share, cost - eligible
     if decision.decision == "partial":
-        eligible = eligible_share(decision.amount, rec["share"]) if counts else 0
-        return cost, eligible, decision.rule, cost - eligible, None, 0
+        # ``amount`` is the cost of a row failing no rule (SPEC 9): the allocation (or the flat
+        # rate) takes its share of it; only the rest of the cost goes under the decision's rule.
+        kept = decision.amount
+        eligible = eligible_share(kept, rec["share"]) if counts else 0
+        share = None if eligible == kept else ("AFFECTATION" if counts else "FORFAIT")
+        return cost, eligible, decision.rule, cost - kept, share, kept - eligible
     if rec["rejected_rule"] is not None:  # a reject of a row the rules rejected: only the motive
         return tuple(rec[name] for name in DECIDED)
     return cost, 0, decision.rule, cost, None, 0

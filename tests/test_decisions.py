@@ -192,7 +192,21 @@ def test_partial_applies_allocation_and_books_the_rest_under_its_rule(make_conve
     res = run(folder, checker)
     r = row(res, "paie.csv", 3)
     assert r["eligible_amount"] == 250.01  # 500,01 × 50 % = 250,005, half-up
-    assert res["lines"][0]["rejected"] == {"DOUBLON": 1149.99, "AFFECTATION": 700.0}
+    # SPEC 9: the 500,01 retained is the cost of a row failing no rule, so its AFFECTATION share
+    # (500,01 − 250,01 = 250,00) goes under AFFECTATION; only 1 400,00 − 500,01 = 899,99 under DOUBLON
+    # (the first row: 700,00 of AFFECTATION).
+    assert res["lines"][0]["rejected"] == {"DOUBLON": 899.99, "AFFECTATION": 950.0}
+
+
+def test_partial_under_the_flat_rate_books_the_retained_amount_as_forfait(make_convention, checker):
+    """A partial on a management row under the flat rate: the retained amount is replaced by the
+    flat rate like any management row failing nothing (FORFAIT); the rest goes under the rule."""
+    changes = {"rules": {"management_costs": {"mode": "flat_rate", "rate": 0.1}}}
+    folder = make_convention(changes, payroll=[OK_PAY], expenses=["F1;10/03/2025;20/03/2025;A;gestion;80,00;;P1"])
+    decide(folder, 'rows: [{ref: "depenses.csv!!2", decision: partial, amount: 30, rule: PERIODE, motive: En partie}]\n')
+    res = run(folder, checker)
+    assert res["lines"][1]["rejected"] == {"PERIODE": 50.0, "FORFAIT": 30.0}
+    assert row(res, "depenses.csv", 2)["eligible_amount"] == 0.0
 
 
 def test_flat_rate_accepted_management_row_stays_forfait_and_the_forfait_follows(make_convention, checker):
