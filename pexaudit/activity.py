@@ -27,6 +27,7 @@ from .charts import activity_months_chart, data_uri, indicator_chart
 from .convention import Convention
 from .fmt import date_fr, eur, month_fr, number_fr
 from .parsing import normalize_key, text_of
+from .registry import STATUSES as ACTIVITY_STATUSES
 from .registry import Finding, finding
 
 __all__ = [
@@ -50,13 +51,8 @@ __all__ = [
 ]
 
 # Row statuses in order of precedence (SPEC section 10): the first that applies wins.
-STATUSES = ("retenue", "illisible", "hors_periode", "hors_mission")
-STATUS_LABELS = {
-    "retenue": "retenue",
-    "illisible": "illisible",
-    "hors_periode": "hors période",
-    "hors_mission": "hors mission",
-}
+STATUSES = ("retenue", "illisible", "hors_periode", "hors_mission")  # as read; "ecartee" by a decision
+STATUS_LABELS = {code: entry.label for code, entry in ACTIVITY_STATUSES.items()}
 _PRECEDENCE = {status: rank for rank, status in enumerate(STATUSES[1:])}
 # The report lists at most this many actions; every row is in the workbook's Activité sheet.
 MAX_REPORT_ROWS = 300

@@ -22,7 +22,7 @@ from .audit import write_json
 from .charts import data_uri, territory_chart
 from .fmt import eur, pct
 from .money import euros_to_cents as _cents
-from .report import _css, _env
+from .report import css, render_template
 from .run import execute, export_html
 from .vocabulary import OUTCOMES, PHASES, VERDICTS
 
@@ -183,8 +183,9 @@ def section_html(document: dict) -> str:
             )
         )
     reversements = [r for r in rows if r["outcome"] == "reversement"]
-    return _env().get_template("consolidation.html.j2").render(
-        css=_css(), d=document, rows=rows, chart=chart, reversements=reversements, verdicts=VERDICTS,
+    return render_template(
+        "consolidation.html.j2",
+        css=css(), d=document, rows=rows, chart=chart, reversements=reversements, verdicts=VERDICTS,
         outcomes=OUTCOMES, cents=_cents, eur=eur, pct=pct, phases=PHASES,
         generated=dt.date.fromisoformat(document["generated"][:10]),
     )  # fmt: skip

@@ -41,7 +41,6 @@ __all__ = [
     "FEC_COLUMNS",
     "MANDATORY",
     "FecLedger",
-    "duplicate_keys",
     "fec_integrity",
     "looks_like_fec",
     "read_fec",
@@ -563,20 +562,6 @@ def _expense_frame(
         if kind != "text":
             frame[f"{name}_given"] = pd.Series(np.asarray(given.get(name, np.zeros(size)), dtype=bool), dtype=bool)
     return frame
-
-
-def duplicate_keys(frame: pd.DataFrame) -> list[pd.Series]:
-    """DOUBLON keys of FEC rows (SPEC section 11): PieceRef + supplier + montant + date.
-
-    Software writes ``sans`` or a journal code as PieceRef, so two equal postage bills of
-    different months are not a duplicate; an invoice booked twice is.
-    """
-    return [
-        frame["piece"].str.strip().str.casefold(),
-        frame["fournisseur"].str.strip().str.casefold(),
-        frame["montant"],
-        frame["date"],
-    ]
 
 
 # --- the reader ---------------------------------------------------------------------------------

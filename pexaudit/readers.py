@@ -44,7 +44,7 @@ from .parsing import (
     text_of,
 )
 
-__all__ = ["FIELDS", "Table", "TotalRow", "account_lines", "check_columns_used", "map_accounts", "read_activity", "read_expenses",
+__all__ = ["FIELDS", "Table", "TotalRow", "account_lines", "check_columns_used", "decode", "map_accounts", "read_activity", "read_expenses",
            "read_payroll", "read_source", "sha256_of", "xlsx_sheets"]  # fmt: skip
 
 HEADER_SEARCH_ROWS = 20
@@ -356,7 +356,7 @@ def _cell_info(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict[tupl
     return found
 
 
-def _decode(data: bytes, file: str) -> tuple[str, str]:
+def decode(data: bytes, file: str) -> tuple[str, str]:
     """UTF-8 (with or without BOM), UTF-16 (Excel's « Texte Unicode »), else Windows-1252."""
     if data.startswith(b"\xef\xbb\xbf"):
         try:
@@ -634,7 +634,7 @@ def read_source(
     if suffix in (".csv", ".txt", ".tsv"):
         data = path.read_bytes()
         table.sha256 = hashlib.sha256(data).hexdigest()  # the bytes read once serve both
-        text, encoding = _decode(data, file)
+        text, encoding = decode(data, file)
         for delimiter in (";", "\t", ",", "|"):
             rows = _csv_rows(text, delimiter)
             header = _find_header(rows, names)

@@ -27,6 +27,7 @@ __all__ = [
     "RULE_ORDER",
     "SEVERITIES",
     "SIGNATURE_PAYMENT_DAYS",
+    "STATUSES",
     "Entry",
     "Finding",
     "entry",
@@ -58,6 +59,7 @@ class Entry:
     reason: Callable | None = None  # row rules: (column, value, rec, raw, convention) -> str
     hint: str | None = None  # failing rules: what to check when one rule rejects most of a line
     beneficiary: str | None = None  # failing rules: why a row is rejected, in the beneficiary's words
+    keys: Mapping[str, Callable] = field(default_factory=dict)  # DOUBLON: table kind -> key columns of a frame
 
     @property
     def severity_text(self) -> str:
@@ -96,6 +98,20 @@ def _doublon(column, value, rec, raw, convention) -> str:
 
 def _piece(column, value, rec, raw, convention) -> str:
     return "n° de pièce absent" if column == "piece" else "fournisseur absent"
+
+
+def _text_key(column):
+    return column.str.strip().str.casefold()
+
+
+# DOUBLON compares parsed values (SPEC 5); FEC rows add the date (SPEC 11: software writes
+# « sans » or a journal code as PieceRef, so two equal postage bills of different months are not
+# a duplicate; an invoice booked twice is).
+_DUPLICATE_KEYS = {
+    "payroll": lambda f: [f["matricule_key"], f["periode"], f["brut"], f["charges_patronales"], f["autres_couts"]],
+    "expenses": lambda f: [_text_key(f["piece"]), _text_key(f["fournisseur"]), f["montant"]],
+    "fec": lambda f: [_text_key(f["piece"]), _text_key(f["fournisseur"]), f["montant"], f["date"]],
+}
 
 
 def _periode(column, value, rec, raw, convention) -> str:
@@ -148,7 +164,7 @@ _ENTRIES = [
     Entry("DOUBLON", _ROW, "ligne en double",
           "la ligne répète une ligne précédente (mêmes valeurs lues) : seule la première est retenue",
           "vérifiez que la pièce n'a pas été saisie ou exportée deux fois", _SUITES,
-          "Identifiables et contrôlables", reason=_doublon,
+          "Identifiables et contrôlables", reason=_doublon, keys=_DUPLICATE_KEYS,
           hint="que le fichier n'a pas été exporté ou concaténé deux fois",
           beneficiary="cette dépense figure deux fois dans le fichier transmis : elle n'est retenue qu'une fois"),
     Entry("PIECE", _ROW, "pièce ou fournisseur absent",
@@ -278,6 +294,22 @@ _ENTRIES = [
           "antérieure à la date d'écriture", "interrogez le bénéficiaire sur sa procédure de validation",
           "FEC (intégrité)", severity="warning"),
 ]  # fmt: skip
+
+# The statuses of an activity row (SPEC 10), in order of precedence: the first that applies wins.
+_ACTIVITY = "fichier d'activité (suite GX expectations/activity.json)"
+STATUSES: dict[str, Entry] = {e.code: e for e in [
+    Entry("retenue", "activité", "retenue", "l'action est datée dans la période et relève d'une mission de l'article 2 : "
+          "elle compte", "rien", _ACTIVITY),
+    Entry("illisible", "activité", "illisible", "la date, la valeur ou le nombre de participants ne peut pas être lu, la "
+          "mission est vide ou l'indicateur n'est pas déclaré", "corrigez la ligne citée", _ACTIVITY),
+    Entry("hors_periode", "activité", "hors période", "l'action est datée hors de la période de la convention",
+          "vérifiez la date", _ACTIVITY),
+    Entry("hors_mission", "activité", "hors mission", "la mission n'est ni un code, ni un libellé, ni un alias de "
+          "missions : l'article 2 interdit d'autres fonctions (constat HORS_MISSION)",
+          "demandez des explications ; une décision accept avec mission la rattache", _ACTIVITY),
+    Entry("ecartee", "activité", "écartée", "le contrôleur a écarté l'action par une décision (motif cité)",
+          "rien : la décision est motivée", "fichier de décisions"),
+]}  # fmt: skip
 
 RULES: dict[str, Entry] = {e.code: e for e in _ENTRIES if e.kind != "constat"}
 FINDINGS: dict[str, Entry] = {e.code: e for e in _ENTRIES if e.kind == "constat"}

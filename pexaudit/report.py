@@ -24,7 +24,7 @@ from .fmt import date_fr, eur, month_fr, pct
 from .model import Bilan, RowList, by_account, comparison, controls, line_labels, personnel_months, trail
 from .vocabulary import KINDS, PHASES, ROLES, SEVERITIES, SHEETS
 
-__all__ = ["SECTIONS", "render_all", "section", "section_html"]
+__all__ = ["SECTIONS", "css", "render_all", "render_template", "section", "section_html"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Long tables list their first rows only; every row is in the workbook (a 1 048 576-row
@@ -64,8 +64,14 @@ def _env() -> Environment:
     return env
 
 
+def render_template(name: str, **context) -> str:
+    """One template of ``templates/sections/`` rendered with the report's filters (tests, the
+    consolidation)."""
+    return _env().get_template(name).render(**context)
+
+
 @cache
-def _css() -> str:
+def css() -> str:
     return (TEMPLATES / "report.css").read_text(encoding="utf-8")
 
 
@@ -87,7 +93,7 @@ def _common(b: Bilan) -> dict:
 
 
 def _header(b: Bilan) -> dict:
-    return {"css": _css(), "title": b.title}
+    return {"css": css(), "title": b.title}
 
 
 def _synthese(b: Bilan) -> dict:

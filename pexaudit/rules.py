@@ -17,12 +17,11 @@ from fractions import Fraction
 import pandas as pd
 
 from .convention import HORS_BUDGET, Convention, matricule_key
-from .fec import duplicate_keys
 from .fmt import pct
 from .parsing import normalize_text
 from .registry import FAILING_RULES, RAISONNABLE_MONTH_FACTOR, RAISONNABLE_ROW_SHARE, RULES
 
-__all__ = ["ROW_COLUMNS", "Eligibility", "Flag", "evaluate", "raisonnable", "rule_counts", "tidy"]
+__all__ = ["ROW_COLUMNS", "Eligibility", "Flag", "dup_rank", "evaluate", "raisonnable", "rule_counts", "tidy"]
 
 
 def rule_counts(rows: pd.DataFrame) -> dict[str, int]:
@@ -46,7 +45,7 @@ def payer_key(text: str) -> str | None:
     return digits if digits.isdigit() else normalize_text(text)
 
 
-def _dup_rank(frame: pd.DataFrame, keys: list[pd.Series], excluded: set[int]) -> tuple[pd.Series, pd.Series]:
+def dup_rank(frame: pd.DataFrame, keys: list[pd.Series], excluded: set[int]) -> tuple[pd.Series, pd.Series]:
     """Occurrence rank of each row's key (0 = first, file order) and the Excel row of the first.
 
     Rows in ``excluded`` (FORMAT failures) take no part: their rank is null.
@@ -131,22 +130,10 @@ def _check(
     stage1 = checker.run(role, frame, params, rules={"FORMAT"})
     excluded = set(stage1.failures["row_id"])
     frame = frame.copy()
-    frame["dup_rank"], frame["dup_first"] = _dup_rank(frame, keys(frame), excluded)
+    frame["dup_rank"], frame["dup_first"] = dup_rank(frame, keys(frame), excluded)
     stage2 = checker.run(role, frame, params, exclude={"FORMAT"})
     failures = pd.concat([stage1.failures, stage2.failures], ignore_index=True)
     return frame, failures, stage1.evaluated + stage2.evaluated, stage1.skipped + stage2.skipped
-
-
-def _payroll_keys(frame: pd.DataFrame) -> list[pd.Series]:
-    return [frame["matricule_key"], frame["periode"], frame["brut"], frame["charges_patronales"], frame["autres_couts"]]
-
-
-def _expense_keys(frame: pd.DataFrame) -> list[pd.Series]:
-    return [
-        frame["piece"].str.strip().str.casefold(),
-        frame["fournisseur"].str.strip().str.casefold(),
-        frame["montant"],
-    ]
 
 
 def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
@@ -170,7 +157,7 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
         return frame, failures
 
     if payroll is not None:
-        frame, failures = check(payroll, prepare_payroll, _payroll_keys)
+        frame, failures = check(payroll, prepare_payroll, RULES["DOUBLON"].keys["payroll"])
         staff = convention.staff_by_key
         pseudonyms = {s.key: f"Agent {i}" for i, s in enumerate(convention.staff, start=1)}
         unknown = [m for m in dict.fromkeys(frame["matricule_key"]) if m not in pseudonyms]
@@ -188,7 +175,7 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
         parts.append(out)
 
     if expenses is not None:
-        keys = duplicate_keys if expenses.kind == "fec" else _expense_keys  # FEC: the date too (SPEC 11)
+        keys = RULES["DOUBLON"].keys["fec" if expenses.kind == "fec" else "expenses"]  # FEC: the date too
         frame, failures = check(expenses, prepare_expenses, keys)
         forfait = (frame["line_kind"] == "management") & flat
         amount = frame["montant"].fillna(0).astype("int64")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 __all__ = [
     "ACCOUNT_CLASSES",
-    "ACTIVITY_STATUSES",
     "DECISION_LABELS",
     "DECISION_VERBS",
     "DECISION_WORDS",
@@ -81,13 +80,6 @@ PROCEDURE_LABELS = {
     "observations_sent": "observations envoyées le",
     "response_days": "délai de réponse (jours)",
     "response_received": "réponse reçue le",
-}
-ACTIVITY_STATUSES = {
-    "retenue": "retenue",
-    "illisible": "illisible",
-    "hors_periode": "hors période",
-    "hors_mission": "hors mission",
-    "ecartee": "écartée",
 }
 # The workbook's sheets, in tab order (decisions.xlsx reads three of them back).
 SHEETS = {

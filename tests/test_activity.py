@@ -453,9 +453,9 @@ def test_classification_uses_gx_row_ids_beyond_any_sample_cap(folder, checker):
 
 
 def _render(context: dict) -> str:
-    from pexaudit.report import _env
+    from pexaudit.report import render_template
 
-    return _env().get_template("activite.html.j2").render(**context)
+    return render_template("activite.html.j2", **context)
 
 
 def test_report_section_shows_counts_not_action_texts(mixed):

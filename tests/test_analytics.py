@@ -288,24 +288,24 @@ def pay_ledger(tmp_path):
 
 
 def test_report_fragment_masks_pay_labels(pay_ledger):
-    from pexaudit.report import _env
+    from pexaudit.report import render_template
 
     result = fec_analytics(pay_ledger.lines, START, END)
     assert result["weekend_holiday"]["examples"][0]["label"] == "Salaire 03/2024 DUPONT Jean"  # results.json keeps it
     chart = "data:image/png;base64,AAAA"
-    html = _env().get_template("analytics.html.j2").render(**analytics_context(result, chart))
+    html = render_template("analytics.html.j2", **analytics_context(result, chart))
     assert "Analyse du grand livre" in html and "DUPONT" not in html and MASK in html
     assert "Fournitures" in html and "2 500,00 €" in html and "dimanche" in html and chart in html
     assert "Intégrité du FEC" in html and "indicatif" in html
 
 
 def test_report_fragment_of_an_expenses_file():
-    from pexaudit.report import _env
+    from pexaudit.report import render_template
 
     context = analytics_context(expenses_analytics(expenses([12_345, 10_000]), "depenses.xlsx"))
-    html = _env().get_template("analytics.html.j2").render(**context, number=11)
+    html = render_template("analytics.html.j2", **context, number=11)
     assert "11. Analyse du grand livre" in html and "Intégrité du FEC" not in html and "feuille « Mandats »" in html
-    assert "Aucune analyse" in _env().get_template("analytics.html.j2").render(**analytics_context(None))
+    assert "Aucune analyse" in render_template("analytics.html.j2", **analytics_context(None))
 
 
 def test_workbook_rows(pay_ledger):

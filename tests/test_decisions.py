@@ -203,7 +203,9 @@ def test_partial_under_the_flat_rate_books_the_retained_amount_as_forfait(make_c
     flat rate like any management row failing nothing (FORFAIT); the rest goes under the rule."""
     changes = {"rules": {"management_costs": {"mode": "flat_rate", "rate": 0.1}}}
     folder = make_convention(changes, payroll=[OK_PAY], expenses=["F1;10/03/2025;20/03/2025;A;gestion;80,00;;P1"])
-    decide(folder, 'rows: [{ref: "depenses.csv!!2", decision: partial, amount: 30, rule: PERIODE, motive: En partie}]\n')
+    decide(
+        folder, 'rows: [{ref: "depenses.csv!!2", decision: partial, amount: 30, rule: PERIODE, motive: En partie}]\n'
+    )
     res = run(folder, checker)
     assert res["lines"][1]["rejected"] == {"PERIODE": 50.0, "FORFAIT": 30.0}
     assert row(res, "depenses.csv", 2)["eligible_amount"] == 0.0

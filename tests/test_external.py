@@ -9,13 +9,13 @@ from pathlib import Path
 
 from pexaudit.findings import siret_findings
 from pexaudit.parsing import is_blank, parse_amount, parse_date, text_of
-from pexaudit.readers import _decode
+from pexaudit.readers import decode
 
 EXTERNAL = Path(__file__).parent / "external"
 
 
 def rows(path: Path, delimiter: str) -> list[dict]:
-    text, _ = _decode(path.read_bytes(), path.name)
+    text, _ = decode(path.read_bytes(), path.name)
     return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 

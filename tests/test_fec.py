@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from pexaudit.errors import InputError
-from pexaudit.fec import FEC_COLUMNS, duplicate_keys, looks_like_fec, read_fec
+from pexaudit.fec import FEC_COLUMNS, looks_like_fec, read_fec
 from pexaudit.readers import read_source
-from pexaudit.rules import _dup_rank
+from pexaudit.registry import RULES
+from pexaudit.rules import dup_rank
 
 from .fec_files import fec_text, line, purchase, write_fec
 
@@ -231,7 +232,7 @@ def test_duplicate_keys_include_the_date(tmp_path):
         *purchase("3", date="20240215", PieceRef="SANS"),
     ]
     frame = read_fec(write_fec(tmp_path / "fec.txt", rows), "fec.txt", accounts=GESTION).table.frame
-    ranks, firsts = _dup_rank(frame, duplicate_keys(frame), set())
+    ranks, firsts = dup_rank(frame, RULES["DOUBLON"].keys["fec"](frame), set())
     assert ranks.tolist() == [0, 0, 1] and firsts.tolist() == [2, 4, 4]
 
 
