@@ -37,7 +37,7 @@ test: $(STAMP) apps ## run the whole test suite (notebook, browser and property 
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP) ## the tests that need no kernel and no browser
-	$(BIN)/python -m pytest -q -m "not slow"
+	PEXAUDIT_EXAMPLES=4 $(BIN)/python -m pytest -q -m "not slow"
 
 lab: $(STAMP) ## open JupyterLab on the repository (no update check, no news pop-up, no PyPI)
 	mkdir -p $(VENV)/share/jupyter/lab/settings

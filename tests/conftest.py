@@ -28,6 +28,23 @@ def checker():
 
 
 @pytest.fixture(scope="session")
+def audited(checker):
+    """The audit of a committed convention folder (a case, the sample), computed once per session
+    and shared: an Audit is frozen, and no step writes into another's frame, so sharing is safe."""
+    from pexaudit.audit import audit
+
+    cache = {}
+
+    def get(folder):
+        key = Path(folder).resolve()
+        if key not in cache:
+            cache[key] = audit(key, checker)
+        return cache[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
 def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 

@@ -16,14 +16,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pexaudit.audit import audit, results
+from pexaudit.audit import results
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if (p / "expected.json").is_file())
 
 
 @pytest.fixture(scope="module")
-def audits(checker):
-    return {case.name: audit(case, checker) for case in CASES}
+def audits(audited):
+    return {case.name: audited(case) for case in CASES}
 
 
 @pytest.fixture(scope="module")

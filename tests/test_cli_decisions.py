@@ -16,6 +16,9 @@ from pexaudit.batch import previous_results
 
 from .conftest import ROOT, SAMPLE, run_cli
 
+# Every test here runs the command line in a subprocess, as a user would.
+pytestmark = pytest.mark.slow
+
 DEFINITIF = ROOT / "data" / "conventions" / "cd35-2024-definitif"
 ROW = "depenses.xlsx!Mandats 2024!10"
 
@@ -45,7 +48,6 @@ BAD = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_decision_exits_2_naming_it_and_writes_nothing(tmp_path, case):
     text, fragments = BAD[case]
@@ -95,7 +97,6 @@ def test_previous_results_are_found_by_id(tmp_path):
     assert previous_results(None, SAMPLE) is None
 
 
-@pytest.mark.slow
 def test_definitive_audit_with_previous(tmp_path, sample_run, schema):
     """The workflow of an auditor: the provisional run, then the decisions file added to the same
     folder (the same convention id) and a run with --previous."""
@@ -118,7 +119,6 @@ def test_definitive_audit_with_previous(tmp_path, sample_run, schema):
     )
 
 
-@pytest.mark.slow
 def test_batch_previous_matches_by_id(tmp_path, checker):
     root = tmp_path / "conventions"
     shutil.copytree(SAMPLE, root / "a")

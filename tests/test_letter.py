@@ -77,13 +77,13 @@ def letter_of(b, tmp_path, who=None, name="courrier.docx", **kwargs) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample(checker):
-    return build(audit(SAMPLE, checker))
+def sample(audited):
+    return build(audited(SAMPLE))
 
 
 @pytest.fixture(scope="module")
-def definitive(checker):
-    return build(audit(DEFINITIVE, checker))
+def definitive(audited):
+    return build(audited(DEFINITIVE))
 
 
 def test_template_uses_only_known_values(sample):

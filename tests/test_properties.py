@@ -9,20 +9,26 @@ duplicate is the first.
 
 from __future__ import annotations
 
+import os
 import random
 import tempfile
 from collections import Counter
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from pexaudit.audit import audit, results
+from pexaudit.decisions import Decision
+from pexaudit.model import build
 from pexaudit.registry import FAILING_RULES
+from pexaudit.workbench import simulate
 
-EXAMPLES = 40
+# `make test` tries 40 examples per property; `make test-fast` (PEXAUDIT_EXAMPLES=4) a few, in seconds.
+EXAMPLES = int(os.environ.get("PEXAUDIT_EXAMPLES", "40"))
 SETTINGS = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
@@ -167,7 +173,7 @@ def test_shuffling_rows_changes_nothing_but_which_copy_is_first(checker, convent
 
 # --- the auditor's decisions (SPEC section 9) ------------------------------------------------
 
-DECISION_EXAMPLES = 30
+DECISION_EXAMPLES = min(30, EXAMPLES)
 DECISION_SETTINGS = settings(
     max_examples=DECISION_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
@@ -215,6 +221,33 @@ def cents_of(euros: float) -> int:
 
 
 @DECISION_SETTINGS
+@given(convention=conventions(), payroll=payroll_rows, expenses=expense_rows, choices=picks)
+def test_impact_is_the_balance_change_of_the_same_steps_accepting_the_row(
+    checker, convention, payroll, expenses, choices
+):
+    """In memory (one GX run, then the steps after it): every row's impact is the balance change
+    the audit's own steps give when that row alone is accepted, and max_balance when all are.
+    (The file-based property below proves these steps equal a real run.)"""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "c"
+        write(folder, convention, payroll, expenses)
+        decisions = valid_decisions(audit(folder, checker).rows, choices)
+        write_decisions(folder, decisions)
+        b = build(audit(folder, checker))
+    staked = b.audit.rows[b.audit.rows["impact"].notna()]
+    balance = b.headline.balance
+    for rec in staked.itertuples(index=False):
+        accepted = simulate(b, [Decision(ref(rec), "accept", "accepté")])
+        assert accepted.headline.balance - balance == rec.impact, ref(rec)
+    if len(staked):
+        together = simulate(b, [Decision(ref(rec), "accept", "tout") for rec in staked.itertuples(index=False)])
+        assert together.headline.balance == b.headline.max_balance
+    else:
+        assert b.headline.max_balance == balance
+
+
+@pytest.mark.slow
+@DECISION_SETTINGS
 @given(convention=conventions(), payroll=payroll_rows, expenses=expense_rows, choices=picks, target=st.integers(0, 99))
 def test_impact_is_the_balance_change_of_the_run_that_accepts_the_row(
     checker, schema, convention, payroll, expenses, choices, target
@@ -259,6 +292,7 @@ def _decided_key(row: dict) -> tuple:
     return (*_row_key(row), decision, row["impact"])
 
 
+@pytest.mark.slow
 @DECISION_SETTINGS
 @given(convention=conventions(), payroll=payroll_rows, expenses=expense_rows, choices=picks, seed=st.integers(0, 2**16))
 def test_decisions_on_shuffled_input_give_the_same_result(checker, convention, payroll, expenses, choices, seed):

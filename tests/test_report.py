@@ -17,8 +17,8 @@ FOLDERS = [SAMPLE, *sorted(p for p in (Path(__file__).parent / "cases").iterdir(
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
-def test_every_section_renders_for_every_convention(folder, checker):
-    html = render_all(build(audit(folder, checker)))
+def test_every_section_renders_for_every_convention(folder, audited):
+    html = render_all(build(audited(folder)))
     assert all(heading in html for _, heading in SECTIONS if heading)
     assert not re.search(r">\s*(nan|None|NaT|&lt;NA&gt;)\s*<", html)  # no missing value leaks into a cell
 
@@ -60,18 +60,18 @@ def test_settlement_in_large_type_in_french_format(make_convention, checker):
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
-def test_the_table_by_account_adds_up_to_the_totals(folder, checker):
+def test_the_table_by_account_adds_up_to_the_totals(folder, audited):
     """Cerfa table: the flat rate and the cap are rows of their own, so the columns add up."""
     from pexaudit.model import by_account
 
-    a = audit(folder, checker)
+    a = audited(folder)
     rows = by_account(build(a))
     if rows:
         assert sum(r.eligible for r in rows) == a.totals["eligible"]
         assert sum(r.declared or 0 for r in rows) == a.totals["declared"]
 
 
-def test_definitive_report_shows_the_procedure_and_the_before_after_view(tmp_path, checker):
+def test_definitive_report_shows_the_procedure_and_the_before_after_view(tmp_path, checker, audited):
     """Phase définitive with --previous: title, decisions with motives and effects, every row
     whose eligible amount changed, the earlier settlement beside this one."""
     import json
@@ -88,9 +88,7 @@ def test_definitive_report_shows_the_procedure_and_the_before_after_view(tmp_pat
     (folder / "decisions.yaml").write_text(decisions, encoding="utf-8")
     a = audit(folder, checker, previous=tmp_path / "provisoire.json")
     header, procedure, rejets = (section_html(name, build(a)) for name in ("header", "procedure", "rejets"))
-    assert "Rapport définitif" in header and "Rapport provisoire" in section_html(
-        "header", build(audit(SAMPLE, checker))
-    )
+    assert "Rapport définitif" in header and "Rapport provisoire" in section_html("header", build(audited(SAMPLE)))
     assert "Phase : <strong>définitive" in procedure and "Décisions du contrôleur" in procedure
     assert "Salle louée par la Ville de Rennes" in procedure and "+600,00 €" in procedure  # motive and effect
     assert "Avant et après" in procedure and "Ordre de reversement : 4 898,58 €" in procedure

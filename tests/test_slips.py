@@ -11,6 +11,9 @@ import pytest
 
 from .conftest import ROOT, run_cli
 
+# Every test here runs the command line in a subprocess, as a user would.
+pytestmark = pytest.mark.slow
+
 CASES = ROOT / "tests" / "cases"
 GIRONDE = CASES / "gironde-mi-temps"
 
@@ -29,7 +32,6 @@ def _edit(folder: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-@pytest.mark.slow
 def test_gironde_export_audits_right_without_editing_the_beneficiary_files(tmp_path):
     """Unquoted 000127, a matricule stored as 127 shown 000127, a title block, a TOTAL row, its
     own column names, a Débit/Crédit ledger without budget-line column: right to the cent."""

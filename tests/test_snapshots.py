@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from pexaudit.audit import audit
-
 from .snapshots import record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,8 +23,8 @@ STORE = Path(__file__).parent / "snapshots"
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
-def test_documents_keep_their_figures(case, checker, tmp_path):
-    got = json.loads(json.dumps(record(audit(case, checker), tmp_path), default=str))
+def test_documents_keep_their_figures(case, audited, tmp_path):
+    got = json.loads(json.dumps(record(audited(case), tmp_path), default=str))
     path = STORE / f"{case.name}.json"
     if os.environ.get("PEXAUDIT_UPDATE_SNAPSHOTS") or not path.exists():
         STORE.mkdir(exist_ok=True)

@@ -36,8 +36,8 @@ def evaluate(path: Path) -> dict[tuple[str, str], object]:
 
 
 @pytest.fixture(scope="module", params=[SAMPLE, *CASES], ids=lambda p: p.name)
-def workbook(request, checker, tmp_path_factory):
-    a = audit(request.param, checker)
+def workbook(request, audited, tmp_path_factory):
+    a = audited(request.param)
     path = tmp_path_factory.mktemp("wb") / "bilan_financier.xlsx"
     write_workbook(build(a), path)
     return results(a), path, evaluate(path)
