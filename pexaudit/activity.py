@@ -167,7 +167,7 @@ def suite_parameters(convention: Convention) -> dict:
 
 
 def classify_activity(convention: Convention, table, checker=None) -> ActivityResult | None:
-    """Classify and count the activity rows (``table`` from :func:`pexaudit.readers.read_activity`).
+    """Classify and count the activity rows (``table`` from :func:`pexaudit.sources.read_activity`).
 
     None without ``missions`` (no activity check). With missions but no table (no activity
     file), every mission and indicator is at 0, without alert, and there are no rows.

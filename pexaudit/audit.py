@@ -36,10 +36,11 @@ from .explanations import explain
 from .findings import collect_findings
 from .money import cents_to_euros
 from .previous import read_previous
-from .readers import Table, check_columns_used, read_activity, read_expenses, read_payroll, sha256_of
+from .readers import Table, check_columns_used, sha256_of
 from .registry import Finding
 from .rules import Eligibility, Flag, evaluate, raisonnable
 from .settlement import Line, Settlement, check_conservation, reconcile, settle, verdict
+from .sources import read_activity, read_expenses, read_payroll
 from .stakes import Stakes, stakes
 
 __all__ = [

@@ -199,39 +199,37 @@ def check(convention: Path) -> None:
     """
     try:
         from .activity import check_summary
-        from .convention import load_convention
-        from .readers import check_columns_used, read_activity, read_expenses, read_payroll
+        from .audit import read_inputs
 
-        conv = load_convention(convention)
-        click.echo(describe_convention(conv))
-        _notes(conv)
-        payroll = read_payroll(conv)
-        expenses = read_expenses(conv, payroll.rows if payroll else 0)
-        for table in (payroll, expenses):
-            if table is not None:
-                click.echo(describe_table(table))
-        if expenses is not None and (notes := _expense_notes(conv, expenses)):
-            click.echo(notes)
-        activity = read_activity(conv) if conv.missions else None
-        click.echo(check_summary(conv, activity) if activity is None else describe_table(activity))
-        check_columns_used(conv, [payroll, expenses, activity])
-        decided = describe_decisions(conv, {t.role: t for t in (payroll, expenses) if t is not None})
-        if decided:
-            click.echo(decided)
+        read: dict = {}
+
+        def seen(what: str, value) -> None:
+            """Print each piece as it is read: what was read before an error is shown."""
+            read[what] = value
+            if what == "convention":
+                click.echo(describe_convention(value))
+                _notes(value)
+            elif what in ("payroll", "expenses") and value is not None:
+                click.echo(describe_table(value))
+                if what == "expenses" and (notes := _expense_notes(read["convention"], value)):
+                    click.echo(notes)
+            elif what == "activity":
+                conv = read["convention"]
+                click.echo(check_summary(conv, value) if value is None else describe_table(value))
+            elif what == "decisions" and (decided := describe_decisions(value)):
+                click.echo(decided)
+
+        read_inputs(convention, seen=seen)
     except BaseException as exc:
         _fail(exc)
     click.echo("Données lisibles : l'audit peut être lancé.")
 
 
-def describe_decisions(convention, tables: dict) -> str | None:
+def describe_decisions(inputs) -> str | None:
     """What ``check`` says of the decisions file: its phase and counts, once every decision is checked."""
-    from .decide import bind
-    from .decisions import load_decisions
-
-    decisions = load_decisions(convention.folder)
+    decisions, bound = inputs.decisions, inputs.bound
     if decisions.path is None:
         return None
-    bound = bind(decisions, tables, convention)
     counts = {kind: sum(d.decision == kind for d in bound.rows.values()) for kind in ("accept", "reject", "partial")}
     phase = {"provisoire": "provisoire", "definitif": "définitive"}[decisions.procedure.phase]
     return (

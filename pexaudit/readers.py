@@ -44,8 +44,8 @@ from .parsing import (
     text_of,
 )
 
-__all__ = ["FIELDS", "Table", "TotalRow", "account_lines", "check_columns_used", "decode", "map_accounts", "read_activity", "read_expenses",
-           "read_payroll", "read_source", "sha256_of", "xlsx_sheets"]  # fmt: skip
+__all__ = ["FIELDS", "Table", "TotalRow", "account_lines", "check_columns_used", "decode", "map_accounts",
+           "read_source", "sha256_of", "xlsx_sheets"]  # fmt: skip
 
 HEADER_SEARCH_ROWS = 20
 _PARSERS = {
@@ -743,35 +743,3 @@ def check_columns_used(convention: Convention, tables: Iterable[Table]) -> None:
             file=str(convention.file),
             key=f"inputs.columns.{header}",
         )
-
-
-def read_payroll(convention: Convention) -> Table | None:
-    return _read_role(convention, "payroll", 0)
-
-
-def read_expenses(convention: Convention, row_id_start: int = 0) -> Table | None:
-    return _read_role(convention, "expenses", row_id_start)
-
-
-def read_activity(convention: Convention) -> Table | None:
-    return _read_role(convention, "activity", 0)
-
-
-def _read_role(convention: Convention, role: str, row_id_start: int) -> Table | None:
-    name = convention.inputs.get(role)
-    if not name:
-        return None
-    path = convention.folder / name
-    if role == "expenses" and path.is_file():
-        from .fec import looks_like_fec, read_fec
-
-        if looks_like_fec(path):  # recognised by its header, before the ordinary reader (SPEC 11)
-            ledger = read_fec(
-                path, name, accounts=convention.accounts, journals=convention.fec.journals or None,
-                label_contains=convention.fec.label_contains or None, row_id_start=row_id_start,
-            )  # fmt: skip
-            ledger.table.ledger = ledger
-            return ledger.table
-    return read_source(
-        role, path, name, convention.columns, row_id_start, convention.accounts, convention.sheets.get(role)
-    )

@@ -33,7 +33,7 @@ from pexaudit.audit import audit
 from pexaudit.charts import activity_months_chart, indicator_chart
 from pexaudit.checks import load_suite_json
 from pexaudit.convention import load_convention
-from pexaudit.readers import read_activity
+from pexaudit.sources import read_activity
 
 from .conftest import BASE_CONVENTION, SAMPLE, deep_merge
 

@@ -131,7 +131,9 @@ def test_names_in_total_rows_never_reach_the_html_nor_the_letter(make_convention
         ";Sous-total LEFEBVRE Sophie;;950,00;300,00;0",
         ";TOTAL GÉNÉRAL;;4900,00;1900,00;0",
     ]
-    folder = make_convention(payroll=payroll, payroll_header="matricule;nom;periode;brut;charges_patronales;autres_couts")
+    folder = make_convention(
+        payroll=payroll, payroll_header="matricule;nom;periode;brut;charges_patronales;autres_couts"
+    )
     a = audit(folder, checker)
     assert [t.kind for t in a.tables["payroll"].totals] == ["sous-total", "sous-total", "total"]
     b, html, letter = check_agreement(a, tmp_path)
@@ -145,7 +147,11 @@ def test_a_definitive_phase_with_every_kind_of_decision(make_convention, checker
     """accept, reject of a retained row, reject of a rejected row (confirmed), partial: the same
     rows and labels everywhere; an accepted row is in no list of rejected rows."""
     folder = make_convention(
-        {"staff": [{"employee_id": "A1", "allocation": 0.8, "start": "2024-01-01", "ddets_validation_date": "2023-12-01"}]},
+        {
+            "staff": [
+                {"employee_id": "A1", "allocation": 0.8, "start": "2024-01-01", "ddets_validation_date": "2023-12-01"}
+            ]
+        },
         payroll=["A1;03/2024;1000,00;400,00;0", "A1;03/2024;1000,00;400,00;0", "Z9;04/2024;500,00;100,00;0"],
         expenses=[
             "F1;10/03/2024;20/03/2024;Papeterie;gestion;100,00;;P1",
