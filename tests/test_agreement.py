@@ -136,7 +136,7 @@ def test_names_in_total_rows_never_reach_the_html_nor_the_letter(make_convention
     )
     a = audit(folder, checker)
     assert [t.kind for t in a.tables["payroll"].totals] == ["sous-total", "sous-total", "total"]
-    b, html, letter = check_agreement(a, tmp_path)
+    _, html, letter = check_agreement(a, tmp_path)
     for name in NAMES:
         assert name not in html and name not in letter, name
     assert any(f.rule == "TOTAL" for f in a.findings)  # the second sub-total is wrong
@@ -173,7 +173,7 @@ rows:
         encoding="utf-8",
     )
     a = audit(folder, checker)
-    b, html, letter = check_agreement(a, tmp_path)
+    b, _, letter = check_agreement(a, tmp_path)
     labels = {d.row.ref: d.label for d in b.decisions}
     assert labels == {
         "paie.csv!!3": "retenue en partie", "paie.csv!!4": "admise après examen",
