@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import __version__
 from .activity import ActivityResult, activity_findings, activity_json, classify_activity, personnel_cost_by_month
+from .aggregate import aggregate
 from .analytics import expenses_analytics, fec_analytics, integrity_findings
 from .convention import Convention, load_convention
 from .decisions import (
@@ -166,15 +167,15 @@ def _assess(
     The activity file is classified once (``activity``); its findings depend on the eligible
     personnel cost after decisions (ACTIVITE_SANS_AGENT), so they are computed here.
     """
-    eligibility = apply(convention, baseline, bound.rows)
-    lines = reconcile(convention, eligibility.rows, eligibility.plafond)
+    eligibility = aggregate(convention, apply(convention, baseline, bound.rows))  # decisions, then SPEC 5's aggregates
+    lines = reconcile(convention, eligibility.rows, eligibility.plafond, eligibility.depassement)
     expected_ids = [i for t in tables.values() for i in t.frame["row_id"].tolist()]
     check_conservation(lines, eligibility.rows, expected_ids)
     after = eligibility.rows.assign(rules=eligibility.rows["rules_after"])  # what the findings read
     flags = raisonnable(convention, after)
     settlement = settle(convention, lines)
     findings = [
-        *collect_findings(convention, lines, after, flags, tables),
+        *collect_findings(convention, lines, after, flags, tables, settlement),
         *decision_findings(eligibility.rows, baseline.rows, bound.rows),
         *procedure_findings(decisions.procedure, settlement.balance, convention),
         *activity_findings(convention, activity, personnel_cost_by_month(eligibility.rows)),
@@ -353,6 +354,8 @@ def _summary(a: Audit) -> dict:
             "balance": cents_to_euros(s.balance),
             "outcome": s.outcome,
             "amount": cents_to_euros(s.amount),
+            "other_funding": cents_to_euros(s.other_funding),
+            "cap_cost": None if s.cap_cost is None else cents_to_euros(s.cap_cost),
             **({} if a.max_balance is None else {"max_balance": cents_to_euros(a.max_balance)}),
         },
         "findings": [

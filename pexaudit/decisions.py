@@ -36,7 +36,7 @@ from .money import cents_to_euros, euros_to_cents, round_half_up
 from .parsing import is_blank, normalize_key, parse_amount, parse_date, text_of
 from .readers import Table, sha256_of, xlsx_sheets
 from .registry import FAILING_RULES, RULES
-from .rules import Eligibility, apply_management
+from .rules import Eligibility
 from .stakes import by_impact
 
 __all__ = [
@@ -688,7 +688,7 @@ def _explanations(notes: Iterable[LineNote], tables: dict[str, Table], conventio
 
 
 def apply(convention: Convention, baseline: Eligibility, bound: dict[int, Decision]) -> Eligibility:
-    """The rows after decisions (SPEC 9), then the management rule (cap or flat rate) again.
+    """The rows after decisions (SPEC 9), before the aggregate rules (pexaudit.aggregate).
 
     Adds ``decision`` (the :class:`Decision` or None) and ``rules_after`` (what the row fails
     after decisions, for the findings); ``rules`` stays what the rules found.
@@ -711,13 +711,7 @@ def apply(convention: Convention, baseline: Eligibility, bound: dict[int, Decisi
                 values[position] = value
             decided[position] = decision
     rows = rows.assign(**columns, decision=decided)
-    result = Eligibility(rows=rows, checked=baseline.checked, suites=baseline.suites, skipped=baseline.skipped)
-    apply_management(convention, result)
-    forfait = result.rows["source"] == "forfait"
-    if forfait.any():
-        result.rows["decision"] = result.rows["decision"].astype(object).where(~forfait, None)
-        result.rows["rules_after"] = result.rows["rules_after"].where(~forfait, result.rows["rules"])
-    return result
+    return Eligibility(rows=rows, checked=baseline.checked, suites=baseline.suites, skipped=baseline.skipped)
 
 
 def _counted(convention: Convention, rows: pd.DataFrame) -> pd.Series:

@@ -24,12 +24,11 @@ from .registry import (
     RAISONNABLE_MONTH_FACTOR,
     RAISONNABLE_ROW_SHARE,
     RULES,
-    SIGNATURE_PAYMENT_DAYS,
 )
 from .rules import Flag, rule_counts
-from .settlement import Line
+from .settlement import Line, Settlement
 
-__all__ = ["Finding", "bank_findings", "collect_findings", "rib_key", "siret_findings"]
+__all__ = ["Finding", "bank_findings", "collect_findings", "funding_findings", "rib_key", "siret_findings"]
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -140,8 +139,10 @@ def collect_findings(
     rows: pd.DataFrame,
     flags: list[Flag],
     tables: dict | None = None,
+    settlement: Settlement | None = None,
 ) -> list[Finding]:
-    """Every finding of SPEC section 6, in the order of its table."""
+    """Every finding of SPEC section 6, in the order of its table (SURFINANCEMENT needs the
+    ``settlement``)."""
     tables = tables or {}
     expenses = tables.get("expenses")
     return [
@@ -152,6 +153,8 @@ def collect_findings(
         *_lines(convention, lines),
         *_raisonnable(flags),
         *_payments(convention),
+        *_overruns(convention, lines),
+        *(funding_findings(convention, settlement) if settlement is not None else []),
         *_rejections(lines, rows, expenses.has("date_paiement") if expenses is not None else None),
         *_safety_nets(convention, lines, rows, tables.get("payroll")),
         *_totals(tables),
@@ -242,17 +245,55 @@ def _payments(convention: Convention) -> list[Finding]:
                 )  # fmt: skip
         elif index == 0 and convention.signature_date:
             delay = (payment.date - convention.signature_date).days
-            if delay > SIGNATURE_PAYMENT_DAYS:
+            if delay > convention.first_payment_days:
                 found.append(
                     Finding(
                         "VERSEMENT_DELAI", "info",
                         f"versement de {eur(payment.amount)} le {date_fr(payment.date)}, {delay} jours après la "
                         f"signature du {date_fr(convention.signature_date)} ({art} : "
-                        f"{SIGNATURE_PAYMENT_DAYS} jours)",
+                        f"{convention.first_payment_days} jours)",
                         payment.amount,
                     )
                 )  # fmt: skip
     return found
+
+
+def _overruns(convention: Convention, lines: list[Line]) -> list[Finding]:
+    """DEPASSEMENT: one per line whose eligible amount went over its fongibilité limit."""
+    found = []
+    pct = convention.line_overrun_pct
+    for line in lines:
+        excess = line.rejected.get("DEPASSEMENT", 0)
+        if not excess:
+            continue
+        before = line.eligible + excess
+        found.append(
+            Finding(
+                "DEPASSEMENT", "warning",
+                f"ligne « {line.label} » : éligible de {eur(before)} pour un budget de {eur(line.budget)}, au-delà "
+                f"de la limite de fongibilité de {eur(line.eligible)} (budget + "
+                f"{number_fr(pct, 0 if pct.denominator == 1 else 2)} %) : {eur(excess)} non retenus",
+                excess,
+            )
+        )  # fmt: skip
+    return found
+
+
+def funding_findings(convention: Convention, settlement: Settlement) -> list[Finding]:
+    """SURFINANCEMENT: with the other funders, the subsidy would exceed the eligible cost."""
+    if settlement.cap_cost is None or settlement.cap_cost >= settlement.by_rate:
+        return []
+    funders = " ; ".join(f"{f.funder} : {eur(f.amount)}" for f in convention.other_funding)
+    return [
+        Finding(
+            "SURFINANCEMENT", "warning",
+            f"avec les autres financements de l'action ({funders} ; total {eur(settlement.other_funding)}), la "
+            f"subvention de {eur(settlement.by_rate)} dépasserait le coût éligible de {eur(settlement.eligible_total)} : "
+            f"le montant justifié est limité à {eur(settlement.cap_cost)} (coût éligible moins autres financements, "
+            "non-surfinancement)",
+            settlement.by_rate - settlement.cap_cost,
+        )
+    ]  # fmt: skip
 
 
 def _rejections(lines: list[Line], rows: pd.DataFrame, has_payment_date: bool | None) -> list[Finding]:
@@ -293,6 +334,8 @@ _MASSIVE_HINTS = {
     "PAYEUR": "beneficiary.name et beneficiary.siret, et la colonne payeur",
     "PROJET": "les matricules de staff (zéros de tête, format des cellules) et rules.project_codes",
     "NATURE": "la colonne ligne ou le mapping inputs.accounts, et les identifiants des lignes du budget",
+    "EXCLUE": "rules.excluded : un début de compte trop court ou un mot trop courant (« repas » exclut aussi « repas "
+    "de formation ») écarte plus que la convention n'exclut",
 }
 
 

@@ -2,33 +2,31 @@
 
 Row rules are GX expectations (``expectations/*.json``, run by :mod:`pexaudit.checks`) over
 columns prepared here; what they return is a table of failures. This module turns failures
-into each row's ``rules``, ``eligible_amount`` and booked rejection, then applies the
-aggregate rules in plain Python: management costs (cap or flat rate) and RAISONNABLE.
+into each row's ``rules``, ``eligible_amount`` and booked rejection; RAISONNABLE is here too.
+The aggregate rules (management cap or flat rate, DEPASSEMENT) run after the auditor's
+decisions, in :mod:`pexaudit.aggregate`.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 import statistics
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import pandas as pd
 
-from .convention import HORS_BUDGET, Convention, matricule_key
+from .convention import HORS_BUDGET, Convention, label_key, matricule_key
 from .fec import duplicate_keys
-from .fmt import eur, pct
-from .money import round_half_up
+from .fmt import pct
 from .parsing import normalize_text
 from .registry import FAILING_RULES, RAISONNABLE_MONTH_FACTOR, RAISONNABLE_ROW_SHARE, RULES
 
 __all__ = [
     "Eligibility",
-    "apply_management",
     "evaluate",
-    "management_cap",
-    "management_cap_amount",
     "raisonnable",
     "rule_counts",
 ]
@@ -78,9 +76,12 @@ class Eligibility:
     checked: dict[str, dict[str, int]]  # source -> rule -> rows checked
     suites: dict[str, list[str]] = field(default_factory=dict)  # suite -> rules evaluated
     skipped: list[str] = field(default_factory=list)
-    plafond: dict[str, int] = field(default_factory=dict)  # line -> cents rejected (cap)
+    # Set by the aggregate rules (pexaudit.aggregate), after decisions:
+    plafond: dict[str, int] = field(default_factory=dict)  # line -> cents rejected (cap), PLAFOND_GESTION
+    depassement: dict[str, int] = field(default_factory=dict)  # line -> cents over its limit, DEPASSEMENT
     cap: int | None = None  # cents, actual mode with a cap rate
     forfait: int | None = None  # cents, flat-rate mode
+    base: int = 0  # cents, the base of the cap or flat rate (personnel, + direct lines with base: direct)
 
 
 def _line_of(convention: Convention) -> tuple[dict[str, str], dict[str, str]]:
@@ -112,6 +113,11 @@ def prepare_expenses(frame: pd.DataFrame, convention: Convention) -> pd.DataFram
     out["code_key"] = pd.Series(
         [c.upper() if c else None for c in out["code_analytique"]], index=out.index, dtype=object
     )
+    # EXCLUE compares account prefixes and label words as the convention's exclusions do (label_key)
+    out["compte_key"] = pd.Series(
+        [(c or "").replace(" ", "").strip() for c in out["compte"]], index=out.index, dtype=object
+    )
+    out["libelle_key"] = pd.Series([label_key(t) for t in out["libelle"]], index=out.index, dtype=object)
     return out
 
 
@@ -126,7 +132,15 @@ def _parameters(convention: Convention, role: str, table) -> dict:
         "payer_keys": sorted(k for k in keys if k),
         "project_codes": list(convention.project_codes),
         "has_date_paiement": table.has("date_paiement"),
+        **_exclusion_patterns(convention),
     }
+
+
+def _exclusion_patterns(convention: Convention) -> dict[str, list[str]]:
+    """EXCLUE's suite parameters: ``^prefix`` per excluded account, the escaped words (label_key)."""
+    accounts = {f"^{re.escape(p)}" for e in convention.excluded for p in e.accounts}
+    words = {re.escape(label_key(w)) for e in convention.excluded for w in e.label_contains if label_key(w)}
+    return {"excluded_accounts": sorted(accounts), "excluded_words": sorted(words)}
 
 
 def _check(
@@ -155,7 +169,8 @@ def _expense_keys(frame: pd.DataFrame) -> list[pd.Series]:
 
 
 def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
-    """Apply every row rule and the aggregate rules; nothing is dropped.
+    """Apply every row rule; nothing is dropped. The aggregate rules (cap or flat rate,
+    DEPASSEMENT) come after the decisions: :func:`pexaudit.aggregate.aggregate`.
 
     Column-wise: per-row Python work is done only for rows that break a rule (their reasons).
     """
@@ -206,9 +221,7 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
 
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_ROW_COLUMNS)
     rows = _tidy(rows.reindex(columns=_ROW_COLUMNS))
-    result = Eligibility(rows=rows, checked=checked, suites=suites, skipped=skipped)
-    apply_management(convention, result)
-    return result
+    return Eligibility(rows=rows, checked=checked, suites=suites, skipped=skipped)
 
 
 def _outcomes(
@@ -323,61 +336,6 @@ def _tidy(rows: pd.DataFrame) -> pd.DataFrame:
 def _reason(rule: str, column: str, value, rec: dict, table, convention: Convention) -> str:
     """The French sentence saying why the row breaks ``rule`` (the registry's builder)."""
     return RULES[rule].reason(column, value, rec, table.raw.get((rec["row_id"], column)), convention)
-
-
-def apply_management(convention: Convention, result: Eligibility) -> None:
-    """Aggregate management rule: flat-rate row, or the cap booked as PLAFOND_GESTION."""
-    rows = result.rows
-    personnel = convention.personnel_line.line
-    eligible_personnel = int(rows.loc[rows["line"] == personnel, "eligible_amount"].sum()) if len(rows) else 0
-    mode = convention.management_costs
-    if mode.mode == "flat_rate":
-        amount = round_half_up(mode.rate * eligible_personnel)
-        first = convention.management_lines[0].line
-        forfait = {
-            "row_id": -1, "source": "forfait", "file": None, "sheet": None, "row": None,
-            "line": first, "amount": amount, "eligible_amount": amount, "rules": [],
-            "booked_rule": None, "share": Fraction(1), "readable": True,
-            "reasons": [f"forfait de gestion : {_pct(mode.rate)} × {eur(eligible_personnel)} de personnel éligible"],
-        }  # fmt: skip
-        result.rows = _tidy(pd.concat([rows, pd.DataFrame([forfait], columns=_ROW_COLUMNS)], ignore_index=True))
-        result.forfait = amount
-        return
-    if mode.cap_rate is None:
-        return
-    cap = management_cap_amount(mode.cap_rate, eligible_personnel)
-    result.cap = cap
-    eligible = {
-        b.line: int(rows.loc[rows["line"] == b.line, "eligible_amount"].sum()) if len(rows) else 0
-        for b in convention.management_lines
-    }
-    result.plafond = management_cap(eligible, cap)
-
-
-def management_cap_amount(cap_rate: Fraction, eligible_personnel: int) -> int:
-    """round(cap_rate × eligible personnel, 2), never below 0.
-
-    A negative eligible personnel cost (regularisations beyond pay) cannot make management
-    costs negative: the cap is then 0 (and the pro-rata split below never divides by 0).
-    """
-    return max(0, round_half_up(cap_rate * eligible_personnel))
-
-
-def management_cap(eligible: dict[str, int], cap: int) -> dict[str, int]:
-    """Excess of the management lines over ``cap``, taken from each line pro rata.
-
-    Each line's share in cents is rounded down; the cents left over go to the line with the
-    largest eligible amount (the first such line in budget order).
-    """
-    total = sum(eligible.values())
-    excess = total - cap
-    if excess <= 0 or not eligible:
-        return {}
-    shares = {line: excess * amount // total for line, amount in eligible.items()}
-    left = excess - sum(shares.values())
-    largest = max(eligible, key=lambda line: eligible[line])
-    shares[largest] += left
-    return {line: share for line, share in shares.items() if share}
 
 
 def _pct(rate: Fraction) -> str:

@@ -331,7 +331,7 @@ def test_definitive_letter_with_decisions_and_reversement(tmp_path):
         ["paie.xlsx, Paie 2024, ligne 14", "Charges de personnel", "3 100,00 €", "Admise", "3 100,00 €",
          "Bulletin de janvier 2024 produit, mal daté dans l'export"],
         ["depenses.xlsx, Mandats 2024, ligne 9", "Coûts de gestion", "700,00 €",
-         "Écartée (nature non prévue au budget de gestion)", "0,00 €",
+         "Écartée (nature non prévue au budget)", "0,00 €",
          "Déplacement sans lien avec les missions de l'article 2"],
         ["depenses.xlsx, Mandats 2024, ligne 12", "Coûts de gestion", "120,50 €",
          "Admise en partie (payé par un tiers)", "60,25 €", "Moitié de la facture acquittée par le Département"],

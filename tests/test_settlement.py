@@ -8,7 +8,7 @@ import pytest
 
 from pexaudit.audit import audit, results
 from pexaudit.money import as_fraction, round_half_up
-from pexaudit.rules import management_cap
+from pexaudit.aggregate import management_cap
 from pexaudit.settlement import Settlement, verdict
 
 
