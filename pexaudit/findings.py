@@ -287,10 +287,10 @@ def funding_findings(convention: Convention, settlement: Settlement) -> list[Fin
     return [
         Finding(
             "SURFINANCEMENT", "warning",
-            f"avec les autres financements de l'action ({funders} ; total {eur(settlement.other_funding)}), la "
-            f"subvention de {eur(settlement.by_rate)} dépasserait le coût éligible de {eur(settlement.eligible_total)} : "
-            f"le montant justifié est limité à {eur(settlement.cap_cost)} (coût éligible moins autres financements, "
-            "non-surfinancement)",
+            f"la subvention au taux de financement ({eur(settlement.by_rate)}) et les autres financements de "
+            f"l'action ({funders}) dépasseraient son coût éligible ({eur(settlement.eligible_total)}) : le montant "
+            f"justifié est limité à {eur(settlement.cap_cost)}, coût éligible moins autres financements "
+            f"({eur(settlement.other_funding)}), pour qu'il n'y ait pas de surfinancement",
             settlement.by_rate - settlement.cap_cost,
         )
     ]  # fmt: skip

@@ -6,9 +6,9 @@ from fractions import Fraction
 
 import pytest
 
+from pexaudit.aggregate import management_cap
 from pexaudit.audit import audit, results
 from pexaudit.money import as_fraction, round_half_up
-from pexaudit.aggregate import management_cap
 from pexaudit.settlement import Settlement, verdict
 
 
