@@ -153,7 +153,7 @@ def aggregate(convention: Convention, eligibility: Eligibility) -> Eligibility:
     Adds the flat-rate row (source ``forfait``, no decision) and sets ``plafond``,
     ``depassement``, ``cap``, ``forfait`` and ``base`` of ``eligibility`` (in place; returned).
     """
-    rows = eligibility.rows
+    rows = eligibility.rows[eligibility.rows["source"] != "forfait"]  # the step makes it: never twice
     sums = {
         str(line): np.array([int(total)], dtype=object)
         for line, total in rows.groupby("line", sort=False)["eligible_amount"].sum().items()

@@ -20,6 +20,22 @@ SCHEMA_PATH = ROOT / "tests" / "results.schema.json"
 SAMPLE = ROOT / "data" / "conventions" / "cd35-2024"
 
 
+# Cases whose figures the renderers (report, workbook, letter) cannot show yet: DEPASSEMENT on a
+# line and the settlement's third term cap_cost (issue 15; the renderers are being rewritten around
+# one output model). The tests that check a document against results.json expect them to fail,
+# strictly: once a renderer shows them, the test passes and this entry must go.
+RENDERER_TODO = {
+    "budget-lines-2024": "renderer to-do (issue 15): DEPASSEMENT as a line-level cut and cap_cost in the formula",
+    "budget-lines": "renderer to-do (issue 15): DEPASSEMENT as a line-level cut and cap_cost in the formula",
+}
+
+
+def renderer_todo(request, name: str) -> None:
+    """Mark the running test as a strict expected failure for a case in RENDERER_TODO."""
+    if name in RENDERER_TODO:
+        request.node.add_marker(pytest.mark.xfail(reason=RENDERER_TODO[name], strict=True))
+
+
 @pytest.fixture(scope="session")
 def checker():
     from pexaudit.checks import checker as make
