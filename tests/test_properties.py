@@ -184,13 +184,17 @@ clean_expenses = st.lists(
 )  # fmt: skip
 
 
+# Each example of the comparisons below is two or more audits: fewer examples keep the fast lane fast.
+PAIR_SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+
+
 def staffed(convention: dict) -> dict:
     convention = copy.deepcopy(convention)
     convention["staff"] = [{"employee_id": "A1", "allocation": 1}]
     return convention
 
 
-@SETTINGS
+@PAIR_SETTINGS
 @given(
     convention=conventions(), payroll=clean_payroll, expenses=clean_expenses,
     limits=st.lists(st.sampled_from([0, 5, 10, 33, 150]), min_size=1, max_size=2, unique=True),
@@ -207,7 +211,7 @@ def test_raising_line_overrun_pct_never_lowers_the_eligible_total(checker, conve
     assert totals == sorted(totals), totals
 
 
-@SETTINGS
+@PAIR_SETTINGS
 @given(convention=conventions(), payroll=clean_payroll, expenses=clean_expenses, amount=st.integers(0, 30_000))
 def test_a_co_funder_never_raises_the_justified_amount(checker, convention, payroll, expenses, amount):
     convention = staffed(convention)
@@ -312,7 +316,7 @@ def test_impact_is_the_balance_change_of_the_run_that_accepts_the_row(
     _impacts_hold(checker, schema, convention, payroll, expenses, choices, target)
 
 
-@DECISION_SETTINGS
+@PAIR_SETTINGS
 @given(
     convention=conventions(), payroll=clean_payroll, expenses=clean_expenses, choices=picks, target=st.integers(0, 99)
 )
