@@ -16,6 +16,7 @@ only: the report context built here holds counts, indicators, charts and source 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,7 +25,7 @@ from fractions import Fraction
 import pandas as pd
 
 from .charts import activity_months_chart, data_uri, indicator_chart
-from .convention import Convention
+from .convention import Convention, label_key
 from .fmt import date_fr, eur, month_fr, number_fr
 from .parsing import normalize_key, text_of
 from .registry import STATUSES as ACTIVITY_STATUSES
@@ -134,10 +135,11 @@ class ActivityResult:
 
 
 def _mission_index(convention: Convention) -> dict[str, str]:
-    """Normalized code or label -> code; codes win over labels."""
+    """Normalized code, label or alias -> code (the loader refuses a name matching two missions)."""
     index: dict[str, str] = {}
     for mission in convention.missions:
-        index.setdefault(normalize_key(mission.label), mission.code)
+        for name in (mission.label, *mission.aliases):
+            index.setdefault(normalize_key(name), mission.code)
     for mission in convention.missions:
         index[normalize_key(mission.code)] = mission.code
     index.pop("", None)  # a label of punctuation only must not match a cell of punctuation only
@@ -448,6 +450,34 @@ def check_summary(convention: Convention, table) -> str:
         + (f", {unreadable} ligne(s) avec une valeur illisible (ACTIVITE_ILLISIBLE)" if unreadable else "")
         + "".join(f" ; {note}" for note in table.notes)
     )
+
+
+def unmatched_missions(convention: Convention, table) -> list[str]:
+    """What ``check`` says of activity rows whose mission matches no code, label or alias: one
+    line per text written, with its rows and the closest mission (highest difflib ratio, over
+    each mission's label, code and aliases, case and accents ignored), named by its label."""
+    index = _mission_index(convention)
+    rows: dict[str, list[int]] = {}
+    for text, row in zip(table.frame["mission"], table.frame["row"], strict=True):
+        written = text_of(text)
+        if written and normalize_key(written) not in index:
+            rows.setdefault(written, []).append(int(row))
+    out = []
+    for written, numbers in rows.items():
+        closest = max(
+            convention.missions,
+            key=lambda m: max(
+                difflib.SequenceMatcher(None, label_key(written), label_key(name)).ratio()
+                for name in (m.label, m.code, *m.aliases)
+            ),
+        )
+        shown = ", ".join(map(str, numbers[:10])) + (" …" if len(numbers) > 10 else "")
+        out.append(
+            f"mission « {written} » (ligne{'s' if len(numbers) > 1 else ''} {shown}) : aucune mission ne correspond "
+            f"(HORS_MISSION) ; la plus proche : « {closest.label} » ({closest.code}) — si c'est elle, ajoutez "
+            f"« {written} » à ses aliases"
+        )
+    return out
 
 
 # --- report, workbook, consolidation ----------------------------------------------------

@@ -305,7 +305,7 @@ def find(
     c, rows = inputs.convention, aggregates.rows
     expenses = inputs.tables.get("expenses")
     return (
-        *collect_findings(c, lines, rows, list(flags), inputs.tables),
+        *collect_findings(c, lines, rows, list(flags), inputs.tables, settlement),
         *decision_findings(rows, inputs.bound.rows),
         *procedure_findings(inputs.decisions.procedure, settlement.balance, c),
         *activity_findings(c, evaluated.activity, personnel_cost_by_month(rows)),
@@ -459,6 +459,8 @@ def _summary(a: Audit) -> dict:
             "balance": cents_to_euros(s.balance),
             "outcome": s.outcome,
             "amount": cents_to_euros(s.amount),
+            "other_funding": cents_to_euros(s.other_funding),
+            "cap_cost": None if s.cap_cost is None else cents_to_euros(s.cap_cost),
             **({} if a.max_balance is None else {"max_balance": cents_to_euros(a.max_balance)}),
         },
         "findings": [

@@ -198,7 +198,7 @@ def check(convention: Path) -> None:
     Exemple : pexaudit check data/conventions/cd35-2024
     """
     try:
-        from .activity import check_summary
+        from .activity import check_summary, unmatched_missions
         from .audit import read_inputs
 
         read: dict = {}
@@ -208,6 +208,8 @@ def check(convention: Path) -> None:
             read[what] = value
             if what == "convention":
                 click.echo(describe_convention(value))
+                for reading in value.readings:
+                    click.echo(f"Lecture : {reading}")
                 _notes(value)
             elif what in ("payroll", "expenses") and value is not None:
                 click.echo(describe_table(value))
@@ -216,6 +218,9 @@ def check(convention: Path) -> None:
             elif what == "activity":
                 conv = read["convention"]
                 click.echo(check_summary(conv, value) if value is None else describe_table(value))
+                if value is not None:
+                    for line in unmatched_missions(conv, value):
+                        click.echo(f"  {line}")
             elif what == "decisions" and (decided := describe_decisions(value)):
                 click.echo(decided)
 
@@ -244,7 +249,8 @@ def describe_convention(conv) -> str:
     from .fmt import date_fr
 
     payments = " ; ".join(f"{eur(p.amount)} le {date_fr(p.date)}" for p in conv.payments) or "aucun"
-    budget = ", ".join(f"{b.line} {eur(b.amount)}" for b in conv.budget)
+    kinds = {"personnel": "personnel", "management": "gestion", "direct": "direct"}
+    budget = ", ".join(f"{b.line} {eur(b.amount)} ({kinds[b.kind]})" for b in conv.budget)
     staff = ", ".join(f"{s.role or 'agent'} à {pct(s.allocation * 100, 0)}" for s in conv.staff) or "aucun"
     mode = conv.management_costs
     management = (
@@ -252,12 +258,25 @@ def describe_convention(conv) -> str:
         if mode.mode == "flat_rate"
         else (f"coûts réels plafonnés à {pct(mode.cap_rate * 100)}" if mode.cap_rate else "coûts réels sans plafond")
     )
-    return "\n".join([
+    if mode.base == "direct":
+        management += " du personnel et des coûts directs"
+    lines = [
         f"convention.yaml : {conv.id}, période du {date_fr(conv.period_start)} au {date_fr(conv.period_end)}",
         f"  subvention accordée {eur(conv.subsidy_amount)} ; versements : {payments}",
         f"  budget : {budget} (total {eur(conv.budget_total)}) ; gestion : {management}",
         f"  personnel : {staff}",
-    ])  # fmt: skip
+    ]
+    if conv.other_funding:
+        funders = " ; ".join(f"{f.funder} {eur(f.amount)}" for f in conv.other_funding)
+        lines.append(f"  autres financeurs : {funders} (non-surfinancement)")
+    if conv.line_overrun_pct is not None:
+        lines.append(f"  fongibilité : chaque ligne au plus budget + {pct(conv.line_overrun_pct)} (DEPASSEMENT)")
+    for e in conv.excluded:
+        what = [f"comptes {', '.join(e.accounts)}"] if e.accounts else []
+        if e.label_contains:
+            what.append("libellés contenant " + ", ".join(f"« {w} »" for w in e.label_contains))
+        lines.append(f"  exclu ({e.motive}) : {' ; '.join(what)}")
+    return "\n".join(lines)
 
 
 def _expense_notes(conv, table) -> str | None:

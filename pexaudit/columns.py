@@ -48,7 +48,7 @@ FIELDS: dict[str, dict[str, Column]] = {
            "cotisations à la charge de l'employeur"),
         _c("autres_couts", False, "amount", ("autres coûts", "autres charges", "autres frais",
                                              "autres coûts employeur"),
-           "autres coûts employeur (titres-restaurant, mobilité) ; colonne absente : 0"),
+           "autres coûts employeur (titres-restaurant, mobilité) ; colonne absente ou cellule vide : 0"),
         _c("code_analytique", False, "text", ("code analytique", "analytique", "code projet", "axe analytique"),
            "code analytique (information)"),
     ]),

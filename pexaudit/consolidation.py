@@ -24,12 +24,21 @@ from .fmt import eur, pct
 from .money import euros_to_cents as _cents
 from .report import css, render_template
 from .run import execute, export_html
-from .vocabulary import OUTCOMES, PHASES, VERDICTS
+from .vocabulary import KINDS, OUTCOMES, PHASES, VERDICTS
 
 __all__ = ["build", "load", "render_html", "section_html", "show", "write_consolidation"]
 
 NOTEBOOK = notebook("consolidation")
-MONEY = ("granted", "eligible", "justified", "paid", "balance", "amount")
+MONEY = ("granted", "eligible", "justified", "paid", "balance", "amount", "other_funding")
+KIND_KEYS = ("personnel", "management", "direct", "hors_budget")  # a line's kind, null for hors_budget
+
+
+def eligible_by_kind(results: dict) -> dict[str, float]:
+    """The eligible amount of each kind of budget line (the line kinds of results.json)."""
+    cents = dict.fromkeys(KIND_KEYS, 0)
+    for line in results["lines"]:
+        cents[line.get("kind") or "hors_budget"] += _cents(line["eligible"])
+    return {kind: value / 100 for kind, value in cents.items()}
 
 
 def build(result) -> dict:
@@ -47,13 +56,18 @@ def build(result) -> dict:
         rows.append(
             {"convention_id": o.convention_id, "territory": o.territory, "title": o.title,
              "beneficiary": o.beneficiary, "folder": o.name, "granted": s["granted"],
-             "eligible": res["totals"]["eligible"], "justified": s["justified"], "paid": s["paid"],
+             "eligible": res["totals"]["eligible"], "eligible_by_kind": eligible_by_kind(res),
+             "other_funding": s.get("other_funding", 0.0), "cap_cost": s.get("cap_cost"),
+             "justified": s["justified"], "paid": s["paid"],
              "balance": s["balance"], "outcome": s["outcome"], "amount": s["amount"], "verdict": res["verdict"],
              "phase": phase, "decisions": decided,
              "findings": {sev: severities.count(sev) for sev in ("error", "warning", "info")},
              "report": f"{o.convention_id}/rapport.html", "seconds": o.seconds}
         )  # fmt: skip
     totals = {key: sum(_cents(r[key]) for r in rows) / 100 for key in MONEY if key != "amount"}
+    totals["eligible_by_kind"] = {
+        kind: sum(_cents(r["eligible_by_kind"][kind]) for r in rows) / 100 for kind in KIND_KEYS
+    }
     totals["reversements"] = sum(_cents(r["amount"]) for r in rows if r["outcome"] == "reversement") / 100
     # A provisional reversement is proposed (the beneficiary has not been heard yet, art. 9.1); a
     # definitive one is decided: the controller reads them apart.
@@ -110,13 +124,16 @@ def _workbook(document: dict, path: Path) -> None:
     ws = wb.active
     ws.title = "Consolidation"
     header = ["Convention", "Territoire", "Bénéficiaire", "Accordé", "Éligible", "Justifié", "Versé", "Solde",
-              "Issue", "Montant", "Verdict", "Bloquants", "Alertes", "Informations", "Phase", "Décisions"]  # fmt: skip
+              "Issue", "Montant", "Verdict", "Bloquants", "Alertes", "Informations", "Phase", "Décisions",
+              "Éligible personnel", "Éligible coûts de gestion", "Éligible coûts directs", "Éligible hors budget",
+              "Autres financements", "Coût restant"]  # fmt: skip
     ws.append(header)
     for r in document["conventions"]:
         ws.append(
             [r["convention_id"], r["territory"], r["beneficiary"], r["granted"], r["eligible"], r["justified"],
              r["paid"], r["balance"], OUTCOMES[r["outcome"]], r["amount"], VERDICTS[r["verdict"]],
-             r["findings"]["error"], r["findings"]["warning"], r["findings"]["info"], PHASES[r["phase"]], r["decisions"]]
+             r["findings"]["error"], r["findings"]["warning"], r["findings"]["info"], PHASES[r["phase"]], r["decisions"],
+             *(r["eligible_by_kind"][k] for k in KIND_KEYS), r["other_funding"], r["cap_cost"]]
         )  # fmt: skip
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
@@ -126,15 +143,20 @@ def _workbook(document: dict, path: Path) -> None:
         ["Total", None, None]
         + [f"=SUM({c}2:{c}{last})" for c in "DEFGH"]
         + [None, f'=SUMIF(I2:I{last},"{OUTCOMES["reversement"]}",J2:J{last})']
+        + [None] * 6
+        + [f"=SUM({c}2:{c}{last})" for c in "QRSTU"]
     )
     for row in ws.iter_rows(min_row=2, min_col=4, max_col=10):
         for cell in row:
             cell.number_format = '#,##0.00 "€"'
-    widths = [22, 10, 40, 14, 14, 14, 14, 14, 22, 14, 22, 10, 10, 12, 12, 10]
+    for row in ws.iter_rows(min_row=2, min_col=17, max_col=22):
+        for cell in row:
+            cell.number_format = '#,##0.00 "€"'
+    widths = [22, 10, 40, 14, 14, 14, 14, 14, 22, 14, 22, 10, 10, 12, 12, 10, 14, 14, 14, 14, 14, 14]
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:P{last}"
+    ws.auto_filter.ref = f"A1:V{last}"
     errors = wb.create_sheet("Erreurs")
     errors.append(["Dossier", "Convention", "Nature", "Erreur"])
     for e in document["errors"]:
@@ -186,7 +208,8 @@ def section_html(document: dict) -> str:
     return render_template(
         "consolidation.html.j2",
         css=css(), d=document, rows=rows, chart=chart, reversements=reversements, verdicts=VERDICTS,
-        outcomes=OUTCOMES, cents=_cents, eur=eur, pct=pct, phases=PHASES,
+        outcomes=OUTCOMES, cents=_cents, eur=eur, pct=pct, phases=PHASES, kind_keys=KIND_KEYS,
+        kind_labels={kind: KINDS[None if kind == "hors_budget" else kind] for kind in KIND_KEYS},
         generated=dt.date.fromisoformat(document["generated"][:10]),
     )  # fmt: skip
 

@@ -28,24 +28,27 @@ from .columns import canonical_names
 from .errors import InputError
 from .keys import ARTICLES, KEYS, allowed_keys
 from .money import as_fraction
-from .parsing import normalize_key, parse_amount, parse_date
+from .parsing import normalize_key, parse_amount, parse_date, strip_accents
 
 __all__ = [
     "HORS_BUDGET",
     "Administration",
     "BudgetLine",
     "Convention",
+    "Exclusion",
     "Indicator",
     "Mission",
+    "OtherFunding",
     "StaffMember",
     "add_months",
+    "label_key",
     "load_convention",
     "matricule_key",
     "read_yaml",
 ]
 
 HORS_BUDGET = "hors_budget"
-KINDS = ("personnel", "management", None)
+KINDS = ("personnel", "management", "direct")
 INPUT_ROLES = ("payroll", "expenses", "activity")
 
 
@@ -53,7 +56,30 @@ INPUT_ROLES = ("payroll", "expenses", "activity")
 class BudgetLine:
     line: str
     label: str
-    kind: str | None
+    kind: str | None  # personnel | management | direct; None only for the generated hors_budget line
+    amount: int  # cents
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An entry of ``rules.excluded``: account prefixes and/or label words, and the motive quoted."""
+
+    accounts: tuple[str, ...]
+    label_contains: tuple[str, ...]
+    motive: str
+
+    def matches(self, compte: str, libelle: str) -> bool:
+        """``compte`` starts with a prefix, or ``libelle`` contains a word (case and accents ignored)."""
+        account = compte.replace(" ", "").strip()
+        label = label_key(libelle)
+        return any(account.startswith(p) for p in self.accounts) or any(
+            label_key(w) in label for w in self.label_contains
+        )
+
+
+@dataclass(frozen=True)
+class OtherFunding:
+    funder: str
     amount: int  # cents
 
 
@@ -98,6 +124,7 @@ class ManagementCosts:
     mode: str  # "actual" | "flat_rate"
     cap_rate: Fraction | None = None
     rate: Fraction | None = None
+    base: str = "personnel"  # "personnel" | "direct": the cap or flat rate applies to personnel (+ direct lines)
 
 
 @dataclass(frozen=True)
@@ -115,6 +142,7 @@ class Administration:
 class Mission:
     code: str
     label: str
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,7 +195,12 @@ class Convention:
     missions: tuple[Mission, ...] = ()
     indicators: tuple[Indicator, ...] = ()
     indicator_alert_pct: Fraction = Fraction(20)
+    other_funding: tuple[OtherFunding, ...] = ()
+    line_overrun_pct: Fraction | None = None  # fongibilité (DEPASSEMENT); None: no limit per line
+    first_payment_days: int = 15
+    excluded: tuple[Exclusion, ...] = ()
     notes: tuple[str, ...] = ()  # unknown keys, ignored: one French line each
+    readings: tuple[str, ...] = ()  # how a value written the old way is now read: said by ``check``
 
     @property
     def file(self) -> Path:
@@ -180,6 +213,18 @@ class Convention:
     @property
     def management_lines(self) -> tuple[BudgetLine, ...]:
         return tuple(b for b in self.budget if b.kind == "management")
+
+    @property
+    def direct_lines(self) -> tuple[BudgetLine, ...]:
+        return tuple(b for b in self.budget if b.kind == "direct")
+
+    @property
+    def other_funding_total(self) -> int:
+        return sum(f.amount for f in self.other_funding)
+
+    def exclusion(self, compte: str, libelle: str) -> Exclusion | None:
+        """The first ``rules.excluded`` entry, in the order written, that excludes this expense."""
+        return next((e for e in self.excluded if e.matches(compte or "", libelle or "")), None)
 
     @property
     def budget_total(self) -> int:
@@ -197,6 +242,11 @@ class Convention:
     def input_path(self, role: str) -> Path | None:
         name = self.inputs.get(role)
         return self.folder / name if name else None
+
+
+def label_key(text: object) -> str:
+    """A label as EXCLUE compares it: case and accents ignored, runs of spaces as one space."""
+    return " ".join(strip_accents(str(text or "")).casefold().split())
 
 
 def matricule_key(text: object) -> str:
@@ -501,6 +551,21 @@ def _kind(value: object) -> str:
     return repr(value)
 
 
+# A key this close to a known one (difflib's ratio) is a slip, refused; any other unknown key is noted.
+CLOSE_KEY_RATIO = 0.8
+PLACEHOLDER = "À COMPLÉTER"
+
+
+def _check_placeholders(doc: _Yaml) -> None:
+    """A value beginning with « À COMPLÉTER » (what ``pexaudit init`` leaves to fill) is an error."""
+    mark = label_key(PLACEHOLDER)
+    for path, text in doc.texts.items():
+        if label_key(text).startswith(mark):
+            raise doc.error(
+                path, f"valeur à compléter (« {text.strip()} ») : remplacez-la par la valeur de la convention"
+            )
+
+
 def _check_keys(doc: _Yaml, path: str, value: object, notes: list[str]) -> None:
     """Mistyped keys are errors (``report_due_dte``); keys unknown to SPEC are noted."""
     generic = _generic(path)
@@ -508,7 +573,7 @@ def _check_keys(doc: _Yaml, path: str, value: object, notes: list[str]) -> None:
         for key, sub in value.items():
             sub_path = f"{path}.{key}" if path else str(key)
             if key not in known:
-                close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.75)
+                close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=CLOSE_KEY_RATIO)
                 if close:
                     raise doc.error(sub_path, f"clé inconnue ; vouliez-vous écrire « {close[0]} » ?")
                 line = doc.lines.get(sub_path)
@@ -595,12 +660,13 @@ def load_convention(folder: str | Path) -> Convention:
     doc = _read_yaml(folder)
     notes: list[str] = []
     _check_keys(doc, "", doc.data, notes)
+    _check_placeholders(doc)
 
     period_start, period_end = doc.date("period.start"), doc.date("period.end")
     if period_start > period_end:
         raise doc.error("period.end", f"la fin ({period_end}) précède le début ({period_start})")
     report_due = doc.date("report_due_date", required=False) or add_months(period_end, 2)
-    budget = _budget(doc)
+    budget, readings = _budget(doc)
     missions = _missions(doc)
     alert = doc.percent("rules.variance_alert_pct", required=False)
     indicator_alert = doc.percent("rules.indicator_alert_pct", required=False)
@@ -633,7 +699,11 @@ def load_convention(folder: str | Path) -> Convention:
         missions=missions,
         indicators=_indicators(doc, missions),
         indicator_alert_pct=indicator_alert if indicator_alert is not None else Fraction(20),
+        line_overrun_pct=doc.percent("rules.line_overrun_pct", required=False),
+        first_payment_days=_first_payment_days(doc),
+        excluded=_excluded(doc),
         notes=tuple(notes),
+        readings=readings,
     )
 
 
@@ -649,7 +719,20 @@ def _subsidy(doc: _Yaml, budget: tuple[BudgetLine, ...]) -> dict:
         p = f"subsidy.payments[{i}]"
         doc.mapping(p)
         payments.append(Payment(doc.date(f"{p}.date"), doc.money(f"{p}.amount"), doc.date(f"{p}.due", required=False)))
-    return {"subsidy_amount": amount, "funding_rate": funding_rate, "payments": tuple(payments)}
+    others = []
+    for i, _ in enumerate(doc.sequence("subsidy.other_funding", required=False)):
+        p = f"subsidy.other_funding[{i}]"
+        doc.mapping(p)
+        funder, other = doc.text(f"{p}.funder"), doc.money(f"{p}.amount")
+        if other < 0:
+            raise doc.error(f"{p}.amount", f"attendu un montant positif ou nul (trouvé {_fr(Fraction(other, 100))})")
+        others.append(OtherFunding(funder, other))
+    return {
+        "subsidy_amount": amount,
+        "funding_rate": funding_rate,
+        "payments": tuple(payments),
+        "other_funding": tuple(others),
+    }
 
 
 def _bank(doc: _Yaml) -> Bank | None:
@@ -665,11 +748,12 @@ def _bank(doc: _Yaml) -> Bank | None:
     )
 
 
-def _budget(doc: _Yaml) -> tuple[BudgetLine, ...]:
+def _budget(doc: _Yaml) -> tuple[tuple[BudgetLine, ...], tuple[str, ...]]:
+    """The budget lines, and how a line written ``kind: null`` is now read (said by ``check``)."""
     items = doc.sequence("budget")
     if not items:
         raise doc.error("budget", "attendu au moins une ligne de budget (annexe 2)")
-    lines, seen = [], set()
+    lines, seen, readings = [], set(), []
     for i, _ in enumerate(items):
         p = f"budget[{i}]"
         doc.mapping(p)
@@ -678,8 +762,20 @@ def _budget(doc: _Yaml) -> tuple[BudgetLine, ...]:
             raise doc.error(f"{p}.line", f"identifiant de ligne en double ou réservé : {line_id!r}")
         seen.add(line_id.lower())
         kind = doc.get(f"{p}.kind", None)
+        if kind is None:
+            if f"{p}.kind" in doc.lines:  # written ``kind: null``: it used to justify nothing (NATURE)
+                line = doc.lines[f"{p}.kind"]
+                readings.append(
+                    f"convention.yaml (ligne {line}) : ligne budgétaire « {line_id} » de nature null, lue comme "
+                    "direct (coûts directs de l'action, éligibles dépense par dépense) ; auparavant, ses dépenses "
+                    "étaient rejetées (NATURE). Écrivez kind: direct pour ne plus voir ce message, ou imputez ces "
+                    "dépenses sur une ligne de nature management si ce sont des frais de gestion"
+                )
+            kind = "direct"
         if kind not in KINDS:
-            raise doc.error(f"{p}.kind", f"attendu personnel, management ou null (trouvé {kind!r})")
+            raise doc.error(
+                f"{p}.kind", f"attendu personnel, management ou direct (trouvé {doc.texts.get(f'{p}.kind', kind)!r})"
+            )
         amount = doc.money(f"{p}.amount")
         if amount < 0:
             raise doc.error(f"{p}.amount", f"attendu un montant positif ou nul (trouvé {amount / 100})")
@@ -688,7 +784,7 @@ def _budget(doc: _Yaml) -> tuple[BudgetLine, ...]:
     personnel = [b for b in lines if b.kind == "personnel"]
     if len(personnel) != 1:
         raise doc.error("budget", f"attendu exactement une ligne « personnel » (trouvé {len(personnel)})")
-    return tuple(lines)
+    return tuple(lines), tuple(readings)
 
 
 def _staff(doc: _Yaml) -> tuple[StaffMember, ...]:
@@ -728,16 +824,57 @@ def _management_costs(doc: _Yaml, budget: tuple[BudgetLine, ...]) -> ManagementC
     if doc.mapping("rules.management_costs", required=False) is None:
         return ManagementCosts(mode="actual")
     mode = doc.text("rules.management_costs.mode")
+    base = doc.text("rules.management_costs.base", required=False) or "personnel"
+    if base not in ("personnel", "direct"):
+        raise doc.error("rules.management_costs.base", f"attendu personnel ou direct (trouvé {base!r})")
     if mode == "actual":
-        return ManagementCosts(mode="actual", cap_rate=doc.fraction("rules.management_costs.cap_rate", required=False))
+        cap_rate = doc.fraction("rules.management_costs.cap_rate", required=False)
+        return ManagementCosts(mode="actual", cap_rate=cap_rate, base=base)
     if mode == "flat_rate":
         if not any(b.kind == "management" for b in budget):
             raise doc.error(
                 "rules.management_costs.mode",
                 "le forfait de gestion demande une ligne de budget de nature « management »",
             )
-        return ManagementCosts(mode="flat_rate", rate=doc.fraction("rules.management_costs.rate"))
+        return ManagementCosts(mode="flat_rate", rate=doc.fraction("rules.management_costs.rate"), base=base)
     raise doc.error("rules.management_costs.mode", f"attendu actual ou flat_rate (trouvé {mode!r})")
+
+
+def _first_payment_days(doc: _Yaml) -> int:
+    days = doc.number("rules.first_payment_days", required=False)
+    if days is None:
+        return 15
+    if days < 0 or days.denominator != 1:
+        raise doc.error(
+            "rules.first_payment_days", f"attendu un nombre entier de jours, 0 ou plus (trouvé {_fr(days)})"
+        )
+    return int(days)
+
+
+def _excluded(doc: _Yaml) -> tuple[Exclusion, ...]:
+    """``rules.excluded``: each entry names accounts and/or label words, and a motive."""
+    entries = []
+    for i, _ in enumerate(doc.sequence("rules.excluded", required=False)):
+        p = f"rules.excluded[{i}]"
+        doc.mapping(p)
+        accounts = tuple(a.replace(" ", "") for a in doc.identifiers(f"{p}.accounts"))
+        for j, prefix in enumerate(accounts):
+            if not prefix.isdigit():
+                raise doc.error(
+                    f"{p}.accounts[{j}]",
+                    f"attendu un début de numéro de compte en chiffres, comme 6234 (trouvé {prefix!r})",
+                )
+        words = doc.identifiers(f"{p}.label_contains")
+        if not accounts and not words:
+            raise doc.error(
+                p,
+                'exclusion sans accounts ni label_contains : attendu des débuts de comptes (accounts: ["6234"]) '
+                "ou des mots du libellé (label_contains: [amende])",
+            )
+        if doc.get(f"{p}.motive", None) is None:
+            raise doc.error(f"{p}.motive", "motif absent : le motif de l'exclusion est cité dans la raison du rejet")
+        entries.append(Exclusion(accounts, words, doc.text(f"{p}.motive")))
+    return tuple(entries)
 
 
 def _input_name(doc: _Yaml, path: str, folder: Path) -> str | None:
@@ -801,14 +938,19 @@ def _administration(doc: _Yaml) -> Administration:
 
 
 def _articles(doc: _Yaml) -> dict[str, str]:
+    """The known article names only: an unknown one (``sanctions``) is a warning noted by _check_keys."""
     articles = dict(ARTICLES)
     for name in doc.mapping("articles", required=False) or {}:
-        articles[name] = doc.text(f"articles.{name}")
+        if name in ARTICLES:
+            articles[name] = doc.text(f"articles.{name}")
     return articles
 
 
 def _missions(doc: _Yaml) -> tuple[Mission, ...]:
+    """Missions with their codes, labels and aliases; a label or alias that would match two
+    missions (as the activity file's ``mission`` cells are matched) is an error."""
     missions, seen = [], set()
+    names: dict[str, tuple[int, str]] = {}  # normalized code, label or alias -> (mission index, as written)
     for i, _ in enumerate(doc.sequence("missions", required=False)):
         p = f"missions[{i}]"
         doc.mapping(p)
@@ -816,7 +958,21 @@ def _missions(doc: _Yaml) -> tuple[Mission, ...]:
         if normalize_key(code) in seen:
             raise doc.error(f"{p}.code", f"code de mission en double : {code!r}")
         seen.add(normalize_key(code))
-        missions.append(Mission(code, doc.text(f"{p}.label", required=False) or code))
+        label = doc.text(f"{p}.label", required=False) or code
+        aliases = doc.identifiers(f"{p}.aliases")
+        written = [(f"{p}.code", code), (f"{p}.label", label)]
+        written += [(f"{p}.aliases[{j}]", alias) for j, alias in enumerate(aliases)]
+        for path, text in written:
+            key = normalize_key(text)
+            other = names.get(key)
+            if key and other is not None and other[0] != i:
+                raise doc.error(
+                    path,
+                    f"« {text} » désigne deux missions (déjà « {other[1]} » de la mission "
+                    f"« {missions[other[0]].code} ») : un libellé ou un alias ne doit correspondre qu'à une mission",
+                )
+            names.setdefault(key, (i, text))
+        missions.append(Mission(code, label, aliases))
     return tuple(missions)
 
 

@@ -24,14 +24,13 @@ from .registry import (
     RAISONNABLE_MONTH_FACTOR,
     RAISONNABLE_ROW_SHARE,
     RULES,
-    SIGNATURE_PAYMENT_DAYS,
     Finding,
     finding,
 )
 from .rules import Flag
-from .settlement import Line
+from .settlement import Line, Settlement
 
-__all__ = ["bank_findings", "collect_findings", "rib_key", "siret_findings", "total_label"]
+__all__ = ["bank_findings", "collect_findings", "funding_findings", "rib_key", "siret_findings", "total_label"]
 
 
 def siret_findings(siret: str) -> list[Finding]:
@@ -125,8 +124,10 @@ def collect_findings(
     rows: pd.DataFrame,
     flags: list[Flag],
     tables: dict | None = None,
+    settlement: Settlement | None = None,
 ) -> list[Finding]:
-    """Every finding of SPEC section 6, in the order of its table."""
+    """Every finding of SPEC section 6, in the order of its table (SURFINANCEMENT needs the
+    ``settlement``)."""
     tables = tables or {}
     expenses = tables.get("expenses")
     return [
@@ -137,6 +138,8 @@ def collect_findings(
         *_lines(convention, lines),
         *_raisonnable(flags),
         *_payments(convention),
+        *_overruns(convention, lines),
+        *(funding_findings(convention, settlement) if settlement is not None else []),
         *_rejections(lines, rows, expenses.has("date_paiement") if expenses is not None else None),
         *_safety_nets(convention, lines, rows, tables.get("payroll")),
         *_totals(tables),
@@ -221,15 +224,49 @@ def _payments(convention: Convention) -> list[Finding]:
                 )  # fmt: skip
         elif index == 0 and convention.signature_date:
             delay = (payment.date - convention.signature_date).days
-            if delay > SIGNATURE_PAYMENT_DAYS:
+            if delay > convention.first_payment_days:
                 found.append(
                     finding("VERSEMENT_DELAI", f"versement de {eur(payment.amount)} le {date_fr(payment.date)}, {delay} jours après la "
                         f"signature du {date_fr(convention.signature_date)} ({art} : "
-                        f"{SIGNATURE_PAYMENT_DAYS} jours)",
+                        f"{convention.first_payment_days} jours)",
                         payment.amount,
                     )
                 )  # fmt: skip
     return found
+
+
+def _overruns(convention: Convention, lines: list[Line]) -> list[Finding]:
+    """DEPASSEMENT: one per line whose eligible amount went over its fongibilité limit."""
+    found = []
+    pct = convention.line_overrun_pct
+    for line in lines:
+        excess = line.rejected.get("DEPASSEMENT", 0)
+        if not excess:
+            continue
+        before = line.eligible + excess
+        found.append(
+            finding("DEPASSEMENT", f"ligne « {line.label} » : éligible de {eur(before)} pour un budget de {eur(line.budget)}, au-delà "
+                f"de la limite de fongibilité de {eur(line.eligible)} (budget + "
+                f"{number_fr(pct, 0 if pct.denominator == 1 else 2)} %) : {eur(excess)} non retenus",
+                excess,
+            )
+        )  # fmt: skip
+    return found
+
+
+def funding_findings(convention: Convention, settlement: Settlement) -> list[Finding]:
+    """SURFINANCEMENT: with the other funders, the subsidy would exceed the eligible cost."""
+    if settlement.cap_cost is None or settlement.cap_cost >= settlement.by_rate:
+        return []
+    funders = " ; ".join(f"{f.funder} : {eur(f.amount)}" for f in convention.other_funding)
+    return [
+        finding("SURFINANCEMENT", f"la subvention au taux de financement ({eur(settlement.by_rate)}) et les autres financements de "
+            f"l'action ({funders}) dépasseraient son coût éligible ({eur(settlement.eligible_total)}) : le montant "
+            f"justifié est limité à {eur(settlement.cap_cost)}, coût éligible moins autres financements "
+            f"({eur(settlement.other_funding)}), pour qu'il n'y ait pas de surfinancement",
+            settlement.by_rate - settlement.cap_cost,
+        )
+    ]  # fmt: skip
 
 
 def _rejections(lines: list[Line], rows: pd.DataFrame, has_payment_date: bool | None) -> list[Finding]:

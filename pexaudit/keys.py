@@ -34,7 +34,7 @@ TYPES: dict[str, tuple[str, dict]] = {
     "fraction": ("fraction dans ]0 ; 1]", {"type": "number", "exclusiveMinimum": 0, "maximum": 1}),
     "percent": (
         "pourcentage (15 pour 15 %)",
-        {"type": "number", "minimum": 0, "not": {"exclusiveMinimum": 0, "maximum": 1}},
+        {"type": "number", "minimum": 0, "not": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}},
     ),
     "number": ("nombre", {"type": "number", "minimum": 0}),
     "integer": ("nombre entier", {"type": "integer", "minimum": 0}),
@@ -110,18 +110,26 @@ KEYS: dict[str, Key] = dict([
     _k("subsidy.amount", "money", "montant accordé (art. 5), strictement positif", required=True, nullable=False),
     _k("subsidy.funding_rate", "fraction", "part du coût éligible financée par l'État (0,8 pour 80 %)",
        default="montant accordé / total du budget"),
+    _k("subsidy.other_funding", "list", "autres financeurs de l'action, pour le contrôle du non-surfinancement "
+       "(constat SURFINANCEMENT)", default="aucun"),
+    _k("subsidy.other_funding[].funder", "text", "nom du financeur (CAF de la Gironde, Région...)", required=True,
+       nullable=False),
+    _k("subsidy.other_funding[].amount", "money", "montant accordé par ce financeur, positif ou nul", required=True,
+       nullable=False),
     _k("subsidy.payments", "list", "versements effectués par l'État (art. 6)", default="aucun versement"),
     _k("subsidy.payments[].date", "date", "date du versement", required=True, nullable=False),
     _k("subsidy.payments[].amount", "money", "montant versé", required=True, nullable=False),
     _k("subsidy.payments[].due", "date", "date à laquelle cette tranche était due (constat VERSEMENT_DELAI)",
-       default="seul le premier versement est comparé à la signature (15 jours)"),
-    _k("budget", "list", "budget prévisionnel (annexe 2) : exactement une ligne de nature personnel",
+       default="seul le premier versement est comparé à la signature (rules.first_payment_days)"),
+    _k("budget", "list", "budget prévisionnel (annexe 2) : exactement une ligne de nature personnel, des lignes de "
+       "coûts de gestion (management) et de coûts directs (direct)",
        required=True, nullable=False),
     _k("budget[].line", "identifier", "identifiant de la ligne (personnel, gestion...), cité par les dépenses",
        required=True, nullable=False),
     _k("budget[].label", "text", "intitulé de la ligne", default="l'identifiant"),
-    _k("budget[].kind", "choice", "nature : personnel (la paie), management (coûts de gestion) ou null (autre)",
-       choices=("personnel", "management", None)),
+    _k("budget[].kind", "choice", "nature : personnel (la paie, une seule ligne), management (frais de gestion, coûts "
+       "indirects : plafond ou forfait) ou direct (tout autre coût de l'action : déplacements, formation, prestations, "
+       "achats ; éligible ligne à ligne)", default="direct", choices=("personnel", "management", "direct", None)),
     _k("budget[].amount", "money", "montant prévu, positif ou nul", required=True, nullable=False),
     _k("staff", "list", "les personnes dont la paie peut être imputée", required=True),
     _k("staff[].employee_id", "identifier", "matricule tel qu'il figure dans la paie ; les zéros de tête sont "
@@ -144,10 +152,28 @@ KEYS: dict[str, Key] = dict([
        "(0,10 pour 10 %)", default="pas de plafond"),
     _k("rules.management_costs.rate", "fraction", "mode flat_rate : forfait en fraction du personnel éligible "
        "(0,08 pour 8 %)", default="obligatoire en mode flat_rate"),
+    _k("rules.management_costs.base", "choice", "assiette du plafond ou du forfait : personnel (le personnel "
+       "éligible) ou direct (le personnel et les lignes de coûts directs éligibles)", default="personnel",
+       choices=("personnel", "direct")),
     _k("rules.payment_deadline", "date", "date limite de paiement des dépenses (règle PAIEMENT)",
        default="report_due_date"),
     _k("rules.variance_alert_pct", "percent", "écart budgétaire, en pourcentage, au-delà duquel une explication est "
        "due (constat ECART)", default="15"),
+    _k("rules.line_overrun_pct", "percent", "fongibilité : dépassement permis d'une ligne du budget, en pourcentage ; "
+       "l'éligible d'une ligne au-delà de budget × (1 + pct / 100) est écarté (DEPASSEMENT)",
+       default="aucune limite par ligne"),
+    _k("rules.first_payment_days", "integer", "délai, en jours après la signature, du premier versement (art. 6 ; "
+       "constat VERSEMENT_DELAI)", default="15"),
+    _k("rules.excluded", "list", "dépenses que la convention exclut (règle EXCLUE) : par début de compte ou par mot du "
+       "libellé, avec un motif", default="aucune"),
+    _k("rules.excluded[].accounts", "list", "débuts de numéros de compte exclus (6234, 6257...)",
+       default="aucun (label_contains est alors obligatoire)"),
+    _k("rules.excluded[].accounts[]", "identifier", "un début de numéro de compte"),
+    _k("rules.excluded[].label_contains", "list", "mots dont la présence dans le libellé exclut la dépense (casse et "
+       "accents ignorés)", default="aucun (accounts est alors obligatoire)"),
+    _k("rules.excluded[].label_contains[]", "text", "un mot ou une expression cherché dans le libellé"),
+    _k("rules.excluded[].motive", "text", "motif de l'exclusion, cité dans la raison du rejet (cadeaux et réceptions)",
+       required=True, nullable=False),
     _k("rules.indicator_alert_pct", "percent", "retard d'un indicateur sur sa cible, en pourcentage, au-delà duquel "
        "une alerte est émise (constat INDICATEUR)", default="20"),
     _k("inputs", "mapping", "les fichiers du dossier", required=True, nullable=False),
@@ -179,6 +205,8 @@ KEYS: dict[str, Key] = dict([
        default="aucune : pas de contrôle d'activité"),
     _k("missions[].code", "identifier", "code court de la mission, unique", required=True, nullable=False),
     _k("missions[].label", "text", "intitulé de la mission", default="le code"),
+    _k("missions[].aliases", "list", "autres noms de la mission dans le fichier d'activité", default="aucun"),
+    _k("missions[].aliases[]", "text", "un autre nom de la mission"),
     _k("indicators", "list", "indicateurs attendus, avec leur cible", default="aucun"),
     _k("indicators[].code", "identifier", "code de l'indicateur, unique (casse ignorée)", required=True,
        nullable=False),

@@ -425,8 +425,18 @@ def letter_context(b: Bilan, parties: LetterParties, *, enclosure: str = "rappor
         ),
         {"label": "Dépenses retenues" + (" (forfait compris)" if h.forfait else ""), "value": _eur(h.eligible)},
         {"label": "Taux de financement", "value": _pct(h.funding_rate * 100)},
+        *[
+            {"label": f"Autre financement de l'action : {funder}", "value": _eur(amount)}
+            for funder, amount in h.funders
+        ],
+        *(
+            [{"label": "Coût restant (dépenses retenues − autres financements)", "value": _eur(h.cap_cost)}]
+            if h.cap_cost is not None
+            else []
+        ),
         {
-            "label": f"Montant justifié{proposed} (taux × dépenses retenues, dans la limite de la subvention)",
+            "label": f"Montant justifié{proposed} (taux × dépenses retenues, dans la limite de la subvention"
+            + (" et du coût restant)" if h.cap_cost is not None else ")"),
             "value": _eur(h.justified),
         },
         {"label": f"Montant versé (article {art['versement']})", "value": _eur(h.paid)},

@@ -23,6 +23,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from .aggregate import line_limits
 from .audit import Audit
 from .convention import HORS_BUDGET
 from .decisions import Decision, Procedure
@@ -44,6 +45,7 @@ from .vocabulary import (
 )
 
 __all__ = [
+    "ACCOUNT_GROUPS",
     "SHARE_RULES",
     "Bilan",
     "DecisionView",
@@ -179,6 +181,7 @@ class LineView:
     alert: bool
     cuts: dict[str, int]  # PLAFOND_GESTION / DEPASSEMENT on this line
     forfait: int  # the computed flat rate booked on this line (not declared by the beneficiary)
+    limit: int | None  # the fongibilité limit (rules.line_overrun_pct), or None
     explanation: str | None
     explanation_source: str | None
     draft: str | None
@@ -242,6 +245,10 @@ class Headline:
     forfait: int  # the computed flat rate (counted in declared and eligible)
     max_balance: int | None
     counts: dict[str, int]  # findings by severity
+    by_rate: int  # min(granted, round(rate × eligible)): the justified amount before the co-funders' term
+    other_funding: int  # Σ subsidy.other_funding
+    cap_cost: int | None  # eligible − other funding, floored at 0 (None without co-funders)
+    funders: tuple[tuple[str, int], ...]  # (funder, cents) as convention.yaml names them
 
 
 @dataclass(frozen=True)
@@ -388,6 +395,7 @@ def build(a: Audit) -> Bilan:
     forfaits = rows[rows["source"] == "forfait"]
     forfait_by_line = {str(k): int(v) for k, v in forfaits.groupby("line")["amount"].sum().items()}
     threshold = c.variance_alert_pct
+    limits = line_limits(c)
     lines = tuple(
         LineView(
             line=line.line,
@@ -404,6 +412,7 @@ def build(a: Audit) -> Bilan:
             alert=line.alert(threshold),
             cuts={r: a.aggregates.cut(line.line, r) for r in CUT_RULES if a.aggregates.cut(line.line, r)},
             forfait=forfait_by_line.get(line.line, 0),
+            limit=limits.get(line.line),
             explanation=a.explanations.get(line.line, (None, None))[0],
             explanation_source=a.explanations.get(line.line, (None, None))[1],
             draft=draft(line, forfait_by_line.get(line.line, 0)) if line.alert(threshold) else None,
@@ -511,6 +520,10 @@ def _headline(a: Audit, proposed: bool, rejected: int, shares: RowList, cuts, fo
         forfait=forfait,
         max_balance=a.max_balance,
         counts={sev: counts.get(sev, 0) for sev in SEVERITIES},
+        by_rate=s.by_rate,
+        other_funding=s.other_funding,
+        cap_cost=s.cap_cost,
+        funders=tuple((f.funder, f.amount) for f in a.convention.other_funding),
     )
 
 
@@ -528,33 +541,45 @@ def account_label(cls: str) -> str:
 
 @dataclass(frozen=True)
 class AccountRow:
+    group: str  # "directes" | "indirectes" | "retenues" (line-level cuts)
     label: str
     declared: int | None
     eligible: int
 
 
+ACCOUNT_GROUPS = {
+    "directes": "Charges directes (personnel et coûts directs)",
+    "indirectes": "Charges indirectes (coûts de gestion)",
+    "retenues": "Non retenu sur les lignes (plafond, fongibilité)",
+}
+
+
 def by_account(b: Bilan) -> tuple[AccountRow, ...]:
-    """Declared and eligible charges by account class (compte rendu financier, Cerfa 15059):
-    payroll as class 64, then the rows without an account, the computed flat rate and the
-    line-level cuts as negative rows, so that the eligible column sums to the eligible total."""
+    """The compte rendu financier's table (Cerfa 15059): the direct charges (payroll as class 64,
+    the expenses of the personnel and direct lines) by account class, then the indirect charges
+    (management rows by class, the computed flat rate), then the line-level cuts as negative rows
+    (PLAFOND_GESTION, DEPASSEMENT), so that the eligible column sums to the eligible total."""
     rows = b.audit.rows
     if rows.empty:
         return ()
+    management = {m.line for m in b.convention.management_lines}
     charges = rows[rows["source"] != "forfait"]
     classes = charges["compte"].map(account_class).where(charges["source"] != "payroll", "64")
+    indirect = charges["line"].isin(management)
     out = []
-    known = charges.assign(cls=classes).dropna(subset=["cls"])
-    for cls, group in known.groupby("cls"):
-        out.append(AccountRow(account_label(str(cls)), int(group["amount"].sum()), int(group["eligible_amount"].sum())))
-    unknown = charges[classes.isna()]
-    if len(unknown):
-        out.append(
-            AccountRow("Compte non renseigné", int(unknown["amount"].sum()), int(unknown["eligible_amount"].sum()))
-        )
-    if b.headline.forfait:
-        out.append(AccountRow("Forfait de gestion (calculé)", b.headline.forfait, b.headline.forfait))
+    for group, mask in (("directes", ~indirect), ("indirectes", indirect)):
+        part = charges[mask].assign(cls=classes[mask])
+        for cls, found in part.dropna(subset=["cls"]).groupby("cls"):
+            out.append(AccountRow(group, account_label(str(cls)), int(found["amount"].sum()),
+                                  int(found["eligible_amount"].sum())))  # fmt: skip
+        unknown = part[part["cls"].isna()]
+        if len(unknown):
+            out.append(AccountRow(group, "Compte non renseigné", int(unknown["amount"].sum()),
+                                  int(unknown["eligible_amount"].sum())))  # fmt: skip
+        if group == "indirectes" and b.headline.forfait:
+            out.append(AccountRow(group, "Forfait de gestion (calculé)", b.headline.forfait, b.headline.forfait))
     for cut in b.cuts:
-        out.append(AccountRow(f"{cut.rule_label} ({cut.line_label})", None, -cut.amount))
+        out.append(AccountRow("retenues", f"{cut.rule_label} ({cut.line_label})", None, -cut.amount))
     return tuple(out)
 
 

@@ -516,8 +516,8 @@ def _build(
             given[name].append(not blank)
             if blank and index is not None:
                 blanks.append((number, index, name, row_id, len(given[name]) - 1))
-            if index is None and name == "autres_couts":
-                columns[name].append(0)  # column absent: default 0 (SPEC 4.1)
+            if name == "autres_couts" and (index is None or blank):
+                columns[name].append(0)  # column absent or cell empty: 0 (SPEC 4.1), not FORMAT
                 continue
             parsed = None if blank else _parsed(value, kind)
             columns[name].append(parsed)
@@ -547,6 +547,7 @@ def _build(
             if isinstance(raw, str) and raw.startswith("="):
                 given[name][position] = True
                 table.raw[(rid, name)] = f"{raw} : formule sans valeur calculée"
+                columns[name][position] = None  # unreadable, even where an empty cell reads 0 (autres_couts)
         for number, index, name, position in numeric_ids:
             _, fmt = info.get((number, index), (None, ""))
             text = columns[name][position]

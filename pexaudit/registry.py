@@ -35,7 +35,8 @@ __all__ = [
 ]
 
 # RAISONNABLE (SPEC 5): a month above 1,5 × the person's median month; a management row above
-# 20 % of the management budget. VERSEMENT_DELAI (SPEC 6): fifteen days after signature (art. 6).
+# 20 % of the management budget. VERSEMENT_DELAI (SPEC 6): by default fifteen days after signature
+# (art. 6; rules.first_payment_days).
 RAISONNABLE_MONTH_FACTOR = Fraction(3, 2)
 RAISONNABLE_ROW_SHARE = Fraction(1, 5)
 SIGNATURE_PAYMENT_DAYS = 15
@@ -148,7 +149,12 @@ def _nature(column, value, rec, raw, convention) -> str:
             compte = rec.get("compte")
             return f"compte « {compte} » sans ligne budgétaire" if compte else "ligne budgétaire absente"
         return f"ligne « {ligne} » absente du budget"
-    return f"ligne « {rec.get('line')} » : pas une ligne de coûts de gestion"
+    return f"ligne « {rec.get('line')} » : le personnel ne se justifie que par la paie, pas par une dépense"
+
+
+def _exclue(column, value, rec, raw, convention) -> str:
+    found = convention.exclusion(rec.get("compte") or "", rec.get("libelle") or "")
+    return f"exclue par la convention : {found.motive}" if found else "exclue par la convention"
 
 
 _SUITES = "suites GX expectations/payroll.json et expectations/expenses.json"
@@ -197,12 +203,21 @@ _ENTRIES = [
           "Liés à l'objet du projet", reason=_projet,
           hint="les matricules de staff (zéros de tête, format des cellules) et rules.project_codes",
           beneficiary="cette dépense n'est pas rattachée au projet financé (agent non affecté au poste, ou code analytique d'un autre projet)"),
-    Entry("NATURE", _ROW, "nature non prévue au budget de gestion",
-          "la dépense n'est pas imputée sur une ligne de coûts de gestion du budget (annexe 2)",
-          "vérifiez la colonne ligne ou le mapping inputs.accounts ; le personnel ne se justifie que par la paie",
+    Entry("NATURE", _ROW, "nature non prévue au budget",
+          "la dépense est imputée sur la ligne de personnel (qui ne se justifie que par la paie) ou sur aucune "
+          "ligne du budget (annexe 2)",
+          "vérifiez la colonne ligne ou le mapping inputs.accounts, et les identifiants des lignes du budget",
           "suite GX expectations/expenses.json", "Nécessaires, prévus au budget", reason=_nature,
           hint="la colonne ligne ou le mapping inputs.accounts, et les identifiants des lignes du budget",
-          beneficiary="cette dépense n'est pas prévue au budget de la convention (annexe 2) ; les frais de personnel se justifient par la paie"),
+          beneficiary="cette dépense n'est imputée sur aucune ligne du budget de la convention (annexe 2), ou l'est sur les frais de personnel, qui se justifient par la paie"),
+    Entry("EXCLUE", _ROW, "dépense exclue par la convention",
+          "le compte commence par un compte exclu, ou le libellé contient un mot exclu (rules.excluded) : la "
+          "raison cite le motif de la première exclusion qui s'applique",
+          "vérifiez la nature de la dépense ; si elle n'est pas de celles que la convention exclut, acceptez-la "
+          "(décision accept)", "suite GX expectations/expenses.json", "Nécessaires à la réalisation du projet",
+          reason=_exclue,
+          hint="rules.excluded : un début de compte trop court ou un mot trop courant (« repas » exclut aussi « repas de formation ») écarte plus que la convention n'exclut",
+          beneficiary="cette dépense est d'une nature que la convention exclut"),
     Entry("AFFECTATION", "agrégat", "quote-part non affectée au projet",
           "la part du coût d'un agent qui excède sa quotité (staff.allocation) : ce n'est pas une anomalie",
           "rien, si la quotité de la convention est la bonne", "règle de ligne (quotité de staff)",
@@ -211,8 +226,15 @@ _ENTRIES = [
           "en mode forfait, les coûts de gestion réels sont remplacés par le forfait : ce n'est pas un rejet",
           "rien ; le forfait est une ligne calculée", "règle agrégée, après les décisions", "Coûts de gestion forfaitaires"),
     Entry("PLAFOND_GESTION", "agrégat", "coûts de gestion au-delà du plafond",
-          "les coûts de gestion éligibles dépassent cap_rate × personnel éligible : l'excédent est écarté",
+          "les coûts de gestion éligibles dépassent cap_rate × l'assiette (le personnel éligible, ou avec base: "
+          "direct le personnel et les coûts directs éligibles) : l'excédent est écarté",
           "rien, sauf si le plafond de la convention est autre", "règle agrégée, après les décisions", "Raisonnables"),
+    Entry("DEPASSEMENT", "agrégat", "ligne au-delà de sa limite de fongibilité",
+          "l'éligible d'une ligne dépasse budget × (1 + line_overrun_pct / 100) : l'excédent est écarté sur la "
+          "ligne (le personnel et les coûts directs d'abord, puis le plafond ou le forfait de gestion, puis les "
+          "lignes de gestion)",
+          "rien, si la clause de fongibilité de la convention est la bonne ; sinon un avenant au budget",
+          "règle agrégée, après les décisions", "Prévus au budget"),
     # --- findings (SPEC 6, 9, 10, 11), in the order of the contract's tables -----------------
     Entry("SIRET", "constat", "SIRET invalide", "le SIRET n'a pas 14 chiffres ou sa clé (Luhn) est fausse",
           "corrigez beneficiary.siret (entre guillemets)", "convention.yaml (identité)", severity="error",
@@ -242,9 +264,17 @@ _ENTRIES = [
           f"dépense de gestion au-delà de {_n(RAISONNABLE_ROW_SHARE * 100)} % du budget de gestion (aucun rejet)", "vérifiez la pièce (prime, rappel, achat important)",
           "lignes retenues, après les décisions", severity="warning"),
     Entry("VERSEMENT_DELAI", "constat", "versement tardif",
-          f"un versement après sa date due, ou le premier versement plus de {SIGNATURE_PAYMENT_DAYS} jours après la "
-          "signature",
+          "un versement après sa date due, ou le premier versement plus de rules.first_payment_days jours (par "
+          f"défaut {SIGNATURE_PAYMENT_DAYS}) après la signature",
           "information : le retard est celui de l'État", "convention.yaml (versements)", severity="info"),
+    Entry("DEPASSEMENT", "constat", "ligne au-delà de sa limite de fongibilité",
+          "l'éligible d'une ligne dépasse sa limite de fongibilité (budget + line_overrun_pct) : l'excédent n'est "
+          "pas retenu", "vérifiez le budget et la clause de fongibilité ; demandez une explication",
+          "lignes budgétaires, après les décisions", severity="warning"),
+    Entry("SURFINANCEMENT", "constat", "surfinancement",
+          "avec les autres financeurs (subsidy.other_funding), la subvention dépasserait le coût éligible de "
+          "l'action : le montant justifié est limité au coût éligible moins les autres financements",
+          "vérifiez les montants des autres financeurs", "règlement (autres financements)", severity="warning"),
     Entry("PAIEMENT_NON_CONTROLE", "constat", "paiement non contrôlé",
           "le fichier des dépenses n'a pas de colonne date de paiement : la règle PAIEMENT n'est pas appliquée",
           "demandez un export avec la date de paiement", "lignes écartées, après les décisions", severity="warning"),

@@ -21,7 +21,17 @@ from .activity import activity_section, personnel_cost_by_month
 from .analytics import analytics_context
 from .charts import benford_chart, budget_chart, data_uri, personnel_chart
 from .fmt import date_fr, eur, month_fr, pct
-from .model import Bilan, RowList, by_account, comparison, controls, line_labels, personnel_months, trail
+from .model import (
+    ACCOUNT_GROUPS,
+    Bilan,
+    RowList,
+    by_account,
+    comparison,
+    controls,
+    line_labels,
+    personnel_months,
+    trail,
+)
 from .vocabulary import KINDS, PHASES, ROLES, SEVERITIES, SHEETS
 
 __all__ = ["SECTIONS", "css", "render_all", "render_template", "section", "section_html"]
@@ -143,7 +153,13 @@ def _execution(b: Bilan) -> dict:
         [{"label": li.label, "budget": li.budget / 100, "declared": li.declared / 100, "eligible": li.eligible / 100}
          for li in b.lines]
     )  # fmt: skip
-    return {"lines": b.lines, "chart": data_uri(chart), "by_account": by_account(b)}
+    return {
+        "lines": b.lines,
+        "chart": data_uri(chart),
+        "by_account": by_account(b),
+        "account_groups": ACCOUNT_GROUPS,
+        "limits": any(li.limit is not None for li in b.lines),
+    }
 
 
 def _personnel(b: Bilan) -> dict:
@@ -176,11 +192,11 @@ def _gestion(b: Bilan) -> dict:
     c = b.convention
     mode = c.management_costs
     aggregates = b.audit.aggregates
-    personnel = b.line(c.personnel_line.line).eligible
     management = [b.line(m.line) for m in c.management_lines]
+    base = "personnel éligible" if mode.base == "personnel" else "personnel et coûts directs éligibles"
     if mode.mode == "flat_rate":
         rule_text = (
-            f"Forfait : {pct(mode.rate * 100)} × personnel éligible {eur(aggregates.base)} = "
+            f"Forfait : {pct(mode.rate * 100)} × {base} {eur(aggregates.base)} = "
             f"{eur(aggregates.forfait)}, porté sur la première ligne de gestion ; les coûts de gestion réels sont "
             "remplacés par le forfait (règle FORFAIT)."
         )
@@ -188,8 +204,8 @@ def _gestion(b: Bilan) -> dict:
         before = sum(li.before_cuts for li in management)
         cut = b.headline.cuts.get("PLAFOND_GESTION", 0)
         rule_text = (
-            f"Coûts réels plafonnés à {pct(mode.cap_rate * 100)} du personnel éligible : "
-            f"{pct(mode.cap_rate * 100)} × {eur(personnel)} = {eur(aggregates.cap)}. Éligible avant plafond : {eur(before)}"
+            f"Coûts réels plafonnés à {pct(mode.cap_rate * 100)} de l'assiette ({base}) : "
+            f"{pct(mode.cap_rate * 100)} × {eur(aggregates.base)} = {eur(aggregates.cap)}. Éligible avant plafond : {eur(before)}"
             + (f" ; écrêtement de {eur(cut)} (PLAFOND_GESTION)." if cut else " : le plafond n'est pas atteint.")
         )
     else:

@@ -2,21 +2,23 @@
 
 Row rules are GX expectations (``expectations/*.json``, run by :mod:`pexaudit.checks`) over
 columns prepared here; what they return is a table of failures. This module turns failures
-into each row's ``rules``, ``eligible_amount`` and booked rejection, then applies the
-aggregate rules in plain Python: management costs (cap or flat rate) and RAISONNABLE.
+into each row's ``rules``, ``eligible_amount`` and booked rejection; RAISONNABLE is here too.
+The aggregate rules (management cap or flat rate, DEPASSEMENT) run after the auditor's
+decisions, in :mod:`pexaudit.aggregate`.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 import statistics
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import pandas as pd
 
-from .convention import HORS_BUDGET, Convention, matricule_key
+from .convention import HORS_BUDGET, Convention, label_key, matricule_key
 from .fmt import pct
 from .parsing import normalize_text
 from .registry import FAILING_RULES, RAISONNABLE_MONTH_FACTOR, RAISONNABLE_ROW_SHARE, RULES
@@ -106,6 +108,11 @@ def prepare_expenses(frame: pd.DataFrame, convention: Convention) -> pd.DataFram
     out["code_key"] = pd.Series(
         [c.upper() if c else None for c in out["code_analytique"]], index=out.index, dtype=object
     )
+    # EXCLUE compares account prefixes and label words as the convention's exclusions do (label_key)
+    out["compte_key"] = pd.Series(
+        [(c or "").replace(" ", "").strip() for c in out["compte"]], index=out.index, dtype=object
+    )
+    out["libelle_key"] = pd.Series([label_key(t) for t in out["libelle"]], index=out.index, dtype=object)
     return out
 
 
@@ -120,7 +127,15 @@ def _parameters(convention: Convention, role: str, table) -> dict:
         "payer_keys": sorted(k for k in keys if k),
         "project_codes": list(convention.project_codes),
         "has_date_paiement": table.has("date_paiement"),
+        **_exclusion_patterns(convention),
     }
+
+
+def _exclusion_patterns(convention: Convention) -> dict[str, list[str]]:
+    """EXCLUE's suite parameters: ``^prefix`` per excluded account, the escaped words (label_key)."""
+    accounts = {f"^{re.escape(p)}" for e in convention.excluded for p in e.accounts}
+    words = {re.escape(label_key(w)) for e in convention.excluded for w in e.label_contains if label_key(w)}
+    return {"excluded_accounts": sorted(accounts), "excluded_words": sorted(words)}
 
 
 def _check(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from .convention import HORS_BUDGET, BudgetLine, Convention
@@ -16,7 +17,16 @@ from .errors import ConservationError
 from .money import round_half_up
 from .registry import RULE_ORDER
 
-__all__ = ["Line", "Settlement", "check_conservation", "reconcile", "settle", "verdict"]
+__all__ = [
+    "Line",
+    "Settlement",
+    "check_conservation",
+    "funding_rate",
+    "justified_amounts",
+    "reconcile",
+    "settle",
+    "verdict",
+]
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,14 @@ class Settlement:
     eligible_total: int
     justified: int
     paid: int
+    other_funding: int = 0  # Σ subsidy.other_funding
+    cap_cost: int | None = None  # max(0, eligible_total − other_funding) when other_funding > 0
+
+    @property
+    def by_rate(self) -> int:
+        """min(granted, round(funding_rate × eligible_total, 2)): the justified amount before the
+        non-surfinancement term (SURFINANCEMENT when ``cap_cost`` is below it)."""
+        return min(self.granted, round_half_up(self.funding_rate * self.eligible_total))
 
     @property
     def balance(self) -> int:
@@ -136,18 +154,47 @@ class Settlement:
         return abs(self.balance)
 
 
-def settle(convention: Convention, lines: list[Line]) -> Settlement:
-    """justified = min(granted, round(rate × eligible_total, 2)), never below zero."""
-    eligible_total = sum(line.eligible for line in lines)
+def funding_rate(convention: Convention) -> Fraction:
+    """subsidy.funding_rate, or amount / Σ budget (never rounded)."""
     rate = convention.funding_rate
-    if rate is None:
-        rate = Fraction(convention.subsidy_amount, convention.budget_total)
-    justified = min(convention.subsidy_amount, round_half_up(rate * eligible_total))
-    # A negative eligible total (credit notes beyond costs) justifies nothing: the State cannot
-    # claim back more than it paid. See README, "Rules: choices made where SPEC is silent".
-    justified = max(justified, 0)
+    return rate if rate is not None else Fraction(convention.subsidy_amount, convention.budget_total)
+
+
+def justified_amounts(convention: Convention, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(justified, cap_cost) for eligible totals (an object array of cents, exact):
+
+        cap_cost  = max(0, eligible_total − other_funding), only when other_funding > 0
+        justified = max(0, min(granted, round(funding_rate × eligible_total, 2), cap_cost))
+
+    A negative eligible total (credit notes beyond costs) justifies nothing: the State cannot
+    claim back more than it paid (docs/regles.md, choices)."""
+    rate = funding_rate(convention)
+    n, d = rate.numerator, rate.denominator
+    magnitude = (2 * np.abs(totals) * n + d) // (2 * d)
+    justified = np.where(totals < 0, -magnitude, magnitude)
+    justified = np.where(justified < convention.subsidy_amount, justified, convention.subsidy_amount)
+    others = convention.other_funding_total
+    cap_cost = None
+    if others > 0:
+        cap_cost = np.where(totals - others > 0, totals - others, 0).astype(object)
+        justified = np.where(justified < cap_cost, justified, cap_cost)
+    return np.where(justified > 0, justified, 0).astype(object), cap_cost
+
+
+def settle(convention: Convention, lines: list[Line]) -> Settlement:
+    """justified = min(granted, round(rate × eligible_total, 2), cap_cost), never below zero."""
+    eligible_total = sum(line.eligible for line in lines)
+    justified, cap_cost = justified_amounts(convention, np.array([eligible_total], dtype=object))
     paid = sum(p.amount for p in convention.payments)
-    return Settlement(convention.subsidy_amount, rate, eligible_total, justified, paid)
+    return Settlement(
+        granted=convention.subsidy_amount,
+        funding_rate=funding_rate(convention),
+        eligible_total=eligible_total,
+        justified=int(justified[0]),
+        paid=paid,
+        other_funding=convention.other_funding_total,
+        cap_cost=None if cap_cost is None else int(cap_cost[0]),
+    )
 
 
 # Error findings that make the verdict ``a_examiner`` whatever the balance (SPEC 9: no

@@ -1,37 +1,39 @@
 """What is at stake (SPEC section 9): each rejected row's ``impact`` and ``max_balance``.
 
 ``impact`` is the change of the balance if that row alone were accepted, everything recomputed
-(AFFECTATION, the management cap or flat rate, the funding rate, the granted ceiling). Running
-the settlement once per row would cost a full recomputation each; instead, the balance is a
-function of three sums only (SPEC sections 5-6):
+(AFFECTATION, DEPASSEMENT, the management cap or flat rate, the funding rate, the granted
+ceiling, the other funders' term). Running the audit once per row would cost a full
+recomputation each; instead, the balance is a function of the per-line sums of row eligible
+amounts only (SPEC sections 5-6):
 
-    P = Σ eligible on the personnel line      M = Σ eligible on management lines
-    O = Σ eligible on the other lines (hors_budget included)
+    S_l            = Σ row eligible on line l (the flat-rate row excepted)
+    line eligible  = the aggregate rules over the S_l (pexaudit.aggregate.line_amounts):
+                     DEPASSEMENT on personnel and direct lines, the cap or flat rate on the base,
+                     DEPASSEMENT on management lines
+    justified      = max(0, min(granted, round(funding_rate × Σ line eligible), cap_cost))
 
-    eligible_total = P + O + M                          actual costs, no cap
-                   = P + O + min(M, max(0, cap(P)))     actual costs, cap = round(cap_rate × P)
-                   = P + O + M + round(rate × P)        flat rate (management rows count 0)
-    justified      = max(0, min(granted, round(funding_rate × eligible_total)))
-
-so accepting one row moves one of P, M, O by ``Δ`` = (its eligible amount once accepted) −
-(its eligible amount now), and every row's new balance is that formula on arrays: exact
-integer arithmetic on numpy object arrays, one pass for all rows. The tests check it against
-runs that accept each row through a real ``decisions.yaml``.
+so accepting one row moves the S of its line by ``Δ`` = (its eligible amount once accepted) −
+(its eligible amount now), and every row's new balance is those rules evaluated on arrays, one
+element per row: exact integer arithmetic on numpy object arrays, one pass for all rows (a
+budget has a handful of lines). Accepting a row on a line already over its fongibilité limit
+may change nothing. The tests check the result against runs that accept each row through a real
+``decisions.yaml``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
+from .aggregate import line_amounts
 from .convention import Convention
 from .money import round_half_up
 from .registry import FAILING_RULES
+from .settlement import justified_amounts
 
-__all__ = ["Stakes", "accepted_eligible", "by_impact", "candidates", "stakes"]
+__all__ = ["Stakes", "accepted_eligible", "balance", "by_impact", "candidates", "stakes"]
 
 
 @dataclass(frozen=True)
@@ -51,38 +53,11 @@ def by_impact(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.iloc[order]
 
 
-def _round(rate: Fraction, values):
-    """round(rate × values), half-up, on an int or an object array of ints (exact)."""
-    if not isinstance(values, np.ndarray):
-        return round_half_up(rate * values)
-    n, d = rate.numerator, rate.denominator
-    magnitude = (2 * np.abs(values) * n + d) // (2 * d)
-    return np.where(values < 0, -magnitude, magnitude)
-
-
-def _minimum(a, b):
-    return np.where(a < b, a, b) if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) else min(a, b)
-
-
-def _maximum(a, b):
-    return np.where(a > b, a, b) if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) else max(a, b)
-
-
-def eligible_total(convention: Convention, personnel, management, other):
-    """Σ eligible over the lines, from the three sums (ints or object arrays)."""
-    mode = convention.management_costs
-    if mode.mode == "flat_rate":
-        return personnel + other + management + _round(mode.rate, personnel)
-    if mode.cap_rate is None or not convention.management_lines:
-        return personnel + other + management
-    cap = _maximum(_round(mode.cap_rate, personnel), 0)
-    return personnel + other + _minimum(management, cap)
-
-
-def balance(convention: Convention, total):
-    """justified − paid, as :func:`pexaudit.settlement.settle` computes it."""
-    rate = convention.funding_rate or Fraction(convention.subsidy_amount, convention.budget_total)
-    justified = _maximum(_minimum(_round(rate, total), convention.subsidy_amount), 0)
+def balance(convention: Convention, sums: dict[str, np.ndarray]) -> np.ndarray:
+    """justified − paid for per-line sums of row eligible amounts (object arrays of one length),
+    as the aggregate step, :func:`pexaudit.settlement.settle` and the audit compute it."""
+    total = line_amounts(convention, sums).total
+    justified, _ = justified_amounts(convention, np.asarray(total, dtype=object))
     return justified - sum(p.amount for p in convention.payments)
 
 
@@ -108,32 +83,24 @@ def accepted_eligible(convention: Convention, rows: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _sums(convention: Convention, rows: pd.DataFrame) -> tuple[int, int, int]:
+def _sums(rows: pd.DataFrame) -> dict[str, int]:
+    """Σ row eligible per line, the flat-rate row excepted (the aggregate rules make it)."""
     counted = rows[rows["source"] != "forfait"]
-    kind = _kinds(convention, counted["line"])
-    eligible = counted["eligible_amount"]
-    return tuple(int(eligible[kind == k].sum()) for k in ("P", "M", "O"))
-
-
-def _kinds(convention: Convention, lines: pd.Series) -> np.ndarray:
-    """ "P" (personnel line), "M" (management lines) or "O" (any other line) per row."""
-    management = {b.line for b in convention.management_lines}
-    personnel = lines == convention.personnel_line.line
-    return np.where(personnel, "P", np.where(lines.isin(management), "M", "O"))
+    return {str(k): int(v) for k, v in counted.groupby("line", sort=False)["eligible_amount"].sum().items()}
 
 
 def stakes(convention: Convention, rows: pd.DataFrame) -> Stakes:
     """``impact`` of every row (None where it has none) and ``max_balance`` (SPEC section 9)."""
-    sums = _sums(convention, rows)
-    now = balance(convention, eligible_total(convention, *sums))
+    sums = _sums(rows)
+    now = int(balance(convention, {k: np.array([v], dtype=object) for k, v in sums.items()})[0])
     impact = pd.Series([None] * len(rows), index=rows.index, dtype=object)
     picked = rows[candidates(rows)]
     if picked.empty:
         return Stakes(impact, now)
     delta = accepted_eligible(convention, picked) - picked["eligible_amount"].to_numpy(dtype=object)
-    kind = _kinds(convention, picked["line"])
-    moved = [sums[i] + np.where(kind == k, delta, 0) for i, k in enumerate("PMO")]
-    after = balance(convention, eligible_total(convention, *moved))
-    impact.loc[picked.index] = list(after - now)
-    together = [sums[i] + int(delta[kind == k].sum()) for i, k in enumerate("PMO")]
-    return Stakes(impact, int(balance(convention, eligible_total(convention, *together))))
+    line = picked["line"].astype(str).to_numpy()
+    moved = {name: np.where(line == name, delta, 0).astype(object) + sums.get(name, 0) for name in {*sums, *line}}
+    after = balance(convention, moved)
+    impact.loc[picked.index] = [int(v) - now for v in after]
+    together = {name: np.array([sums.get(name, 0) + int(delta[line == name].sum())], dtype=object) for name in moved}
+    return Stakes(impact, int(balance(convention, together)[0]))

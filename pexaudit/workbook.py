@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import __version__
 from .activity import SHEET_KINDS, activity_sheet_rows
 from .analytics import analytics_sheet_rows
-from .model import Bilan, account_class, account_label
+from .model import ACCOUNT_GROUPS, Bilan, account_class, account_label
 from .money import cents_to_euros, euros_to_cents
 from .registry import FAILING_RULES, RULES
 from .vocabulary import DECISION_VERBS, OUTCOMES, PROCEDURE_LABELS, ROLES, SHEETS
@@ -153,7 +153,7 @@ def write_workbook(b: Bilan, path: Path) -> None:
 PERSONNEL_HEADER = ["Source", "Fichier", "Feuille", "Ligne", "Agent", "Matricule", "Mois", "Ligne budgétaire",
                     "Montant déclaré", "Montant éligible", "Non retenu", "Règles", "Motifs"]  # fmt: skip
 GESTION_HEADER = ["Source", "Fichier", "Feuille", "Ligne", "Pièce", "Date", "Date de paiement", "Fournisseur",
-                  "Libellé", "Compte", "Classe", "Ligne budgétaire", "Montant déclaré", "Montant éligible",
+                  "Libellé", "Compte", "Classe", "Charge", "Ligne budgétaire", "Montant déclaré", "Montant éligible",
                   "Non retenu", "Règles", "Motifs"]  # fmt: skip
 
 
@@ -176,9 +176,10 @@ def _personnel_sheet(wb: Workbook, b: Bilan) -> _Sheet:
 
 def _gestion_sheet(wb: Workbook, b: Bilan) -> _Sheet:
     """Every expense row and the flat-rate row, with its account class (Cerfa 15059)."""
-    exp = _Sheet(wb, SHEETS["gestion"], [10, 18, 14, 8, 16, 12, 12, 26, 40, 10, 8, 16, 14, 14, 14, 18, 60], GESTION_HEADER)  # fmt: skip
+    exp = _Sheet(wb, SHEETS["gestion"], [10, 18, 14, 8, 16, 12, 12, 26, 40, 10, 8, 10, 16, 14, 14, 14, 18, 60], GESTION_HEADER)  # fmt: skip
     declared, eligible = exp.col("Montant déclaré"), exp.col("Montant éligible")
     rows = b.audit.rows
+    management = {m.line for m in b.convention.management_lines}
     for rec in rows[rows["source"] != "payroll"].itertuples(index=False):
         r = exp.row + 1
         forfait = rec.source == "forfait"
@@ -189,6 +190,7 @@ def _gestion_sheet(wb: Workbook, b: Bilan) -> _Sheet:
              exp.date(None if forfait else _date(rec.date)), exp.date(None if forfait else _date(rec.date_paiement)),
              exp.text(None if forfait else rec.fournisseur), exp.text(rec.reasons[0] if forfait else rec.libelle),
              exp.text(compte), exp.text(account_class(compte)),
+             exp.text("indirecte" if rec.line in management else "directe"),
              exp.text(rec.line), exp.euro(int(rec.amount)), exp.euro(int(rec.eligible_amount)),
              exp.euro(f"={declared}{r}-{eligible}{r}"), exp.text(", ".join(rec.rules)),
              exp.text("" if forfait else " ; ".join(rec.reasons))]
@@ -235,21 +237,38 @@ def _fill_budget(budget: _Sheet, b: Bilan, pay: _Sheet, exp: _Sheet) -> int:
     )  # fmt: skip
     budget.append([])
     budget.append([budget.head(h) for h in ("Compte (classe)", "Intitulé", "", "", "Réalisation déclarée",
-                                            "Réalisation éligible (avant plafond)")])  # fmt: skip
+                                            "Réalisation éligible")])  # fmt: skip
     p_declared, p_eligible, last_pay = pay.col("Montant déclaré"), pay.col("Montant éligible"), max(pay.row, 2)
-    budget.append(
-        [budget.text("64"), budget.text(account_label("64")), None, None,
-         budget.euro(f"=SUM('{pay.title}'!{p_declared}2:{p_declared}{last_pay})"),
-         budget.euro(f"=SUM('{pay.title}'!{p_eligible}2:{p_eligible}{last_pay})")]
-    )  # fmt: skip
     rows = b.audit.rows
-    for cls in sorted({account_class(v) for v in rows.loc[rows["source"] == "expenses", "compte"]} - {None}):
-        key = f'"{cls}"'
-        budget.append(
-            [budget.text(cls), budget.text(account_label(cls)), None, None,
-             budget.euro(f"={_sumifs(exp, 'Montant déclaré', 'Classe', key)}"),
-             budget.euro(f"={_sumifs(exp, 'Montant éligible', 'Classe', key)}")]
-        )  # fmt: skip
+    expenses = rows[rows["source"] == "expenses"]
+    management = {m.line for m in b.convention.management_lines}
+    for group in ("directes", "indirectes"):
+        budget.append([budget.text(ACCOUNT_GROUPS[group], bold=True)])
+        if group == "directes":
+            budget.append(
+                [budget.text("64"), budget.text(account_label("64")), None, None,
+                 budget.euro(f"=SUM('{pay.title}'!{p_declared}2:{p_declared}{last_pay})"),
+                 budget.euro(f"=SUM('{pay.title}'!{p_eligible}2:{p_eligible}{last_pay})")]
+            )  # fmt: skip
+        mine = expenses[expenses["line"].isin(management) == (group == "indirectes")]
+        charge = '"indirecte"' if group == "indirectes" else '"directe"'
+        for cls in sorted({account_class(v) for v in mine["compte"]} - {None}):
+            key = f'"{cls}"'
+            both = f"{key},'{exp.title}'!${exp.col('Charge')}$2:${exp.col('Charge')}${max(exp.row, 2)},{charge}"
+            budget.append(
+                [budget.text(cls), budget.text(account_label(cls)), None, None,
+                 budget.euro(f"={_sumifs(exp, 'Montant déclaré', 'Classe', both)}"),
+                 budget.euro(f"={_sumifs(exp, 'Montant éligible', 'Classe', both)}")]
+            )  # fmt: skip
+        if group == "indirectes" and b.headline.forfait:
+            forfait = b.headline.forfait
+            budget.append([None, budget.text("Forfait de gestion (calculé)"), None, None, budget.euro(forfait),
+                           budget.euro(forfait)])  # fmt: skip
+    if b.cuts:
+        budget.append([budget.text(ACCOUNT_GROUPS["retenues"], bold=True)])
+        for cut in b.cuts:
+            budget.append([budget.text(cut.rule), budget.text(f"{cut.rule_label} ({cut.line_label})"), None, None,
+                           None, budget.euro(-cut.amount)])  # fmt: skip
     return total_row
 
 
@@ -275,11 +294,25 @@ def _fill_synthese(synthese: _Sheet, b: Bilan, total_row: int) -> None:
             [synthese.text("Taux de financement (accordé / budget)"), synthese.number(f"=B{g}/B{bud}", "0.0000%")]
         )
     e = synthese.append([synthese.text("Dépenses éligibles"), synthese.euro(f"={t}")])
-    j = synthese.append(
-        [synthese.text("Montant justifié"),
-         synthese.euro(f"=MAX(0,MIN(B{g},ROUND(B{rate}*B{e},2)))", bold=True),
-         synthese.text("min(accordé ; arrondi(taux × éligible ; 2))")]
-    )  # fmt: skip
+    if h.cap_cost is None:
+        j = synthese.append(
+            [synthese.text("Montant justifié"),
+             synthese.euro(f"=MAX(0,MIN(B{g},ROUND(B{rate}*B{e},2)))", bold=True),
+             synthese.text("min(accordé ; arrondi(taux × éligible ; 2))")]
+        )  # fmt: skip
+    else:
+        first_funder = synthese.row + 1
+        for funder, amount in h.funders:
+            synthese.append([synthese.text(f"Autre financement : {funder}"), synthese.euro(amount)])
+        o = synthese.append([synthese.text("Autres financements"),
+                             synthese.euro(f"=SUM(B{first_funder}:B{synthese.row})")])  # fmt: skip
+        rest = synthese.append([synthese.text("Coût restant (éligible − autres financements)"),
+                                synthese.euro(f"=MAX(0,B{e}-B{o})")])  # fmt: skip
+        j = synthese.append(
+            [synthese.text("Montant justifié"),
+             synthese.euro(f"=MAX(0,MIN(B{g},ROUND(B{rate}*B{e},2),B{rest}))", bold=True),
+             synthese.text("min(accordé ; arrondi(taux × éligible ; 2) ; coût restant)")]
+        )  # fmt: skip
     first_pay = synthese.row + 2
     synthese.append([synthese.head("Versements"), synthese.head("Montant"), synthese.head("Date")])
     for p in c.payments:

@@ -90,7 +90,11 @@ def _drop(data: dict, path: str) -> dict:
         (lambda d: d["budget"][1].update(amount=-5) or d, "budget[1].amount", "positif"),
         (lambda d: d["budget"][1].update(kind="personnel") or d, "budget", "exactement une ligne « personnel »"),
         (lambda d: d["budget"][0].update(kind="management") or d, "budget", "exactement une ligne « personnel »"),
-        (lambda d: d["budget"][1].update(kind="frais") or d, "budget[1].kind", "attendu personnel, management ou null"),
+        (
+            lambda d: d["budget"][1].update(kind="frais") or d,
+            "budget[1].kind",
+            "attendu personnel, management ou direct",
+        ),
         (lambda d: d["budget"][1].update(line="personnel") or d, "budget[1].line", "en double"),
         (lambda d: d["staff"][0].update(allocation=0) or d, "staff[0].allocation", "]0 ; 1]"),
         (lambda d: d["staff"][0].update(allocation=1.2) or d, "staff[0].allocation", "]0 ; 1]"),

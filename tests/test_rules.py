@@ -26,6 +26,7 @@ def rules_of(res, source):
         ("A1;03/2024;mille;400;0", ["FORMAT"]),
         ("A1;03/2024;1000;;0", ["FORMAT"]),
         ("A1;03/2024;1000;400;n/a", ["FORMAT"]),
+        ("A1;03/2024;1000;400;", []),  # an empty autres_couts cell is 0, not FORMAT (SPEC 4.1)
         ("A1;03/2025;1000;400;0", ["PERIODE"]),
         ("A1;12/2023;1000;400;0", ["PERIODE"]),
         ("Z9;03/2024;1000;400;0", ["PROJET"]),

@@ -123,7 +123,7 @@ def test_formula_like_labels_stay_text(make_convention, checker, tmp_path):
 
 
 @pytest.mark.slow
-def test_libreoffice_opens_the_workbook_and_computes_the_same_figures(workbook, tmp_path):
+def test_libreoffice_opens_the_workbook_and_computes_the_same_figures(workbook, tmp_path, request):
     """A real spreadsheet program (LibreOffice Calc, headless) recalculates every formula."""
     import csv
     import shutil
@@ -199,7 +199,7 @@ def test_decision_sheets_are_prefilled_with_drop_downs(checker, tmp_path):
     assert sheet["J2"].value == 2138.87  # largest stake first: the PROJET pay
     lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation}
     assert lists["K2"] == '"accepter,rejeter,partiel"'
-    assert lists["M2"] == '"FORMAT,DOUBLON,PIECE,PERIODE,PAIEMENT,PAYEUR,PROJET,NATURE"'
+    assert lists["M2"] == '"FORMAT,DOUBLON,PIECE,PERIODE,PAIEMENT,PAYEUR,PROJET,NATURE,EXCLUE"'
     assert [r[0].value for r in wb["Procédure"].iter_rows()] == [
         "phase", "contrôleur", "observations envoyées le", "délai de réponse (jours)", "réponse reçue le",
     ]  # fmt: skip
