@@ -22,13 +22,15 @@ $(STAMP): requirements.lock pyproject.toml
 	mkdir -p reports
 	touch $@
 
-apps: ## install Debian's chromium (browser test, --pdf) and LibreOffice Calc and Writer (workbook and letter tests) when missing
+apps: ## install Debian's chromium (browser test, --pdf), LibreOffice Calc and Writer and Carlito (Calibri's metrics: the workbook prints as in Excel) when missing
 	@command -v chromium >/dev/null 2>&1 && command -v soffice >/dev/null 2>&1 \
-	  && ls /usr/lib/libreoffice/program/libswlo.so >/dev/null 2>&1 || { \
+	  && ls /usr/lib/libreoffice/program/libswlo.so >/dev/null 2>&1 \
+	  && ls /usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf >/dev/null 2>&1 || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  echo "installing Debian's chromium and LibreOffice Calc and Writer for the browser, workbook and letter tests"; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-	    --no-install-recommends chromium libreoffice-calc-nogui libreoffice-writer-nogui fonts-dejavu-core >/dev/null; }
+	    --no-install-recommends chromium libreoffice-calc-nogui libreoffice-writer-nogui fonts-dejavu-core \
+	    fonts-crosextra-carlito >/dev/null; }
 
 demo: $(STAMP) ## audit the bundled sample into reports/ and print the settlement
 	$(BIN)/pexaudit demo

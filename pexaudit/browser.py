@@ -9,16 +9,18 @@ that is not ``file:`` or ``data:`` is recorded as external. Used by the browser 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Render", "chromium_path", "print_pdf", "render"]
+__all__ = ["PrintLayout", "Render", "chromium_path", "print_layout", "print_pdf", "printable_width_px", "render"]
 
 FLAGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -85,8 +87,9 @@ class _Cdp:
         self.ws.close()
 
 
-def render(html_path: Path, *, screenshot: bool = True, pdf: bool = False, width: int = 1200) -> Render:
-    """Open ``html_path`` in headless Chromium and report what happened."""
+@contextlib.contextmanager
+def _chromium(width: int = 1200) -> Iterator[_Cdp]:
+    """A headless Chromium with a fresh profile, driven through its DevTools socket."""
     binary = chromium_path()
     if binary is None:
         raise FileNotFoundError("chromium introuvable (paquet Debian « chromium »)")
@@ -106,7 +109,7 @@ def render(html_path: Path, *, screenshot: bool = True, pdf: bool = False, width
         port, path = port_file.read_text().splitlines()[:2]
         cdp = _Cdp(f"ws://127.0.0.1:{port}{path}")
         try:
-            return _drive(cdp, html_path, screenshot, pdf, width)
+            yield cdp
         finally:
             cdp.close()
     finally:
@@ -118,7 +121,8 @@ def render(html_path: Path, *, screenshot: bool = True, pdf: bool = False, width
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _drive(cdp: _Cdp, html_path: Path, screenshot: bool, pdf: bool, width: int) -> Render:
+def _open(cdp: _Cdp, html_path: Path) -> str:
+    """A new tab on ``html_path``, loaded; returns its session id."""
     target = cdp.send("Target.createTarget", url="about:blank")["targetId"]
     session = cdp.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
     for domain in ("Page", "Runtime", "Log", "Network"):
@@ -126,6 +130,17 @@ def _drive(cdp: _Cdp, html_path: Path, screenshot: bool, pdf: bool, width: int) 
     cdp.send("Page.navigate", session, url=html_path.resolve().as_uri())
     cdp.wait_for("Page.loadEventFired")
     time.sleep(0.2)  # late console messages
+    return session
+
+
+def render(html_path: Path, *, screenshot: bool = True, pdf: bool = False, width: int = 1200) -> Render:
+    """Open ``html_path`` in headless Chromium and report what happened."""
+    with _chromium(width) as cdp:
+        return _drive(cdp, html_path, screenshot, pdf, width)
+
+
+def _drive(cdp: _Cdp, html_path: Path, screenshot: bool, pdf: bool, width: int) -> Render:
+    session = _open(cdp, html_path)
     result = Render()
     result.title = cdp.send("Runtime.evaluate", session, expression="document.title", returnByValue=True)["result"][
         "value"
@@ -172,3 +187,105 @@ def print_pdf(html_path: Path, pdf_path: Path) -> None:
     if outcome.external_requests:
         raise RuntimeError(f"le rapport a tenté des requêtes externes : {outcome.external_requests}")
     pdf_path.write_bytes(outcome.pdf or b"")
+
+
+# The report's print geometry (report.css, @page): A4, 12 mm left and right margins; sections
+# marked ``page: wide`` print on landscape pages.
+A4_MM = (210.0, 297.0)
+SIDE_MARGIN_MM = 12.0
+CSS_PX_PER_MM = 96 / 25.4
+
+
+def printable_width_px(landscape: bool = False) -> float:
+    """The width, in CSS pixels, between the left and right margins of an A4 page."""
+    paper = A4_MM[1] if landscape else A4_MM[0]
+    return (paper - 2 * SIDE_MARGIN_MM) * CSS_PX_PER_MM
+
+
+# Every box and every line of text laid out with the print stylesheet, each compared with the
+# printable width of the page it prints on (landscape when it or an ancestor has `page: wide`).
+_MEASURE = """
+(() => {
+  const limits = {portrait: %(portrait)f, wide: %(wide)f};
+  const pages = new Map();
+  const pageOf = (el) => {
+    if (!el || el === document.documentElement) return 'portrait';
+    if (pages.has(el)) return pages.get(el);
+    const own = getComputedStyle(el).page;
+    const kind = own === 'wide' ? 'wide' : (own && own !== 'auto' ? 'portrait' : pageOf(el.parentElement));
+    pages.set(el, kind);
+    return kind;
+  };
+  const label = (el) => {
+    const section = el.closest('[id]');
+    const cls = (el.getAttribute && el.getAttribute('class')) || '';
+    return (section ? '#' + section.id + ' ' : '') + el.tagName.toLowerCase() + (cls ? '.' + cls.split(' ').join('.') : '');
+  };
+  const over = [];
+  const right = {portrait: 0, wide: 0};
+  let boxes = 0, lines = 0;
+  const check = (rect, el, what) => {
+    if (rect.width === 0 && rect.height === 0) return;
+    const kind = pageOf(el);
+    right[kind] = Math.max(right[kind], rect.right);
+    if (rect.right > limits[kind] + 0.5 || rect.left < -0.5) {
+      over.push({what: what, where: label(el), page: kind, left: rect.left, right: rect.right,
+                 limit: limits[kind], text: (el.innerText || el.textContent || '').trim().slice(0, 80)});
+    }
+  };
+  for (const el of document.body.querySelectorAll('*')) {
+    if (['STYLE', 'SCRIPT', 'BR', 'HEAD', 'TITLE', 'META'].includes(el.tagName)) continue;
+    boxes += 1;
+    check(el.getBoundingClientRect(), el, 'box');
+  }
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim() || !node.parentElement || node.parentElement.closest('style, script')) continue;
+    range.selectNodeContents(node);
+    for (const rect of range.getClientRects()) {
+      lines += 1;
+      check(rect, node.parentElement, 'text');
+    }
+  }
+  return {overflows: over, boxes: boxes, lines: lines, max_right: right,
+          scroll_width: document.documentElement.scrollWidth};
+})()
+"""
+
+
+@dataclass
+class PrintLayout:
+    """The report laid out for print at the width of an A4 portrait page (CSS pixels)."""
+
+    width: float
+    wide_width: float
+    overflows: list[dict]
+    boxes: int
+    lines: int
+    max_right: dict[str, float]
+    scroll_width: int
+    pdf: bytes | None = None
+
+
+def print_layout(html_path: Path, *, pdf: bool = True) -> PrintLayout:
+    """Lay ``html_path`` out with print media at the printable width of A4 and list every box or
+    line of text that passes the right margin of the page it prints on; with ``pdf`` also print it."""
+    width, wide = printable_width_px(), printable_width_px(landscape=True)
+    with _chromium(round(width)) as cdp:
+        session = _open(cdp, html_path)
+        cdp.send("Emulation.setEmulatedMedia", session, media="print")
+        cdp.send("Emulation.setDeviceMetricsOverride", session, width=round(width), height=1100,
+                 deviceScaleFactor=1, mobile=False)  # fmt: skip
+        found = cdp.send(
+            "Runtime.evaluate", session, expression=_MEASURE % {"portrait": width, "wide": wide}, returnByValue=True
+        )["result"]["value"]
+        data = None
+        if pdf:
+            cdp.send("Emulation.clearDeviceMetricsOverride", session)
+            cdp.send("Emulation.setEmulatedMedia", session, media="")
+            printed = cdp.send(
+                "Page.printToPDF", session, preferCSSPageSize=True, printBackground=True, displayHeaderFooter=False
+            )
+            data = base64.b64decode(printed["data"])
+    return PrintLayout(width=width, wide_width=wide, pdf=data, **found)

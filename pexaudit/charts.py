@@ -63,23 +63,48 @@ def data_uri(png: bytes) -> str:
 
 
 def budget_chart(lines: list[dict]) -> bytes:
-    """Budget vs declared vs eligible per budget line (euros)."""
-    plt = _plt()
-    from matplotlib.ticker import FuncFormatter
+    """Budget vs declared vs eligible per budget line (euros).
 
-    labels = [item["label"] for item in lines]
-    fig, ax = plt.subplots(figsize=(7.2, 2.9))
+    Up to six lines, vertical bars under labels wrapped to the room each one has; beyond, or when
+    a label would need more than three lines, horizontal bars with the labels beside them."""
+    plt = _plt()
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    series = [("budget", "Budget (annexe 2)", GREY), ("declared", "Déclaré", "#6a6af4"), ("eligible", "Éligible", BLUE)]
+    room = max(8, int(84 / max(len(lines), 1)))  # characters per label line across 7.2 inches
+    wrapped = [_wrap(item["label"], room, lines=3) for item in lines]
+    across = len(lines) <= 6 and not any(label.endswith("…") for label in wrapped)
     width = 0.26
-    xs = range(len(lines))
-    ax.bar([x - width for x in xs], [i["budget"] for i in lines], width, label="Budget (annexe 2)", color=GREY)
-    ax.bar(list(xs), [i["declared"] for i in lines], width, label="Déclaré", color="#6a6af4")
-    ax.bar([x + width for x in xs], [i["eligible"] for i in lines], width, label="Éligible", color=BLUE)
-    ax.set_xticks(list(xs), labels)
-    ax.yaxis.set_major_formatter(FuncFormatter(_euros))
-    ax.margins(y=0.1)
+    xs = list(range(len(lines)))
+    if across:
+        fig, ax = plt.subplots(figsize=(7.2, 2.9 + 0.15 * max(label.count("\n") for label in wrapped or [""])))
+        for k, (key, label, color) in enumerate(series):
+            ax.bar([x + (k - 1) * width for x in xs], [i[key] for i in lines], width, label=label, color=color)
+        ax.set_xticks(xs, wrapped, fontsize=8 if len(lines) > 3 else 9)
+        ax.yaxis.set_major_formatter(FuncFormatter(_euros))
+        ax.margins(y=0.1)
+    else:
+        fig, ax = plt.subplots(figsize=(7.2, max(2.4, 0.5 * len(lines) + 1.0)))
+        for k, (key, label, color) in enumerate(series):
+            ax.barh([x + (k - 1) * width for x in xs], [i[key] for i in lines], width, label=label, color=color)
+        ax.set_yticks(xs, [_wrap(item["label"], 34) for item in lines], fontsize=8)
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(FuncFormatter(_euros))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+        ax.margins(x=0.05)
     ax.set_title("Budget prévisionnel et réalisation par ligne", loc="left", fontsize=10, pad=22)
     ax.legend(frameon=False, ncols=3, loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, borderaxespad=0.2)
     return _png(fig)
+
+
+def _month_ticks(axis, first, last, most: int = 8) -> None:
+    """Month ticks on a date axis, at most ``most`` of them whatever the period's length."""
+    import matplotlib.dates as mdates
+
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    step = next(s for s in (1, 2, 3, 4, 6, 12, 24, 36, 60, 120) if months / s <= most or s == 120)
+    axis.set_major_locator(mdates.MonthLocator(interval=step))
+    axis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
 
 
 def personnel_chart(months: pd.DataFrame, spans: list[tuple[str, object, object]], period) -> bytes:
@@ -89,7 +114,6 @@ def personnel_chart(months: pd.DataFrame, spans: list[tuple[str, object, object]
     ``spans``: (who, start, end) of each staff member, dates or None.
     """
     plt = _plt()
-    import matplotlib.dates as mdates
     from matplotlib.ticker import FuncFormatter
 
     start, end = period
@@ -121,7 +145,7 @@ def personnel_chart(months: pd.DataFrame, spans: list[tuple[str, object, object]
     band.invert_yaxis()
     band.set_xlim(pd.Timestamp(start) - pd.Timedelta(days=20), pd.Timestamp(end) + pd.Timedelta(days=20))
     band.set_title("Périodes d'emploi", loc="left", fontsize=8)
-    band.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
+    _month_ticks(band.xaxis, pd.Timestamp(start), pd.Timestamp(end))
     band.grid(False)
     return _png(fig)
 
@@ -219,23 +243,26 @@ def activity_months_chart(months: list[dict]) -> bytes:
     band.bar(xs, [1] * len(months), width=0.95, color=[GREEN if m["staffed"] else "white" for m in months],
              edgecolor=[GREEN if m["staffed"] else GREY for m in months], linewidth=0.8)  # fmt: skip
     for x, m in zip(xs, months, strict=True):
-        if not m["staffed"]:
+        if not m["staffed"] and len(months) <= 18:  # narrower cells: the white cell alone says it
             band.text(x, 0.5, "vacant", ha="center", va="center", fontsize=7, color=RED if m["actions"] else GREY)
     band.set_ylim(0, 1)
     band.set_yticks([0.5], ["poste\nrémunéré"])
     band.grid(False)
-    band.set_xticks(xs, [m["month"].strftime("%m/%Y") for m in months], rotation=45, ha="right", fontsize=8)
+    step = max(1, -(-len(months) // 14))  # at most 14 labels, one every `step` months
+    band.set_xticks(xs[::step], [m["month"].strftime("%m/%Y") for m in months][::step], rotation=45, ha="right",
+                    fontsize=8)  # fmt: skip
     return _png(fig)
 
 
-def _wrap(text: str, width: int = 38) -> str:
-    """A long label on two lines at most (ellipsis beyond)."""
-    if len(text) <= width:
-        return text
-    cut = text.rfind(" ", 0, width)
-    cut = cut if cut > 0 else width
-    rest = text[cut:].strip()
-    return text[:cut] + "\n" + (rest if len(rest) <= width else rest[: width - 1] + "…")
+def _wrap(text: str, width: int = 38, lines: int = 2) -> str:
+    """A long label on ``lines`` lines at most, broken between words (ellipsis beyond)."""
+    import textwrap
+
+    parts = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    if len(parts) > lines:
+        rest = " ".join(parts[lines - 1 :])
+        parts = [*parts[: lines - 1], rest[: width - 1].rstrip() + "…"]
+    return "\n".join(parts)
 
 
 def benford_chart(observed: dict[str, int], expected: dict[str, float]) -> bytes:

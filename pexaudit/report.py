@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from . import __version__
 from .activity import activity_section, personnel_cost_by_month
@@ -40,6 +41,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Long tables list their first rows only; every row is in the workbook (a 1 048 576-row
 # ledger must not make a 500 MB report).
 MAX_TABLE_ROWS = 300
+# Cents from which the execution table prints on a landscape page (amounts of six digits and more).
+WIDE_AMOUNT = 100_000_00
 # (function name, heading) in report order; the headings are what readers look for.
 SECTIONS = [
     ("header", None),
@@ -81,8 +84,10 @@ def render_template(name: str, **context) -> str:
 
 
 @cache
-def css() -> str:
-    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+def css() -> Markup:
+    """The report's stylesheet, our own text: inserted as is into a ``<style>`` (escaping would turn
+    its quotes into ``&#34;``, which CSS does not read)."""
+    return Markup((TEMPLATES / "report.css").read_text(encoding="utf-8"))
 
 
 def _common(b: Bilan) -> dict:
@@ -153,12 +158,16 @@ def _execution(b: Bilan) -> dict:
         [{"label": li.label, "budget": li.budget / 100, "declared": li.declared / 100, "eligible": li.eligible / 100}
          for li in b.lines]
     )  # fmt: skip
+    # Ten columns, seven of amounts: from 100 000 € on they no longer fit across a portrait page.
+    limits = any(li.limit is not None for li in b.lines)
+    wide = limits or max([b.headline.budget, b.headline.declared, *(abs(li.variance) for li in b.lines)]) >= WIDE_AMOUNT
     return {
         "lines": b.lines,
         "chart": data_uri(chart),
         "by_account": by_account(b),
         "account_groups": ACCOUNT_GROUPS,
-        "limits": any(li.limit is not None for li in b.lines),
+        "limits": limits,
+        "wide": wide,
     }
 
 

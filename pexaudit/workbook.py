@@ -10,14 +10,17 @@ starts with ``=``, ``+``, ``-`` or ``@``.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -38,30 +41,97 @@ EURO = '#,##0.00 "€";-#,##0.00 "€"'
 PERCENT = "0.00 %"
 DATE = "dd/mm/yyyy"
 HEADER_FILL = PatternFill("solid", fgColor="E3E3FD")
-BOLD = Font(bold=True)
+# Named: a bold font without a name prints in LibreOffice in a wider fallback (serif) face.
+BOLD = Font(name="Calibri", size=11, bold=True)
+
+
+# Printing (SPEC 12): A4, each sheet at a fixed scale of at least 60 % computed from its column
+# widths (LibreOffice reads "fit to one page wide" with an open height as one page in all, and
+# shrinks a long sheet to nothing), portrait when it fits at 90 % or more, landscape otherwise.
+# Long texts wrap within their column, the row heights written out (LibreOffice does not grow
+# rows on opening), the header row repeated on every page, the sheet's name and page number
+# in the header and footer.
+PAPER_PT = (595.3, 841.9)  # A4 portrait, points
+MARGIN_IN = {"left": 0.4, "right": 0.4, "top": 0.7, "bottom": 0.7, "header": 0.3, "footer": 0.3}
+PORTRAIT_MIN_SCALE = 90
+MIN_SCALE = 60
+LINE_PT = 15  # one line of the default 11 pt font
+WRAP = Alignment(wrap_text=True)  # bottom, as the cells beside it
+HEAD = Alignment(wrap_text=True, vertical="top")
+
+
+def column_points(width: float) -> float:
+    """The printed width of a column ``width`` characters wide: 5.55 pt a character as LibreOffice
+    prints Calibri 11 (or its metric twin Carlito), Excel a little less; rounded up."""
+    return 5.6 * width + 2
+
+
+def page_fit(widths: list[float]) -> tuple[str, int]:
+    """(orientation, scale in percent) at which columns of ``widths`` fit across an A4 page."""
+    needed = sum(column_points(w) for w in widths)
+    printable = {o: paper - 72 * (MARGIN_IN["left"] + MARGIN_IN["right"])
+                 for o, paper in (("portrait", PAPER_PT[0]), ("landscape", PAPER_PT[1]))}  # fmt: skip
+    portrait = min(100, int(printable["portrait"] * 100 / needed))
+    if portrait >= PORTRAIT_MIN_SCALE:
+        return "portrait", portrait
+    return "landscape", min(100, int(printable["landscape"] * 100 / needed))
+
+
+def text_lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column ``width`` characters wide (erring on more)."""
+    per_line = max(1, int(width) - 1)
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
+_OPEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # workbook -> its _Sheets, to finish
 
 
 class _Sheet:
-    """A write-only sheet with typed cell helpers; rows are appended in order."""
+    """A write-only sheet with typed cell helpers; rows are appended in order.
 
-    def __init__(self, wb: Workbook, title: str, widths: list[int], header: list[str] | None = None) -> None:
+    ``wrap``: the columns (header names, or 1-based numbers) whose long texts wrap; a text longer
+    than its column becomes a wrapped cell and its row is given the height of its lines.
+    """
+
+    def __init__(self, wb: Workbook, title: str, widths: list[float], header: list[str] | None = None, wrap=()) -> None:
         self.ws = wb.create_sheet(title)
         self.title = title
-        # Printed landscape, one page wide, the header repeated on every page.
-        self.ws.page_setup.orientation = "landscape"
-        self.ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        self.ws.page_setup.fitToWidth, self.ws.page_setup.fitToHeight = 1, 0
-        self.ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        # A header's longest word on one line (bold: about 1.15 character widths a letter).
+        widths = [max(w, round(1.15 * max(map(len, h.split())) + 1, 1)) if h else w
+                  for w, h in zip(widths, [*(header or []), *[None] * len(widths)], strict=False)]  # fmt: skip
+        self.widths = widths
+        _OPEN.setdefault(wb, []).append(self)
         self.row = 0
         for index, width in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
         self.header_width = 0
         self.columns = {name: get_column_letter(i) for i, name in enumerate(header or [], start=1)}
+        positions = {name: i for i, name in enumerate(header or [])}
+        self.wrap = [(positions[c] if isinstance(c, str) else c - 1, widths[positions[c] if isinstance(c, str)
+                      else c - 1]) for c in wrap]  # fmt: skip
+        self._page_setup()
         if header:
             self.ws.freeze_panes = "A2"
-            self.ws.print_title_rows = "1:1"
             self.header_width = len(header)
             self.append([self.head(h) for h in header])
+
+    def _page_setup(self) -> None:
+        ws = self.ws
+        orientation, scale = page_fit(self.widths)
+        ws.page_setup.orientation = orientation
+        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        ws.page_setup.scale = scale
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
+        ws.page_margins = PageMargins(**MARGIN_IN)
+        ws.print_options.gridLines = True
+        ws.print_title_rows = "1:1"
+        ws.oddHeader.center.text = "&A"
+        ws.oddHeader.center.size = 9
+        ws.oddFooter.right.text = "page &P / &N"
+        ws.oddFooter.right.size = 8
+        ws.oddFooter.left.text = "&F"
+        ws.oddFooter.left.size = 8
+        self.scale = scale
 
     def col(self, name: str) -> str:
         """The column letter of a header: formulas name columns, not letters typed by hand."""
@@ -70,7 +140,7 @@ class _Sheet:
     def head(self, text: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws, value=text)
         cell.font, cell.fill = BOLD, HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = HEAD
         return cell
 
     def text(self, value: object, *, bold: bool = False) -> WriteOnlyCell | str | None:
@@ -112,9 +182,31 @@ class _Sheet:
         return cell
 
     def append(self, cells: list) -> int:
+        lines = 1
+        for index, width in self.wrap:
+            if index < len(cells):
+                value = cells[index]
+                text = value.value if isinstance(value, Cell) else value
+                if isinstance(text, str) and len(text) >= width - 1 and not text.startswith("="):
+                    if not isinstance(value, Cell):
+                        value = cells[index] = WriteOnlyCell(self.ws, value=text)
+                    value.alignment = WRAP
+                    lines = max(lines, text_lines(text, width))
+        first = cells[0] if cells else None
+        if isinstance(first, Cell) and first.font.b and first.alignment.wrap_text:  # a header row
+            for value, width in zip(cells, self.widths, strict=False):
+                if isinstance(value, Cell) and isinstance(value.value, str):
+                    lines = max(lines, text_lines(value.value, width * 0.9))
+        if lines > 1:
+            self.ws.row_dimensions[self.row + 1].height = LINE_PT * lines + 2
         self.ws.append(cells)
         self.row += 1
         return self.row
+
+    def finish(self) -> None:
+        """The print area: every written row, across the sheet's columns."""
+        if self.row:
+            self.ws.print_area = f"A1:{get_column_letter(len(self.widths))}{self.row}"
 
     def filter(self) -> None:
         if self.header_width:
@@ -139,14 +231,16 @@ def write_workbook(b: Bilan, path: Path) -> None:
     wb = Workbook(write_only=True)
     wb.properties.creator = f"pexaudit {__version__}"
     wb.properties.created = wb.properties.modified = a.started.replace(tzinfo=None, microsecond=0)
-    synthese = _Sheet(wb, SHEETS["synthese"], [44, 22, 70])
-    budget = _Sheet(wb, SHEETS["budget"], [16, 30, 16, 16, 16, 18, 16, 16, 16, 16, 12, 14])
+    synthese = _Sheet(wb, SHEETS["synthese"], [40, 22, 48], wrap=(1, 2, 3))
+    budget = _Sheet(wb, SHEETS["budget"], [12, 24, 14, 14, 14, 14, 14, 14, 14, 14, 10, 14], wrap=(1, 2, 3))
     pay, exp = _personnel_sheet(wb, b), _gestion_sheet(wb, b)
     total_row = _fill_budget(budget, b, pay, exp)
     _fill_synthese(synthese, b, total_row)
     for write in (_rejected_sheet, _shares_sheet, _findings_sheet, _trail_sheet, _activity_sheet, _analytics_sheet,
                   _decisions_sheet, _procedure_sheet, _explanations_sheet):  # fmt: skip
         write(wb, b)
+    for sheet in _OPEN.pop(wb, []):
+        sheet.finish()
     wb.save(path)
 
 
@@ -159,7 +253,13 @@ GESTION_HEADER = ["Source", "Fichier", "Feuille", "Ligne", "Pièce", "Date", "Da
 
 def _personnel_sheet(wb: Workbook, b: Bilan) -> _Sheet:
     """Every payroll row: declared, eligible, not retained (a formula), rules and reasons."""
-    pay = _Sheet(wb, SHEETS["personnel"], [14, 18, 12, 8, 12, 12, 12, 14, 14, 14, 14, 18, 60], PERSONNEL_HEADER)
+    pay = _Sheet(
+        wb,
+        SHEETS["personnel"],
+        [8, 14, 12, 7, 11, 11, 10.5, 12, 13, 13, 13, 12, 40],
+        PERSONNEL_HEADER,
+        wrap=("Fichier", "Feuille", "Agent", "Ligne budgétaire", "Règles", "Motifs"),
+    )
     declared, eligible = pay.col("Montant déclaré"), pay.col("Montant éligible")
     rows = b.audit.rows
     for rec in rows[rows["source"] == "payroll"].itertuples(index=False):
@@ -176,7 +276,9 @@ def _personnel_sheet(wb: Workbook, b: Bilan) -> _Sheet:
 
 def _gestion_sheet(wb: Workbook, b: Bilan) -> _Sheet:
     """Every expense row and the flat-rate row, with its account class (Cerfa 15059)."""
-    exp = _Sheet(wb, SHEETS["gestion"], [10, 18, 14, 8, 16, 12, 12, 26, 40, 10, 8, 10, 16, 14, 14, 14, 18, 60], GESTION_HEADER)  # fmt: skip
+    exp = _Sheet(wb, SHEETS["gestion"], [8, 12, 10, 7, 12, 10.5, 10.5, 16, 22, 9, 7, 8, 11, 13, 13, 13, 10, 28],
+                 GESTION_HEADER, wrap=("Fichier", "Feuille", "Pièce", "Fournisseur", "Libellé", "Ligne budgétaire",
+                                       "Règles", "Motifs"))  # fmt: skip
     declared, eligible = exp.col("Montant déclaré"), exp.col("Montant éligible")
     rows = b.audit.rows
     management = {m.line for m in b.convention.management_lines}
@@ -340,7 +442,13 @@ ROWS_HEADER = ["Nature", "Fichier", "Feuille", "Ligne", "Référence", "Ligne bu
 def _rejected_sheet(wb: Workbook, b: Bilan) -> None:
     """Dépenses écartées: the rejected rows after decisions (SPEC 12), largest stake first, and
     their total; shares and line-level cuts are on the Quotes-parts sheet."""
-    sheet = _Sheet(wb, SHEETS["rejected"], [10, 18, 14, 8, 44, 16, 14, 14, 14, 18, 14, 18, 60], ROWS_HEADER)
+    sheet = _Sheet(
+        wb,
+        SHEETS["rejected"],
+        [9, 12, 10, 7, 30, 12, 13, 13, 11, 14, 13, 12, 36],
+        ROWS_HEADER,
+        wrap=("Fichier", "Feuille", "Référence", "Ligne budgétaire", "Décision", "Règles relevées", "Motifs"),
+    )
     for row in b.rejected:
         motive = row.decision.motive if row.decision is not None and row.decision.decision != "accept" else None
         sheet.append(
@@ -364,9 +472,10 @@ def _shares_sheet(wb: Workbook, b: Bilan) -> None:
     """Quotes-parts: what is not retained without being a rejection (AFFECTATION and FORFAIT
     shares of rows, PLAFOND_GESTION and DEPASSEMENT on lines), and the reconciliation with the
     declared − eligible total."""
-    sheet = _Sheet(wb, SHEETS["shares"], [16, 18, 14, 8, 44, 16, 14, 14, 40],
+    sheet = _Sheet(wb, SHEETS["shares"], [16, 12, 10, 7, 30, 12, 13, 13, 30],
                    ["Règle", "Fichier", "Feuille", "Ligne", "Référence", "Ligne budgétaire", "Montant déclaré",
-                    "Non retenu", "Ce que c'est"])  # fmt: skip
+                    "Non retenu", "Ce que c'est"],
+                   wrap=("Fichier", "Feuille", "Référence", "Ligne budgétaire", "Ce que c'est"))  # fmt: skip
     for row in b.shares:
         sheet.append(
             [sheet.text(row.share_rule), sheet.text(row.file), sheet.text(row.sheet), row.row, sheet.text(row.name),
@@ -395,7 +504,11 @@ def _shares_sheet(wb: Workbook, b: Bilan) -> None:
 
 def _findings_sheet(wb: Workbook, b: Bilan) -> None:
     sheet = _Sheet(
-        wb, SHEETS["findings"], [12, 24, 100, 16, 40], ["Gravité", "Règle", "Constat", "Montant", "Lignes citées"]
+        wb,
+        SHEETS["findings"],
+        [12, 20, 70, 13, 30],
+        ["Gravité", "Règle", "Constat", "Montant", "Lignes citées"],
+        wrap=("Règle", "Constat", "Lignes citées"),
     )
     for f in b.findings:
         sheet.append([sheet.text(f.severity_label), sheet.text(f.rule), sheet.text(f.message),
@@ -405,7 +518,7 @@ def _findings_sheet(wb: Workbook, b: Bilan) -> None:
 
 def _trail_sheet(wb: Workbook, b: Bilan) -> None:
     a = b.audit
-    sheet = _Sheet(wb, SHEETS["trail"], [14, 40, 10, 70], ["Rôle", "Fichier", "Lignes", "SHA-256"])
+    sheet = _Sheet(wb, SHEETS["trail"], [16, 40, 10, 68], ["Rôle", "Fichier", "Lignes", "SHA-256"], wrap=(1, 2, 4))
     for item in a.inputs_trail:
         sheet.append(
             [sheet.text(ROLES[item["role"]]), sheet.text(item["path"]), item["rows"], sheet.text(item["sha256"])]
@@ -436,7 +549,13 @@ def _list_validation(ws, choices: list[str], cells: str, prompt: str) -> None:
 def _decisions_sheet(wb: Workbook, b: Bilan) -> None:
     """Décisions, pre-filled: the rejected rows (largest stake first), then the rows the auditor
     accepted (their decision kept for the round trip); never a row losing only a share."""
-    sheet = _Sheet(wb, SHEETS["decisions"], [16, 14, 8, 14, 36, 14, 14, 14, 50, 14, 12, 14, 14, 50], DECISION_HEADER)
+    sheet = _Sheet(
+        wb,
+        SHEETS["decisions"],
+        [12, 10, 7, 12, 28, 13, 13, 12, 30, 13, 11, 13, 11, 30],
+        DECISION_HEADER,
+        wrap=("Fichier", "Feuille", "Ligne budgétaire", "Référence", "Règles", "Motifs", "Motif"),
+    )
     accepted = [d.row for d in b.decisions if d.decision.decision == "accept"]
     for row in [*b.rejected, *accepted]:
         d = row.decision
@@ -456,7 +575,7 @@ def _decisions_sheet(wb: Workbook, b: Bilan) -> None:
 
 def _procedure_sheet(wb: Workbook, b: Bilan) -> None:
     p = b.procedure
-    sheet = _Sheet(wb, SHEETS["procedure"], [28, 40, 70])
+    sheet = _Sheet(wb, SHEETS["procedure"], [30, 30, 50], wrap=(1, 2, 3))
     rows = [
         ("phase", sheet.text(PHASE_LABELS[p.phase]), "provisoire (lettre d'observations) ou définitif (notification)"),
         ("auditor", sheet.text(p.auditor), "service qui contrôle, repris sur le visa"),
@@ -471,8 +590,9 @@ def _procedure_sheet(wb: Workbook, b: Bilan) -> None:
 
 def _explanations_sheet(wb: Workbook, b: Bilan) -> None:
     sheet = _Sheet(
-        wb, SHEETS["explanations"], [16, 30, 14, 14, 14, 12, 70, 70],
+        wb, SHEETS["explanations"], [12, 22, 13, 13, 13, 10, 45, 45],
         ["Ligne", "Intitulé", "Budget", "Éligible", "Écart", "Écart (%)", "Explication", "Brouillon"],
+        wrap=("Intitulé", "Explication", "Brouillon"),
     )  # fmt: skip
     for line in b.lines:
         mine = line.explanation if line.explanation_source == "beneficiaire" else None
@@ -492,7 +612,7 @@ def _rate(value) -> float | None:
 def _analytics_sheet(wb: Workbook, b: Bilan) -> None:
     """Analyse du grand livre: each test's count and its first lines (pay-posting labels masked)."""
     header, *rows = analytics_sheet_rows(b.audit.analytics)
-    sheet = _Sheet(wb, SHEETS["analytics"], [26, 40, 22, 9, 12, 14, 12, 60], header)
+    sheet = _Sheet(wb, SHEETS["analytics"], [24, 30, 18, 7, 10.5, 13, 10, 36], header, wrap=(1, 2, 3, 8))
     for title, summary, file, line, day, amount, account, label in rows:
         sheet.append(
             [sheet.text(title, bold=summary is not None), sheet.text(summary), sheet.text(file), line,
@@ -507,7 +627,13 @@ def _activity_sheet(wb: Workbook, b: Bilan) -> None:
     """Activité: every row of the activity file, action texts included (they stay out of the HTML)."""
     activity = b.audit.activity
     header, rows = activity_sheet_rows(activity)
-    sheet = _Sheet(wb, SHEETS["activity"], [16, 12, 7, 11, 26, 18, 60, 16, 9, 11, 12, 60], header)
+    sheet = _Sheet(
+        wb,
+        SHEETS["activity"],
+        [12, 10, 7, 10.5, 20, 14, 36, 14, 8, 12, 11, 30],
+        header,
+        wrap=(1, 2, 5, 6, 7, 8, 11, 12),
+    )
     if activity is None:
         sheet.append([sheet.text("Aucune mission déclarée (missions de convention.yaml) : compte rendu non contrôlé")])
     for values in rows:
