@@ -271,10 +271,25 @@ def _rate(value) -> float | None:
     return None if value is None else float(value)
 
 
+def _payment(rec) -> dict | None:
+    """Where a FEC row's payment date came from (SPEC 11): the entry that says so."""
+    if rec.payment_source is None or rec.date_paiement is None:
+        return None
+    return {
+        "source": rec.payment_source,
+        "journal": rec.payment_journal,
+        "entry": rec.payment_entry,
+        "date": rec.date_paiement.isoformat(),
+    }
+
+
 def _rows(a: Audit, only_rejected: bool = False) -> Iterator[dict]:
     cited = a.rows["rules"].map(bool) | a.rows["decision"].notna() | (a.rows["source"] == "forfait")
     rows = a.rows[cited] if only_rejected else a.rows
+    expenses = a.tables.get("expenses")
+    fec = expenses.file if expenses is not None and expenses.kind == "fec" else None
     for rec in rows.itertuples(index=False):
+        payment = {"payment": _payment(rec)} if fec is not None and rec.source == "expenses" else {}
         yield {
             "source": rec.source,
             "file": rec.file if isinstance(rec.file, str) else None,
@@ -287,6 +302,7 @@ def _rows(a: Audit, only_rejected: bool = False) -> Iterator[dict]:
             "reasons": list(rec.reasons),
             "decision": None if rec.decision is None else rec.decision.as_json(),
             "impact": None if rec.impact is None else cents_to_euros(rec.impact),
+            **payment,
         }
 
 
@@ -361,6 +377,7 @@ def _summary(a: Audit) -> dict:
                 "severity": f.severity,
                 "message": f.message,
                 "amount": None if f.amount is None else cents_to_euros(f.amount),
+                **({"refs": list(f.refs)} if f.refs else {}),
             }
             for f in a.findings
         ],

@@ -40,6 +40,7 @@ class Finding:
     severity: str
     message: str
     amount: int | None = None  # cents
+    refs: tuple[str, ...] = ()  # the input rows it names, as decisions cite them: file!sheet!row (CSV, FEC: file!!line)
 
 
 def siret_findings(siret: str) -> list[Finding]:

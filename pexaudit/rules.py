@@ -17,7 +17,7 @@ from fractions import Fraction
 import pandas as pd
 
 from .convention import HORS_BUDGET, Convention, matricule_key
-from .fec import duplicate_keys
+from .fec import FEC_EXTRA_COLUMNS, duplicate_keys
 from .fmt import eur, pct
 from .money import round_half_up
 from .parsing import normalize_text
@@ -200,8 +200,9 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
         )
         out["readable"] = frame["montant"].notna().to_numpy()
         out["line"] = frame["line"]
-        for column in ("piece", "fournisseur", "libelle", "date", "compte", "date_paiement"):
-            out[column] = frame[column]
+        for column in ("piece", "fournisseur", "libelle", "date", "compte", "date_paiement", *FEC_EXTRA_COLUMNS):
+            if column in frame:  # a FEC's: where the payment date came from, the third party (SPEC 11)
+                out[column] = frame[column]
         parts.append(out)
 
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_ROW_COLUMNS)
@@ -288,7 +289,7 @@ def _outcomes(
 _ROW_COLUMNS = [
     "row_id", "source", "file", "sheet", "row", "line", "amount", "eligible_amount", "rules",
     "booked_rule", "reasons", "who", "month", "allocation", "piece", "fournisseur", "libelle",
-    "date", "compte", "date_paiement", "share", "readable",
+    "date", "compte", "date_paiement", "share", "readable", *FEC_EXTRA_COLUMNS,
 ]  # fmt: skip
 
 
@@ -304,6 +305,7 @@ _OPTIONAL = [
     "date",
     "compte",
     "date_paiement",
+    *FEC_EXTRA_COLUMNS,
 ]
 
 
