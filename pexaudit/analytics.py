@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import Finding
-from .fmt import eur, number_fr
+from .fmt import date_fr, eur, number_fr
 from .money import cents_to_euros, euros_to_cents
 
 __all__ = [
@@ -87,8 +88,8 @@ class _View:
     days: np.ndarray  # int64 day numbers since 1970-01-01, _NAT when unreadable
     amount: np.ndarray  # int64 cents shown as the line's amount (|D - C| for a FEC, montant otherwise)
     readable: np.ndarray  # bool: the amount was read
-    label: np.ndarray  # object
-    account: np.ndarray  # object, "" when unknown
+    label: np.ndarray | pd.Series  # object, or a FEC's categorical column
+    account: np.ndarray | pd.Series  # object, "" when unknown
     sheet: np.ndarray | None = None
 
     def example(self, i: int) -> dict:
@@ -98,8 +99,8 @@ class _View:
             "line": int(self.line[i]),
             "date": None if days == _NAT else (dt.date(1970, 1, 1) + dt.timedelta(days=int(days))).isoformat(),
             "amount": cents_to_euros(int(self.amount[i])) if self.readable[i] else None,
-            "label": str(self.label[i]),
-            "account": str(self.account[i]) or None,
+            "label": str(_at(self.label, i)),
+            "account": str(_at(self.account, i)) or None,
         }
         if self.sheet is not None and isinstance(self.sheet[i], str):
             out["sheet"] = self.sheet[i]
@@ -107,6 +108,12 @@ class _View:
 
     def examples(self, mask: np.ndarray) -> list[dict]:
         return [self.example(i) for i in np.flatnonzero(mask)[:EXAMPLES]]
+
+
+def _at(values, i: int):
+    """The i-th value of an array or of a Series (a categorical column of FEC lines)."""
+    value = values.iloc[i] if isinstance(values, pd.Series) else values[i]
+    return "" if value is None or value is pd.NA else value
 
 
 def _days(values) -> np.ndarray:
@@ -137,14 +144,30 @@ def _categories(column: pd.Series, function, index: np.ndarray | None = None) ->
     return np.asarray([function(c) for c in categories])[codes]
 
 
-def _numbers(categories: pd.Index) -> np.ndarray:
-    """Distinct EcritureNum texts as integers (``000123`` is 123); -1 when not a whole number."""
-    number = pd.to_numeric(pd.Series(np.asarray(categories, dtype=object)), errors="coerce").to_numpy()
-    if number.dtype.kind in "iu":
-        return np.where(number >= 0, number, -1).astype(np.int64)
-    with np.errstate(invalid="ignore"):
-        whole = np.isfinite(number) & (number >= 0) & (number < 2**53) & (np.floor(number) == number)
-    return np.where(whole, np.nan_to_num(number), -1).astype(np.int64)
+def _numbered(categories: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct EcritureNum texts as (prefix code, number): a number is the text's trailing
+    digits as an integer, grouped by what precedes them (``HA000057`` is 57 in ``HA``,
+    ``000123`` is 123 in ``""``); -1 when the text has no trailing digit."""
+    values = np.asarray(categories, dtype=object)
+    prefixes = np.full(len(values), "", dtype=object)
+    numbers = np.full(len(values), -1, dtype=np.int64)
+    for i, text in enumerate(values):
+        text = str(text)
+        if text.isascii() and text.isdigit():
+            digits = text
+        else:
+            found = _TRAILING_DIGITS.search(text)
+            if found is None:
+                continue
+            digits = found.group(0)
+            prefixes[i] = text[: found.start()]
+        if len(digits.lstrip("0")) <= 18:  # beyond int64: not numbered
+            numbers[i] = int(digits)
+    codes, _ = pd.factorize(prefixes)
+    return codes.astype(np.int64), numbers
+
+
+_TRAILING_DIGITS = re.compile(r"[0-9]+$")
 
 
 # --- the tests ----------------------------------------------------------------------------------
@@ -284,19 +307,30 @@ def _folded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _numbering_gaps(view: _View, lines: pd.DataFrame) -> dict:
-    """Numbers missing in EcritureNum, over the file or within each all-numeric journal."""
-    first = pd.Series(lines["entry"].to_numpy()).drop_duplicates().index.to_numpy()  # first line of each entry
-    number = _numbers(lines["EcritureNum"].cat.categories)[lines["EcritureNum"].cat.codes.to_numpy()[first]]
+    """Numbers missing in EcritureNum, per prefix group, over the file or within each journal.
+
+    A number is an entry's trailing digits, grouped by what precedes them (SPEC 11). The
+    numbering runs across journals unless a number (prefix and integer) appears in two
+    journals; then within each journal. A file whose every EcritureNum is the same value has
+    no numbering at all: ``absent``. A line set aside for its field count takes no part.
+    """
+    codes = lines["EcritureNum"].cat.codes.to_numpy()
+    if len(codes) and codes.min() == codes.max():
+        return {"n": 0, "gaps": 0, "scope": "file", "journals": [], "examples": [], "absent": True}
+    ok = ~lines["field_fault"].to_numpy() if "field_fault" in lines else np.ones(len(codes), dtype=bool)
+    entry = lines["entry"].to_numpy()
+    first = np.flatnonzero(ok)[pd.Series(entry[ok]).drop_duplicates().index.to_numpy()]  # first line of each entry
+    prefix, number = _numbered(lines["EcritureNum"].cat.categories)
+    prefix, number = prefix[codes[first]], number[codes[first]]
     journal = lines["JournalCode"].cat.codes.to_numpy()[first]
-    numeric = number >= 0
-    pairs = pd.DataFrame({"journal": journal, "number": number, "at": first}).drop_duplicates(["journal", "number"])
-    numeric_journals = pd.Series(numeric).groupby(journal).all()
-    across = bool(numeric.all()) and not pairs["number"].duplicated().any()
-    scope = pairs["journal"].to_numpy() * 0 if across else pairs["journal"].to_numpy()
-    pairs = pairs.assign(scope=scope)
-    if not across:
-        pairs = pairs[pairs["journal"].map(numeric_journals).to_numpy(dtype=bool)]
-    pairs = pairs.sort_values(["scope", "number"], kind="stable")
+    numbered = number >= 0
+    pairs = pd.DataFrame({"journal": journal, "prefix": prefix, "number": number, "at": first})[numbered]
+    pairs = pairs.drop_duplicates(["journal", "prefix", "number"])
+    across = not pairs.duplicated(["prefix", "number"]).any()  # no number in two journals
+    scope = pairs["prefix"].to_numpy() if across else _combined(pairs["journal"].to_numpy(), pairs["prefix"].to_numpy())
+    pairs = (
+        pairs.assign(scope=scope).drop_duplicates(["scope", "number"]).sort_values(["scope", "number"], kind="stable")
+    )
     numbers, scopes = pairs["number"].to_numpy(), pairs["scope"].to_numpy()
     step = np.ones(len(numbers), dtype=np.int64)
     same = scopes[1:] == scopes[:-1]
@@ -304,9 +338,7 @@ def _numbering_gaps(view: _View, lines: pd.DataFrame) -> dict:
     holes = np.flatnonzero(step > 1)
     gap = holes[np.argsort(pairs["at"].to_numpy()[holes], kind="stable")][:EXAMPLES]
     names = lines["JournalCode"].cat.categories
-    checked = sorted(
-        {str(names[j]) for j in (np.unique(journal) if across else numeric_journals.index[numeric_journals])}
-    )
+    checked = sorted({str(names[j]) for j in np.unique(pairs["journal"].to_numpy())})
     examples = [
         {**view.example(int(pairs["at"].iat[i])), "missing": int(step[i] - 1), "after": int(numbers[i] - step[i])}
         for i in gap
@@ -317,6 +349,7 @@ def _numbering_gaps(view: _View, lines: pd.DataFrame) -> dict:
         "scope": "file" if across else "journal",
         "journals": checked,
         "examples": examples,
+        "absent": False,
     }
 
 
@@ -350,15 +383,14 @@ def fec_analytics(
     lines = ledger_lines
     file = file if file is not None else lines.attrs.get("file")
     debit, credit = lines["debit"].to_numpy(), lines["credit"].to_numpy()
-    account = _texts(lines["CompteNum"])
     view = _View(
         file=file,
         line=lines["line"].to_numpy(),
         days=_days(lines["EcritureDate"]),
         amount=np.abs(debit - credit),
         readable=lines["amount_ok"].to_numpy(),
-        label=_texts(lines["EcritureLib"]),
-        account=account,
+        label=lines["EcritureLib"],  # read for the examples only: a million labels need no copy
+        account=lines["CompteNum"],
     )
     supplier = _categories(lines["CompteNum"], lambda a: a.startswith("40")).astype(bool)
     aux = _categories(lines["CompAuxLib"], str.casefold)  # FecLedger.lines texts are stripped already
@@ -375,7 +407,7 @@ def fec_analytics(
         "cutoff": _cutoff(view, _days(lines["PieceDate"]), period_start, period_end),
         "near_duplicates": near,
         "numbering_gaps": _numbering_gaps(view, lines),
-        "fec": {k: integrity[k] for k in ("entries", "unbalanced", "format_lines", "date_lines")},
+        "fec": {k: integrity[k] for k in ("entries", "unbalanced", "format_lines", "date_lines", "multi_date_entries")},
     }
 
 
@@ -420,7 +452,8 @@ def _more(total: int, shown: int) -> str:
 
 
 def integrity_findings(integrity: dict) -> list[Finding]:
-    """FEC_EQUILIBRE, FEC_FORMAT (errors) and FEC_DATES (warning): one finding per rule at most."""
+    """FEC_EQUILIBRE, FEC_FORMAT (errors), FEC_DATES and FEC_ECRITURE (warnings): one finding per
+    rule at most."""
     where = f"FEC « {integrity['file']} » : " if integrity.get("file") else "FEC : "
     found = []
     if n := integrity["unbalanced"]:
@@ -442,8 +475,8 @@ def integrity_findings(integrity: dict) -> list[Finding]:
             Finding(
                 "FEC_FORMAT",
                 "error",
-                f"{where}{_plural(n, 'ligne')} mal formée{'s' if n > 1 else ''} (champ obligatoire absent, "
-                f"date ou montant illisible) : {listed}{_more(n, len(shown))}",
+                f"{where}{_plural(n, 'ligne')} mal formée{'s' if n > 1 else ''} (nombre de champs, champ "
+                f"obligatoire absent, date ou montant illisible) : {listed}{_more(n, len(shown))}",
             )
         )
     if n := integrity["date_lines"]:
@@ -458,7 +491,24 @@ def integrity_findings(integrity: dict) -> list[Finding]:
                 f"{_more(n, len(shown))}",
             )
         )
+    if n := integrity.get("multi_date_entries"):
+        shown = integrity["multi_date_examples"]
+        listed = ", ".join(
+            f"{e['entry']} (ligne {e['line']} : {', '.join(_date_text(d) for d in e['dates'])})" for e in shown
+        )
+        found.append(
+            Finding(
+                "FEC_ECRITURE",
+                "warning",
+                f"{where}{_plural(n, 'écriture')} datée{'s' if n > 1 else ''} de plusieurs jours (une écriture n'a "
+                f"qu'une date : EcritureDate diffère entre ses lignes) : {listed}{_more(n, len(shown))}",
+            )
+        )
     return found
+
+
+def _date_text(iso: str) -> str:
+    return date_fr(dt.date.fromisoformat(iso))
 
 
 # --- what the report and the workbook show ------------------------------------------------------

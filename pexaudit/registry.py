@@ -228,6 +228,11 @@ _ENTRIES = [
     Entry("FEC_DATES", "constat", "validation avant écriture", "des lignes ont une date de validation "
           "antérieure à la date d'écriture", "interrogez le bénéficiaire sur sa procédure de validation",
           "pexaudit.analytics", severity="warning"),
+    Entry("FEC_ECRITURE", "constat", "écriture datée de plusieurs jours",
+          "les lignes d'une même écriture (journal et numéro) portent des dates d'écriture différentes : une "
+          "écriture n'a qu'une date", "demandez au bénéficiaire si le logiciel réutilise les numéros d'écriture "
+          "(deux écritures sous un même numéro) ou si l'écriture a été modifiée après coup",
+          "pexaudit.analytics", severity="warning"),
 ]  # fmt: skip
 
 RULES: dict[str, Entry] = {e.code: e for e in _ENTRIES if e.kind != "constat"}
