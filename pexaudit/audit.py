@@ -19,6 +19,7 @@ import pandas as pd
 from . import __version__
 from .activity import ActivityResult, activity_findings, activity_json, classify_activity, personnel_cost_by_month
 from .analytics import expenses_analytics, fec_analytics, integrity_findings
+from .books import book_findings
 from .convention import Convention, load_convention
 from .decisions import (
     Bound,
@@ -179,6 +180,7 @@ def _assess(
         *procedure_findings(decisions.procedure, settlement.balance, convention),
         *activity_findings(convention, activity, personnel_cost_by_month(eligibility.rows)),
         *_ledger_findings(tables.get("expenses")),
+        *book_findings(convention, eligibility.rows, tables.get("expenses"), tables.get("payroll")),
     ]
     max_balance = None
     if impacts:

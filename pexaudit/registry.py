@@ -233,6 +233,27 @@ _ENTRIES = [
           "écriture n'a qu'une date", "demandez au bénéficiaire si le logiciel réutilise les numéros d'écriture "
           "(deux écritures sous un même numéro) ou si l'écriture a été modifiée après coup",
           "pexaudit.analytics", severity="warning"),
+    Entry("DOUBLON_PROBABLE", "constat", "facture probablement payée deux fois",
+          "des dépenses retenues du même fournisseur et du même montant, à 7 jours au plus d'intervalle, sous deux "
+          "numéros de pièce (ou, dans un FEC, la même pièce à deux dates) : une même facture payée ou saisie deux "
+          "fois ? Rien n'est rejeté", "comparez les pièces ; rejetez le doublon par une décision (decisions.yaml : "
+          "le constat donne les références des lignes), ou acceptez les lignes si ce sont deux dépenses",
+          "pexaudit.books.doublon_probable", severity="warning"),
+    Entry("HORS_CORRESPONDANCE", "constat", "dépenses du projet sur des comptes non associés",
+          "des lignes de charges (classe 6) du FEC portent les mots du projet (inputs.fec.label_contains) sur des "
+          "comptes qu'inputs.accounts n'associe à aucune ligne budgétaire : elles ne sont pas dans les dépenses",
+          "si ce sont des coûts du projet, ajoutez leurs comptes à inputs.accounts (le constat donne le montant par "
+          "compte) ; sinon rien", "pexaudit.books.hors_correspondance", severity="info"),
+    Entry("PAIE_COMPTA", "constat", "paie déclarée supérieure aux livres",
+          "le coût de la paie déclarée pour les mois de la période dépasse les charges de personnel (comptes 64) "
+          "du FEC sur ces mêmes mois", "demandez le rapprochement de la paie et de la comptabilité (journal de paie, "
+          "DSN) ; une paie plus élevée que les livres n'est pas justifiée", "pexaudit.books.paie_compta",
+          severity="warning"),
+    Entry("SUBVENTION_COMPTA", "constat", "subvention non retrouvée dans les livres",
+          "les comptes d'inputs.fec.subsidy_accounts ne portent ni le montant accordé (subvention comptée à la "
+          "notification) ni les versements de l'exercice du FEC (comptée à l'encaissement)",
+          "demandez comment la subvention a été comptabilisée (compte, date, produit constaté d'avance)",
+          "pexaudit.books.subvention_compta", severity="warning"),
 ]  # fmt: skip
 
 RULES: dict[str, Entry] = {e.code: e for e in _ENTRIES if e.kind != "constat"}
