@@ -358,11 +358,12 @@ def subvention_compta(convention: Convention, lines: pd.DataFrame, file: str) ->
         Finding(
             "SUBVENTION_COMPTA",
             "warning",
-            f"FEC « {file} » : les comptes {accounts} portent {eur(books)} de subvention (crédits moins débits), "
-            f"ni la subvention accordée ({eur(granted)}, si elle est comptée à la notification) ni les versements "
-            f"reçus pendant l'exercice du FEC {span} ({eur(paid)}, si elle est comptée à l'encaissement) ; "
-            f"écart de {eur(books - nearer, signed=True)} avec le plus proche : demandez au bénéficiaire comment il "
-            "l'a comptabilisée (produit constaté d'avance, autre financeur sur le même compte)",
+            f"FEC « {file} » : les comptes {accounts} portent {eur(books)} de subvention (crédits moins débits), ce "
+            f"qui ne correspond ni à la subvention accordée ({eur(granted)}, si elle est comptée à la notification) "
+            f"ni aux versements reçus pendant l'exercice du FEC, {span} ({eur(paid)}, si elle est comptée à "
+            f"l'encaissement) ; écart de {eur(books - nearer, signed=True)} avec le plus proche : demandez au "
+            "bénéficiaire comment il l'a comptabilisée (produit constaté d'avance, autre financeur sur le même "
+            "compte)",
             books - nearer,
         )
     ]

@@ -282,3 +282,26 @@ def test_subsidy_accounts_are_read_and_checked(tmp_path):
     with pytest.raises(InputError) as error:
         load_convention(folder)
     assert "subsidy_accounts" in str(error.value) and "7441" in str(error.value)
+
+
+def test_a_decision_on_a_doublon_probable_ref_settles_it(tmp_path, checker):
+    """The refs of DOUBLON_PROBABLE are the auditor's handle: a reject of the second invoice in
+    decisions.yaml books it under DOUBLON and the pair is gone (the auditor has ruled)."""
+    import shutil
+
+    from pexaudit.audit import audit, results
+
+    folder = tmp_path / "fec-banque"
+    shutil.copytree(Path(__file__).parent / "cases" / "fec-banque", folder)
+    before = results(audit(folder, checker))
+    (refs,) = [f["refs"] for f in before["findings"] if f["rule"] == "DOUBLON_PROBABLE"]
+    (folder / "decisions.yaml").write_text(
+        f'rows:\n  - ref: "{refs[1]}"\n    decision: reject\n    rule: DOUBLON\n'
+        "    motive: Facture FA-102 identique à FA-101, payée deux fois\n",
+        encoding="utf-8",
+    )
+    after = results(audit(folder, checker))
+    rules = [f["rule"] for f in after["findings"]]
+    assert "DOUBLON_PROBABLE" not in rules and "DECISION" in rules
+    gestion = next(line for line in after["lines"] if line["line"] == "gestion")
+    assert gestion["eligible"] == 298.0 - 120.0 and gestion["rejected"] == {"PAIEMENT": 89.9, "DOUBLON": 120.0}
