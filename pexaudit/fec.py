@@ -1047,6 +1047,15 @@ def _expense_frame(
     return frame
 
 
+def _selection(journals, label_contains) -> str:
+    said = []
+    if journals:
+        said.append(f"journaux {', '.join(journals)}")
+    if label_contains:
+        said.append("libellé ou pièce contenant " + " ou ".join(f"« {w} »" for w in label_contains))
+    return f" ({' ; '.join(said)})" if said else ""
+
+
 def duplicate_keys(frame: pd.DataFrame) -> list[pd.Series]:
     """DOUBLON keys of FEC rows (SPEC section 11): PieceRef + supplier + montant + date.
 
@@ -1142,9 +1151,8 @@ def read_fec(
             for n, f in zip(read.numbers[wrong][:EXAMPLES], read.fields[wrong][:EXAMPLES], strict=True)
         ],
     }
-    sep_name = "tabulation" if separator == "\t" else "« | »"
     table.notes.append(
-        f"FEC lu en {encoding}, séparateur {sep_name} : {len(lines)} lignes, {integrity['entries']} écritures, "
-        f"{len(index)} lignes retenues sur les comptes de inputs.accounts"
+        f"{len(lines)} lignes, {integrity['entries']} écritures, {len(index)} lignes retenues sur les comptes de "
+        f"inputs.accounts{_selection(journals, label_contains)}"
     )
     return FecLedger(table, lines, integrity, encoding, separator, columns, reading)

@@ -598,3 +598,101 @@ def test_every_line_short_is_read_in_python(tmp_path):
     ledger = read_fec(path, "fec.txt", accounts=TRAP_ACCOUNTS)
     assert ledger.integrity["format_lines"] == len(ledger.lines) == 6 and ledger.integrity["entries"] == 3
     assert ledger.table.frame.empty and ledger.lines["field_fault"].all()
+
+
+# --- what check says of a FEC --------------------------------------------------------------------
+
+
+def test_check_says_how_a_fec_was_read(tmp_path):
+    """Records, separator, encoding, lines set aside and why, payment sources (in process)."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from pexaudit.cli import main
+
+    folder = tmp_path / "fec-banque"
+    shutil.copytree(Path(__file__).parent / "cases" / "fec-banque", folder)
+    fec = folder / "987654321FEC20241231.txt"
+    text = fec.read_text(encoding="utf-8").replace("\tPEX toner\t", "\tPEX\ttoner\t", 1)  # line 20: 19 fields
+    header, rest = text.split("\n", 1)
+    fec.write_bytes((header + "\r\n\r\n" + rest.replace("\n", "\r")).encode("iso-8859-15"))  # a blank, then CR
+    result = CliRunner().invoke(main, ["check", str(folder)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "987654321FEC20241231.txt : reconnu comme un FEC (en-tête de 18 colonnes), encodage iso-8859-15" in out
+    assert "séparateur tabulation" in out
+    assert "enregistrements : 31 (en-tête compris) ; fins d'enregistrement : CR LF (Windows) 2, CR seul" in out
+    assert "1 enregistrement(s) vide(s) ignoré(s)" in out
+    assert "1 ligne(s) mise(s) de côté pour leur nombre de champs (FEC_FORMAT)" in out
+    assert "ligne 21 : 19 champs au lieu de 18 (séparateur dans un libellé ?)" in out
+    assert "1 écriture(s) déséquilibrée(s) (FEC_EQUILIBRE)" in out  # HA 5 lost its 89,90 debit
+    assert "6 lignes retenues" in out  # line 21 (was 20) gives no expense row
+    assert "3 par l'écriture de banque lettrée comme leur tiers, 2 par la date de lettrage" in out
+    assert "1 ligne(s) retenue(s) dont le tiers est un compte 42" in out and "MARTIN" not in out
+
+
+# --- choices where the norm is silent (docs/fec.md) -----------------------------------------------
+
+
+def test_a_trailing_separator_needs_readable_amounts(tmp_path):
+    """N + 1 fields, the last empty: read only when the amounts and EcritureDate are there."""
+    rows = [line("OD", "1", debit="10,00"), line("OD", "1", account="47100000", credit="")]
+    text = fec_text(rows).split("\n")
+    path = tmp_path / "fec.txt"
+    path.write_text("\n".join([text[0], text[1], text[2] + "\t", ""]), encoding="utf-8")
+    lines = read_fec(path, "fec.txt", accounts=GESTION).lines
+    assert lines["field_fault"].tolist() == [False, True]  # Credit empty: not readable, set aside
+    path.write_text("\n".join(text), encoding="utf-8")
+    ledger = read_fec(path, "fec.txt", accounts=GESTION)
+    assert ledger.lines["field_fault"].tolist() == [False, False]  # N fields: an ordinary format fault
+    assert ledger.integrity["format_examples"] == [{"line": 3, "faults": "Credit absent"}]
+
+
+def test_a_line_of_separators_is_not_blank(tmp_path):
+    """Blank is empty once trimmed: tabs are blank space, '|' is not."""
+    text = fec_text(TRAP_ROWS, sep="|").split("\n")
+    path = tmp_path / "fec.txt"
+    path.write_text("\n".join([text[0], "|" * 17, "||", *text[1:]]), encoding="utf-8")
+    ledger = read_fec(path, "fec.txt", accounts=TRAP_ACCOUNTS)
+    lines = ledger.lines.set_index("line")
+    assert lines.index.tolist()[:2] == [2, 3] and ledger.reading["blank"] == 0
+    assert not lines.loc[2, "field_fault"] and lines.loc[2, "format_fault"]  # 18 empty fields: absent values
+    assert lines.loc[3, "field_fault"]  # 3 fields
+    text = fec_text(TRAP_ROWS).split("\n")
+    path.write_text("\n".join([text[0], "\t" * 17, " \t ", *text[1:]]), encoding="utf-8")
+    ledger = read_fec(path, "fec.txt", accounts=TRAP_ACCOUNTS)
+    assert ledger.reading["blank"] == 2 and ledger.lines["line"].iloc[0] == 4
+
+
+def test_the_bank_entry_with_the_latest_date_pays(tmp_path):
+    """The lettering chain: same CompteNum, CompAuxNum and letter, another entry with a bank line;
+    the latest readable date, the first in file order when several; DateLet only without one."""
+
+    def bank(num, date, letter="AA", account="40100000", aux="F001", **fields):
+        return [
+            line("BQ", num, date, account, debit="120,00", CompAuxNum=aux, EcritureLet=letter, DateLet="20241231",
+                 **fields),
+            line("BQ", num, date, "51200000", credit="120,00"),
+        ]  # fmt: skip
+
+    rows = [
+        *purchase("1", lettered="20241231"),  # lines 2-3, 401 F001 AA
+        *bank("1", "20240310"),
+        *bank("2", "20240320"),  # the latest: pays
+        *bank("3", "20240320"),  # as late, later in the file
+        *bank("4", "20240401", aux="F002"),  # another third party
+        *bank("5", "20240402", account="40110000"),  # another account
+        *bank("6", "2024-04-03"),  # unreadable date: not a candidate
+        *bank("7", "20240404", letter="AB"),  # another letter
+    ]
+    ledger = read_fec(write_fec(tmp_path / "fec.txt", rows), "fec.txt", accounts=GESTION)
+    row = ledger.table.frame.iloc[0]
+    assert (row["payment_source"], row["payment_journal"], row["payment_entry"]) == ("banque", "BQ", "2")
+    assert row["date_paiement"] == dt.date(2024, 3, 20)
+    card = [
+        line("CB", "1", "2024031", "62510000", debit="12,00"),
+        line("CB", "1", "2024031", "51200000", credit="12,00"),
+    ]
+    frame = read_fec(write_fec(tmp_path / "cb.txt", card), "cb.txt", accounts=GESTION).table.frame
+    assert frame["date_paiement"].tolist() == [None] and frame["payment_source"].tolist() == [None]
