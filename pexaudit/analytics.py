@@ -147,22 +147,33 @@ def _categories(column: pd.Series, function, index: np.ndarray | None = None) ->
 def _numbered(categories: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     """Distinct EcritureNum texts as (prefix code, number): a number is the text's trailing
     digits as an integer, grouped by what precedes them (``HA000057`` is 57 in ``HA``,
-    ``000123`` is 123 in ``""``); -1 when the text has no trailing digit."""
+    ``000123`` is 123 in ``""``); -1 when the text has no trailing digit (or more than 18)."""
     values = np.asarray(categories, dtype=object)
-    prefixes = np.full(len(values), "", dtype=object)
-    numbers = np.full(len(values), -1, dtype=np.int64)
-    for i, text in enumerate(values):
-        text = str(text)
-        if text.isascii() and text.isdigit():
-            digits = text
-        else:
-            found = _TRAILING_DIGITS.search(text)
-            if found is None:
-                continue
-            digits = found.group(0)
-            prefixes[i] = text[: found.start()]
-        if len(digits.lstrip("0")) <= 18:  # beyond int64: not numbered
-            numbers[i] = int(digits)
+    size = len(values)
+    prefixes = np.full(size, "", dtype=object)
+    numbers = np.full(size, -1, dtype=np.int64)
+    # All digits, none empty, none longer than 18 (most software): looked at joined, read at C speed.
+    texts = values.tolist()
+    if size and all(isinstance(v, str) for v in texts) and max(map(len, texts)) <= 18 and min(map(len, texts)) > 0:
+        digits = "".join(texts)
+        plain_only = digits.isascii() and digits.isdigit()
+    else:
+        plain_only = False
+    if plain_only:
+        return np.zeros(size, dtype=np.int64), np.fromiter(map(int, texts), dtype=np.int64, count=size)
+    plain = np.fromiter(
+        (isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 18 for v in values), bool, size
+    )
+    if plain.any():
+        numbers[plain] = np.fromiter(map(int, values[plain]), dtype=np.int64, count=int(plain.sum()))
+    for i in np.flatnonzero(~plain):
+        text = str(values[i])
+        found = _TRAILING_DIGITS.search(text)
+        if found is None:
+            continue
+        prefixes[i] = text[: found.start()]
+        if len(found.group(0).lstrip("0")) <= 18:  # beyond int64: not numbered
+            numbers[i] = int(found.group(0))
     codes, _ = pd.factorize(prefixes)
     return codes.astype(np.int64), numbers
 
@@ -319,29 +330,40 @@ def _numbering_gaps(view: _View, lines: pd.DataFrame) -> dict:
         return {"n": 0, "gaps": 0, "scope": "file", "journals": [], "examples": [], "absent": True}
     ok = ~lines["field_fault"].to_numpy() if "field_fault" in lines else np.ones(len(codes), dtype=bool)
     entry = lines["entry"].to_numpy()
-    first = np.flatnonzero(ok)[pd.Series(entry[ok]).drop_duplicates().index.to_numpy()]  # first line of each entry
+    # Entries are numbered in order of first appearance: an entry's first line is where the
+    # running maximum grows. An entry of lines set aside only takes no part.
+    first = np.flatnonzero(np.r_[True, entry[1:] > np.maximum.accumulate(entry)[:-1]]) if len(entry) else entry
+    read = np.zeros(int(entry.max()) + 1 if len(entry) else 0, dtype=bool)
+    read[entry[ok]] = True
+    first = first[read[entry[first]]]
     prefix, number = _numbered(lines["EcritureNum"].cat.categories)
     prefix, number = prefix[codes[first]], number[codes[first]]
-    journal = lines["JournalCode"].cat.codes.to_numpy()[first]
+    journal = lines["JournalCode"].cat.codes.to_numpy()[first].astype(np.int64)
     numbered = number >= 0
-    pairs = pd.DataFrame({"journal": journal, "prefix": prefix, "number": number, "at": first})[numbered]
-    pairs = pairs.drop_duplicates(["journal", "prefix", "number"])
-    across = not pairs.duplicated(["prefix", "number"]).any()  # no number in two journals
-    scope = pairs["prefix"].to_numpy() if across else _combined(pairs["journal"].to_numpy(), pairs["prefix"].to_numpy())
-    pairs = (
-        pairs.assign(scope=scope).drop_duplicates(["scope", "number"]).sort_values(["scope", "number"], kind="stable")
-    )
-    numbers, scopes = pairs["number"].to_numpy(), pairs["scope"].to_numpy()
+    journal, prefix, number, first = journal[numbered], prefix[numbered], number[numbered], first[numbered]
+    # Each (journal, prefix, number) once, the first in file order (lexsort is stable).
+    order = np.lexsort((number, prefix, journal))
+    keep = np.r_[True, np.diff(journal[order]) != 0] if len(order) else np.zeros(0, dtype=bool)
+    if len(order):
+        keep |= np.r_[True, (np.diff(prefix[order]) != 0) | (np.diff(number[order]) != 0)]
+    order = order[keep]
+    journal, prefix, number, at = journal[order], prefix[order], number[order], first[order]
+    # A number (prefix and integer) in two journals: numbering per journal, else across the file.
+    by_number = np.lexsort((prefix, number))
+    twice = (np.diff(prefix[by_number]) == 0) & (np.diff(number[by_number]) == 0)
+    across = not twice.any()
+    scope = prefix if across else _combined(journal, prefix)
+    order = np.lexsort((at, number, scope))  # across: a (prefix, number) is in one journal only
+    numbers, scopes, at = number[order], scope[order], at[order]
     step = np.ones(len(numbers), dtype=np.int64)
     same = scopes[1:] == scopes[:-1]
     step[1:][same] = numbers[1:][same] - numbers[:-1][same]
     holes = np.flatnonzero(step > 1)
-    gap = holes[np.argsort(pairs["at"].to_numpy()[holes], kind="stable")][:EXAMPLES]
+    gap = holes[np.argsort(at[holes], kind="stable")][:EXAMPLES]
     names = lines["JournalCode"].cat.categories
-    checked = sorted({str(names[j]) for j in np.unique(pairs["journal"].to_numpy())})
+    checked = sorted({str(names[j]) for j in np.unique(journal)})
     examples = [
-        {**view.example(int(pairs["at"].iat[i])), "missing": int(step[i] - 1), "after": int(numbers[i] - step[i])}
-        for i in gap
+        {**view.example(int(at[i])), "missing": int(step[i] - 1), "after": int(numbers[i] - step[i])} for i in gap
     ]
     return {
         "n": int((step[step > 1] - 1).sum()),

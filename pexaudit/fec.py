@@ -19,13 +19,13 @@ Three things come out (:class:`FecLedger`):
 from __future__ import annotations
 
 import codecs
-import concurrent.futures
 import contextlib
 import csv
 import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -61,6 +61,8 @@ _DATES = ("EcritureDate", "PieceDate", "DateLet", "ValidDate")
 _AMOUNTS = ("Debit", "Credit", "Montant", "Montantdevise")
 # Columns never used past the header check: not even read.
 _UNREAD = frozenset({"Idevise"})
+# Optional columns kept as read, not coded: only the lettering chain reads them, on few lines.
+_AS_READ = ("EcritureLet", "CompAuxNum")
 # Sens (SPEC 11): D or C, or +1 / -1 (1 is +1); case ignored.
 _SENS = {"D": 1, "C": -1, "+1": 1, "-1": -1, "1": 1}
 EXAMPLES = 10  # offending entries or lines named in an integrity finding
@@ -125,7 +127,7 @@ def _separator_of(line: str) -> str | None:
 
 @dataclass
 class _Bytes:
-    """What one pass over the bytes finds: the hash, and every CR and LF byte.
+    """What one pass over the bytes finds: hash, encoding, and every CR and LF byte.
 
     ``ends`` are the positions of the CR and LF bytes in file order, ``kinds`` their byte (13 or
     10), ``seps`` the number of separators before each: the field count of any record is a
@@ -134,6 +136,7 @@ class _Bytes:
     """
 
     sha256: str
+    encoding: str
     size: int
     ends: np.ndarray
     kinds: np.ndarray
@@ -143,42 +146,28 @@ class _Bytes:
     last_sep: int  # position of the last separator of the file (-1: none)
 
 
-def _encoding(path: Path) -> str:
-    """UTF-8 (with a BOM, or valid all through), else ISO 8859-15. An ISO 8859-15 file is told
-    at its first accented letter; a UTF-8 one needs every byte checked."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as handle:
-        chunk = handle.read(_CHUNK)
-        if chunk.startswith(codecs.BOM_UTF8):
-            return "utf-8"
-        while chunk:
-            if not chunk.isascii():
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    return "iso-8859-15"
-            chunk = handle.read(_CHUNK)
-    try:
-        decoder.decode(b"", final=True)  # a character cut at the end of the file
-    except UnicodeDecodeError:
-        return "iso-8859-15"
-    return "utf-8"
-
-
 def _scan(path: Path, separator: str | None) -> _Bytes:
-    """SHA-256 and record ends, in one pass over the bytes.
+    """SHA-256, encoding (UTF-8, with a BOM or valid all through, else ISO 8859-15) and record
+    ends, in one pass over the bytes.
 
-    Column-wise: per chunk, one comparison finds the record ends and the separators, a binary
-    search counts the separators before each end; no Python loop runs over the lines. numpy
-    and hashlib release the GIL: :func:`read_fec` runs this beside the C parser of pandas.
+    Column-wise: per chunk, one comparison finds the record ends and the separators, and the
+    separators before each end are counted from their ranks; no Python loop runs over the lines.
     """
     digest = hashlib.sha256()
-    size, carry, last = 0, 0, -1
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8, bom, size, carry, last = True, False, 0, 0, -1
     sep = ord(separator or "\t")
     ends, kinds, seps, lasts = [], [], [], []
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
+            if not size:
+                bom = chunk.startswith(codecs.BOM_UTF8)
             digest.update(chunk)
+            if utf8 and not chunk.isascii():
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
             data = np.frombuffer(chunk, dtype=np.uint8)
             if sep == 9:  # tab, LF and CR are all control bytes: one comparison finds the three
                 control = np.flatnonzero(data <= 13)
@@ -218,9 +207,15 @@ def _scan(path: Path, separator: str | None) -> _Bytes:
             lasts.append(last_sep)
             carry += count
             size += len(data)
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)  # a character cut at the end of the file
+        except UnicodeDecodeError:
+            utf8 = False
     join = lambda parts, dtype: np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)  # noqa: E731
     return _Bytes(
         digest.hexdigest(),
+        "utf-8" if utf8 or bom else "iso-8859-15",
         size,
         join(ends, np.int64),
         join(kinds, np.uint8),
@@ -233,7 +228,8 @@ def _scan(path: Path, separator: str | None) -> _Bytes:
 
 def _sniff(path: Path) -> tuple[str, str]:
     """SHA-256 and encoding of a file (UTF-8, with a BOM or valid, else ISO 8859-15)."""
-    return _scan(path, _separator_of(_first_line(path))).sha256, _encoding(path)
+    scanned = _scan(path, _separator_of(_first_line(path)))
+    return scanned.sha256, scanned.encoding
 
 
 # How a record ends, as ``check`` names it.
@@ -265,19 +261,25 @@ def _records(scanned: _Bytes) -> _Records:
     n = len(ends)
     cr = kinds == 13
     follows = np.zeros(n, dtype=bool)  # the byte after is the next CR or LF found
-    follows[:-1] = ends[1:] == ends[:-1] + 1
     lf_next = np.zeros(n, dtype=bool)
-    lf_next[:-1] = follows[:-1] & (kinds[1:] == 10)
-    # pandas: every LF ends a record (a CR just before it included), and every CR not followed by LF.
-    stops = np.flatnonzero(~cr | ~lf_next)
-    # The norm: a CR whose run of CRs ends just before an LF belongs to that LF's record end.
-    lf_index = np.flatnonzero(~cr)
-    following = np.searchsorted(lf_index, np.arange(n))  # the next LF, among the LFs
-    has_lf = following < len(lf_index)
-    next_lf = lf_index[np.minimum(following, max(len(lf_index) - 1, 0))] if len(lf_index) else np.zeros(n, np.int64)
-    absorbed = cr & has_lf & ((ends[next_lf] - ends) == (next_lf - np.arange(n)))
-    crlf_before = np.zeros(n, dtype=bool)  # an LF right after a CR: pandas' CR LF
-    crlf_before[1:] = ~cr[1:] & cr[:-1] & follows[:-1]
+    if cr.any():
+        follows[:-1] = ends[1:] == ends[:-1] + 1
+        lf_next[:-1] = follows[:-1] & (kinds[1:] == 10)
+    if not cr.any():  # LF only, as most exports: every end is a record end for both
+        stops = np.arange(n)
+        absorbed = crlf_before = np.zeros(n, dtype=bool)
+    else:
+        # pandas: every LF ends a record (a CR just before it included), and every CR not followed by LF.
+        stops = np.flatnonzero(~cr | ~lf_next)
+        # The norm: a CR whose run of CRs ends just before an LF belongs to that LF's record end.
+        lf_index = np.flatnonzero(~cr)
+        following = np.searchsorted(lf_index, np.arange(n))  # the next LF, among the LFs
+        has_lf = following < len(lf_index)
+        last_lf = max(len(lf_index) - 1, 0)
+        next_lf = lf_index[np.minimum(following, last_lf)] if len(lf_index) else np.zeros(n, np.int64)
+        absorbed = cr & has_lf & ((ends[next_lf] - ends) == (next_lf - np.arange(n)))
+        crlf_before = np.zeros(n, dtype=bool)  # an LF right after a CR: pandas' CR LF
+        crlf_before[1:] = ~cr[1:] & cr[:-1] & follows[:-1]
     last_end = int(ends[stops[-1]]) + 1 if len(stops) else 0
     tail = scanned.size > last_end  # text after the last record end: one more record
     count = len(stops) + int(tail)
@@ -385,6 +387,7 @@ def _csv(path: Path, separator: str, encoding: str, layout: _Layout) -> pd.DataF
             na_filter=False,
             keep_default_na=False,
             skip_blank_lines=False,
+            memory_map=True,  # measured: a few percent faster on a million lines
             engine="c",
         )
     except pd.errors.ParserError:
@@ -524,11 +527,18 @@ _EXACT_LIMIT = 10**14
 def _amount_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cents and readability of distinct amount texts (``0000000069,60``, ``-12.5``, ``1 234,56``).
 
-    ``to_numeric`` reads the plain ones at C speed (``1e5`` too: unambiguous, so accepted); the
-    rest (three decimals, thousands separators, a currency sign) go through parse_amount.
+    ``float`` (or ``to_numeric`` when one of them is empty or unreadable) reads the plain ones
+    at C speed (``1e5`` too: unambiguous, so accepted); the rest (three decimals, thousands
+    separators, a currency sign) go through parse_amount.
     """
-    dotted = "\n".join(values).replace(",", ".").split("\n") if len(values) else []  # no "\n" in a field
-    number = pd.to_numeric(pd.Series(dotted, dtype=object), errors="coerce").to_numpy(dtype=float)
+    joined = "\n".join(values)  # no "\n" in a field
+    dotted = joined.replace(",", ".").split("\n") if len(values) else []
+    number = None
+    if joined.isascii() and "_" not in joined:  # float() reads 1_000 as 1000: not a FEC amount
+        with contextlib.suppress(ValueError):  # an empty or unreadable one: all through to_numeric
+            number = np.fromiter(map(float, dotted), dtype=float, count=len(dotted))
+    if number is None:
+        number = pd.to_numeric(pd.Series(dotted, dtype=object), errors="coerce").to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         scaled = number * 100
         rounded = np.rint(scaled)
@@ -576,7 +586,8 @@ def _parse(cols: dict[str, _Text]) -> _Parsed:
     faults = np.zeros(size, dtype=np.uint64)
 
     def flag(mask: np.ndarray, fault: tuple[str, str]) -> None:
-        np.bitwise_or(faults, _BIT[fault], out=faults, where=mask)
+        if mask.any():  # most columns of most files have no fault
+            np.bitwise_or(faults, _BIT[fault], out=faults, where=mask)
 
     for name in (*MANDATORY, "Montant", "Sens"):
         if name in cols:
@@ -843,21 +854,24 @@ class _Rows:
     """
 
     def __init__(self, index: np.ndarray, cols: dict[str, _Text], parsed: _Parsed, entry: np.ndarray,
-                 ok: np.ndarray) -> None:  # fmt: skip
-        self.index, self.cols, self.parsed, self.entry = index, cols, parsed, entry
+                 ok: np.ndarray, raw: dict[str, np.ndarray]) -> None:  # fmt: skip
+        self.index, self.cols, self.parsed, self.entry, self.raw = index, cols, parsed, entry, raw
         account = cols["CompteNum"]
         count = int(entry.max()) + 1 if len(entry) else 0
         self.days = parsed.dates["EcritureDate"].astype(np.int64)  # NaT is the smallest int64
-        # Third-party line of every entry: the first 40 line, else the first 42 or 467 line.
+        own = entry[index]
+        mine = np.zeros(count, dtype=bool)  # the entries of the selected lines
+        mine[own] = True
+        member = mine[entry] & ok
+        # Third-party line of each of them: the first 40 line, else the first 42 or 467 line.
         first = {}
         for kind, prefixes in (("40", ("40",)), ("42", ("42", "467"))):
-            lines = np.flatnonzero(_starts(account, *prefixes) & ok)
+            lines = np.flatnonzero(_starts(account, *prefixes) & member)
             found = np.full(count, -1, dtype=np.int64)
             entries, at = np.unique(entry[lines], return_index=True)
             found[entries] = lines[at]
             first[kind] = found
         third = np.where(first["40"] >= 0, first["40"], first["42"])
-        own = entry[index]
         self.third = third[own] if count else np.zeros(0, dtype=np.int64)
         self.has_third = self.third >= 0
         self.at_third = np.where(self.has_third, self.third, 0)  # 0: none, masked by has_third
@@ -867,12 +881,13 @@ class _Rows:
             None,
             np.where(first["40"][own] >= 0, "40", np.where(_starts_text(third_account, "42"), "42", "467")),
         )
-        # Bank or cash lines (51, 53): the entry paid on the spot, on its latest such line.
+        # Bank or cash lines (51, 53): an entry that has one paid on the spot, on its latest one.
         bank_line = _starts(account, "51", "53") & ok
         self.bank_entry = np.zeros(count, dtype=bool)
         self.bank_entry[entry[bank_line]] = True
         self.latest_bank = np.full(count, _NAT_DAY, dtype=np.int64)
-        np.maximum.at(self.latest_bank, entry[bank_line], self.days[bank_line])
+        spot = bank_line & member
+        np.maximum.at(self.latest_bank, entry[spot], self.days[spot])
         self.ok = ok
 
     def text(self, name: str, at: np.ndarray | None = None) -> np.ndarray:
@@ -897,22 +912,35 @@ class _Rows:
     def _bank_letters(self) -> tuple[np.ndarray, np.ndarray]:
         """For the lettered third-party lines without a bank line in their entry: the line of
         another entry with a bank line, same CompteNum, CompAuxNum and EcritureLet, holding the
-        latest EcritureDate (the first in file order if several); -1 when none."""
-        cols, entry = self.cols, self.entry
-        letter = cols["EcritureLet"].folded()
+        latest EcritureDate (the first in file order if several); -1 when none.
+
+        EcritureLet and CompAuxNum are kept as read (``self.raw``): only the lines that may
+        match (on an account of a wanted line, in an entry with a bank line, dated) are coded.
+        """
+        cols, entry, raw = self.cols, self.entry, self.raw
         own = entry[self.index]
-        wanted = self.has_third & ~self.bank_entry[own] & ~letter.blank[self.at_third]
+        letter_of = lambda at: _trimmed(raw["EcritureLet"][at], fold=True)  # noqa: E731
+        third_letter = letter_of(self.at_third)
+        wanted = self.has_third & ~self.bank_entry[own] & (third_letter != "")
         found = np.full(len(self.index), -1, dtype=np.int64)
         if not wanted.any():
             return wanted, found
-        candidates = np.flatnonzero(self.ok & self.bank_entry[entry] & ~letter.blank & (self.days != _NAT_DAY))
         needed = self.at_third[wanted]
+        account_ok = np.zeros(len(cols["CompteNum"].values), dtype=bool)
+        account_ok[cols["CompteNum"].codes[needed]] = True
+        candidates = np.flatnonzero(
+            account_ok[cols["CompteNum"].codes] & self.bank_entry[entry] & self.ok & (self.days != _NAT_DAY)
+        )
         lines = np.concatenate([candidates, needed])
+        aux = _trimmed(raw["CompAuxNum"][lines])
+        letter = np.concatenate([letter_of(candidates), third_letter[wanted]])
         key = np.zeros(len(lines), dtype=np.int64)
-        for part in (cols["CompteNum"].codes, cols["CompAuxNum"].codes, letter.codes):
-            values = part[lines].astype(np.int64)
+        for part in (cols["CompteNum"].codes[lines], aux, letter):
+            values, _ = pd.factorize(part)
             key, _ = pd.factorize(key * (int(values.max()) + 1) + values)
         bank_key, needed_key = key[: len(candidates)], key[len(candidates) :]
+        lettered = letter[: len(candidates)] != ""  # an empty letter never matches
+        candidates, bank_key = candidates[lettered], bank_key[lettered]
         order = np.lexsort((candidates, -self.days[candidates], bank_key))
         ordered = bank_key[order]
         head = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, np.int64)
@@ -979,6 +1007,13 @@ class _Rows:
             i = self.index[position : position + 1]
             shown[position] = f"{first} « {self.text(first, i)[0]} », {second} « {self.text(second, i)[0]} »"
         return montant, given, shown
+
+
+def _trimmed(values: np.ndarray, *, fold: bool = False) -> np.ndarray:
+    """Texts trimmed (and case folded), each distinct text once."""
+    codes, uniques = pd.factorize(values)
+    done = np.asarray([(u.strip().casefold() if fold else u.strip()) for u in uniques] + [""], dtype=object)
+    return done[codes]
 
 
 def _starts_text(values: np.ndarray, *prefixes: str) -> np.ndarray:
@@ -1094,25 +1129,29 @@ def read_fec(
         raise InputError("fichier introuvable", file=file)
     if path.stat().st_size == 0:
         raise InputError("fichier vide : attendu la ligne d'en-tête d'un FEC puis ses lignes", file=file)
-    encoding = _encoding(path)
+    scanned = _scan(path, _separator_of(_first_line(path)))
+    encoding = scanned.encoding
     separator, columns, header = _header(path, file, encoding)
     layout = _Layout.of(columns, header)
     width = layout.width
-    # The byte pass (hash, record ends, field counts) runs beside the C parser: both release the GIL.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        scanning = pool.submit(_scan, path, separator)
-        frame = _csv(path, separator, encoding, layout)
-        scanned = scanning.result()
-    read = _read_text(path, separator, encoding, layout, scanned, frame)
-    del frame
+    read = _read_text(path, separator, encoding, layout, scanned, _csv(path, separator, encoding, layout))
+    # Every column coded (its distinct values stripped, parsed once), but EcritureLet and
+    # CompAuxNum: optional, read only for the lettering chain, on the few lines it looks at.
+    raw = {name: read.text.pop(name) for name in _AS_READ}
     cols = {name: _Text.of(read.text.pop(name)) for name in list(read.text)}  # each text freed once coded
     size = len(read.numbers)
-    # Blank records (empty once trimmed) are skipped; their line numbers stay unused.
-    empty = np.logical_and.reduce([c.blank for c in cols.values()]) if size else np.zeros(0, dtype=bool)
+    # Blank records (empty once trimmed) are skipped; their line numbers stay unused. A blank
+    # JournalCode (mandatory) is rare: the other columns are looked at only then.
+    empty = cols["JournalCode"].blank.copy() if size else np.zeros(0, dtype=bool)
+    for c in itertools.chain(cols.values(), (_Text.of(values) for values in raw.values())):  # lazily
+        if not empty.any():
+            break
+        empty &= c.blank
     if empty.any():
         empty = _really_blank(path, read, empty)
         keep = ~empty
         cols = {name: c.take(keep) for name, c in cols.items()}
+        raw = {name: values[keep] for name, values in raw.items()}
         read = dataclasses.replace(
             read, numbers=read.numbers[keep], fields=read.fields[keep], trailing=read.trailing[keep],
             start=read.start[keep], stop=read.stop[keep],
@@ -1128,7 +1167,7 @@ def read_fec(
 
     table = Table("expenses", file, path, scanned.sha256, pd.DataFrame(), header_row=1, kind="fec")
     index, line_ids = _selected(cols, ~wrong, accounts, journals, label_contains)
-    rows = _Rows(index, cols, parsed, lines["entry"].to_numpy(), ~wrong)
+    rows = _Rows(index, cols, parsed, lines["entry"].to_numpy(), ~wrong, raw)
     table.frame = _expense_frame(rows, line_ids, read.numbers, table, row_id_start)
     amount = "Montant, Sens" if "Montant" in cols else f"{columns['Debit']} − {columns['Credit']}"
     table.headers = {
