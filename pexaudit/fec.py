@@ -2,18 +2,25 @@
 
 A FEC (*fichier des écritures comptables*, LPF art. A. 47 A-1) has 18 columns, tab- or
 ``|``-separated, in UTF-8 or ISO 8859-15. It can hold a million lines, so it is read column by
-column: ``pandas.read_csv`` reads every field as text, then each column is factorised and only
-its distinct values are stripped and parsed (a ledger has a few hundred distinct dates and
-accounts; amounts repeat too). No Python loop runs over all the lines.
+column, in two passes that no Python loop runs through line by line:
+
+- one over the bytes (:func:`_scan`, numpy per chunk): the hash, the encoding, every record
+  end as the norm has them (LF, CR LF, CR alone, CR CR LF) and the field count of every
+  record, so that the field-count rule applies wherever the line is;
+- ``pandas.read_csv``, which splits the fields as text; each column is then factorised and
+  only its distinct values are stripped and parsed (a ledger has a few hundred distinct dates
+  and accounts; amounts repeat too).
 
 Three things come out (:class:`FecLedger`):
 
 - ``table``: the expense rows of section 4.2, one per line on an account of
-  ``inputs.accounts`` (and journal, and label when filtered), in the exact layout of
-  :func:`pexaudit.readers.read_source` with ``kind = "fec"``;
-- ``lines``: every line of the file, typed, for the ledger analytics;
-- ``integrity``: balance of each entry (trimmed JournalCode + EcritureNum), malformed lines,
-  lines validated before their date.
+  ``inputs.accounts`` (and journal, and label when filtered), in the layout of
+  :func:`pexaudit.readers.read_source` with ``kind = "fec"``, then :data:`FEC_EXTRA_COLUMNS`
+  (where the payment date came from, the entry's third party);
+- ``lines``: every line of the file, typed, for the ledger analytics and the books;
+- ``integrity``: balance of each entry (trimmed JournalCode + EcritureNum), malformed lines and
+  lines set aside for their field count, lines validated before their date, entries dated on
+  several days.
 """
 
 from __future__ import annotations
@@ -497,11 +504,6 @@ class _Text:
             values = np.append(values, np.asarray([""], dtype=object))
             empty = np.array([len(values) - 1])
         return _Text(np.where(mask, empty[0], self.codes).astype(self.codes.dtype, copy=False), values)
-
-    def folded(self) -> _Text:
-        """Case folded (``aa`` and ``AA`` are one value)."""
-        codes, values = pd.factorize(np.asarray([v.casefold() for v in self.values], dtype=object))
-        return _Text(codes[self.codes], np.asarray(values, dtype=object))
 
     @functools.cached_property
     def blank(self) -> np.ndarray:
