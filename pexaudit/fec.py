@@ -933,9 +933,12 @@ class _Rows:
         candidates = np.flatnonzero(
             account_ok[cols["CompteNum"].codes] & self.bank_entry[entry] & self.ok & (self.days != _NAT_DAY)
         )
+        candidate_letter = letter_of(candidates)
+        same_letter = np.isin(candidate_letter, np.unique(third_letter[wanted]))  # a cheap first cut
+        candidates, candidate_letter = candidates[same_letter], candidate_letter[same_letter]
         lines = np.concatenate([candidates, needed])
         aux = _trimmed(raw["CompAuxNum"][lines])
-        letter = np.concatenate([letter_of(candidates), third_letter[wanted]])
+        letter = np.concatenate([candidate_letter, third_letter[wanted]])
         key = np.zeros(len(lines), dtype=np.int64)
         for part in (cols["CompteNum"].codes[lines], aux, letter):
             values, _ = pd.factorize(part)
