@@ -934,7 +934,7 @@ class _Rows:
             account_ok[cols["CompteNum"].codes] & self.bank_entry[entry] & self.ok & (self.days != _NAT_DAY)
         )
         candidate_letter = letter_of(candidates)
-        same_letter = np.isin(candidate_letter, np.unique(third_letter[wanted]))  # a cheap first cut
+        same_letter = pd.Series(candidate_letter).isin(set(third_letter[wanted])).to_numpy()  # a first cut, hashed
         candidates, candidate_letter = candidates[same_letter], candidate_letter[same_letter]
         lines = np.concatenate([candidates, needed])
         aux = _trimmed(raw["CompAuxNum"][lines])
