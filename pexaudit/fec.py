@@ -420,11 +420,14 @@ def _read_text(path: Path, separator: str, encoding: str, layout: _Layout, scann
         frame = pd.DataFrame({names[at]: np.zeros(0, dtype=object) for at in layout.usecols})
     elif frame is None or len(frame) != size:  # pandas did not see the records the bytes show
         frame = _python_fields(path, encoding, separator, records, names, layout.usecols)
-    fields = records.fields[1:][keep]
-    start, stop = records.start[1:][keep], records.stop[1:][keep]
+    every = not records.phantom.any()  # no CR run: the records are pandas' rows, no copy
+    fields = records.fields[1:] if every else records.fields[1:][keep]
+    start = records.start[1:] if every else records.start[1:][keep]
+    stop = records.stop[1:] if every else records.stop[1:][keep]
+    last_sep = records.last_sep[1:] if every else records.last_sep[1:][keep]
     # A trailing separator: the last field is empty once trimmed (bytes after the last separator).
     trailing = fields == width + 1
-    after = stop - records.last_sep[1:][keep] - 1
+    after = stop - last_sep - 1
     spaced = np.flatnonzero(trailing & (after > 0))
     if len(spaced):
         with open(path, "rb") as handle:
@@ -433,7 +436,7 @@ def _read_text(path: Path, separator: str, encoding: str, layout: _Layout, scann
                 trailing[i] = not handle.read(int(after[i])).strip()
     return _Read(
         text={name: _column(frame, names[at], keep) for name, at in layout.wanted.items()},
-        numbers=np.cumsum(~records.phantom)[1:][keep].astype(np.int64),
+        numbers=np.arange(2, size + 2, dtype=np.int64) if every else np.cumsum(~records.phantom)[1:][keep],
         fields=fields,
         trailing=trailing,
         start=start,
