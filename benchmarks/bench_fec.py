@@ -28,7 +28,7 @@ from pexaudit.analytics import fec_analytics
 path, step = sys.argv[1], sys.argv[2]
 if step == "bare":
     _, encoding = _sniff(path)  # encoding and separator found before the clock starts
-    separator, _ = _header(path, "fec", encoding)
+    separator = _header(path, "fec", encoding)[0]
     started = time.perf_counter()
     pd.read_csv(path, sep=separator, dtype=str, encoding=encoding)
     times = {"bare": time.perf_counter() - started}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -21,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .fmt import eur, number_fr
+from .fmt import date_fr, eur, number_fr
 from .money import cents_to_euros, euros_to_cents
 from .registry import Finding, finding
 
@@ -87,8 +88,8 @@ class _View:
     days: np.ndarray  # int64 day numbers since 1970-01-01, _NAT when unreadable
     amount: np.ndarray  # int64 cents shown as the line's amount (|D - C| for a FEC, montant otherwise)
     readable: np.ndarray  # bool: the amount was read
-    label: np.ndarray  # object
-    account: np.ndarray  # object, "" when unknown
+    label: np.ndarray | pd.Series  # object, or a FEC's categorical column
+    account: np.ndarray | pd.Series  # object, "" when unknown
     sheet: np.ndarray | None = None
 
     def example(self, i: int) -> dict:
@@ -98,8 +99,8 @@ class _View:
             "line": int(self.line[i]),
             "date": None if days == _NAT else (dt.date(1970, 1, 1) + dt.timedelta(days=int(days))).isoformat(),
             "amount": cents_to_euros(int(self.amount[i])) if self.readable[i] else None,
-            "label": str(self.label[i]),
-            "account": str(self.account[i]) or None,
+            "label": str(_at(self.label, i)),
+            "account": str(_at(self.account, i)) or None,
         }
         if self.sheet is not None and isinstance(self.sheet[i], str):
             out["sheet"] = self.sheet[i]
@@ -107,6 +108,12 @@ class _View:
 
     def examples(self, mask: np.ndarray) -> list[dict]:
         return [self.example(i) for i in np.flatnonzero(mask)[:EXAMPLES]]
+
+
+def _at(values, i: int):
+    """The i-th value of an array or of a Series (a categorical column of FEC lines)."""
+    value = values.iloc[i] if isinstance(values, pd.Series) else values[i]
+    return "" if value is None or value is pd.NA else value
 
 
 def _days(values) -> np.ndarray:
@@ -137,14 +144,41 @@ def _categories(column: pd.Series, function, index: np.ndarray | None = None) ->
     return np.asarray([function(c) for c in categories])[codes]
 
 
-def _numbers(categories: pd.Index) -> np.ndarray:
-    """Distinct EcritureNum texts as integers (``000123`` is 123); -1 when not a whole number."""
-    number = pd.to_numeric(pd.Series(np.asarray(categories, dtype=object)), errors="coerce").to_numpy()
-    if number.dtype.kind in "iu":
-        return np.where(number >= 0, number, -1).astype(np.int64)
-    with np.errstate(invalid="ignore"):
-        whole = np.isfinite(number) & (number >= 0) & (number < 2**53) & (np.floor(number) == number)
-    return np.where(whole, np.nan_to_num(number), -1).astype(np.int64)
+def _numbered(categories: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct EcritureNum texts as (prefix code, number): a number is the text's trailing
+    digits as an integer, grouped by what precedes them (``HA000057`` is 57 in ``HA``,
+    ``000123`` is 123 in ``""``); -1 when the text has no trailing digit (or more than 18)."""
+    values = np.asarray(categories, dtype=object)
+    size = len(values)
+    prefixes = np.full(size, "", dtype=object)
+    numbers = np.full(size, -1, dtype=np.int64)
+    # All digits, none empty, none longer than 18 (most software): looked at joined, read at C speed.
+    texts = values.tolist()
+    if size and all(isinstance(v, str) for v in texts) and max(map(len, texts)) <= 18 and min(map(len, texts)) > 0:
+        digits = "".join(texts)
+        plain_only = digits.isascii() and digits.isdigit()
+    else:
+        plain_only = False
+    if plain_only:
+        return np.zeros(size, dtype=np.int64), np.fromiter(map(int, texts), dtype=np.int64, count=size)
+    plain = np.fromiter(
+        (isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 18 for v in values), bool, size
+    )
+    if plain.any():
+        numbers[plain] = np.fromiter(map(int, values[plain]), dtype=np.int64, count=int(plain.sum()))
+    for i in np.flatnonzero(~plain):
+        text = str(values[i])
+        found = _TRAILING_DIGITS.search(text)
+        if found is None:
+            continue
+        prefixes[i] = text[: found.start()]
+        if len(found.group(0).lstrip("0")) <= 18:  # beyond int64: not numbered
+            numbers[i] = int(found.group(0))
+    codes, _ = pd.factorize(prefixes)
+    return codes.astype(np.int64), numbers
+
+
+_TRAILING_DIGITS = re.compile(r"[0-9]+$")
 
 
 # --- the tests ----------------------------------------------------------------------------------
@@ -284,32 +318,52 @@ def _folded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _numbering_gaps(view: _View, lines: pd.DataFrame) -> dict:
-    """Numbers missing in EcritureNum, over the file or within each all-numeric journal."""
-    first = pd.Series(lines["entry"].to_numpy()).drop_duplicates().index.to_numpy()  # first line of each entry
-    number = _numbers(lines["EcritureNum"].cat.categories)[lines["EcritureNum"].cat.codes.to_numpy()[first]]
-    journal = lines["JournalCode"].cat.codes.to_numpy()[first]
-    numeric = number >= 0
-    pairs = pd.DataFrame({"journal": journal, "number": number, "at": first}).drop_duplicates(["journal", "number"])
-    numeric_journals = pd.Series(numeric).groupby(journal).all()
-    across = bool(numeric.all()) and not pairs["number"].duplicated().any()
-    scope = pairs["journal"].to_numpy() * 0 if across else pairs["journal"].to_numpy()
-    pairs = pairs.assign(scope=scope)
-    if not across:
-        pairs = pairs[pairs["journal"].map(numeric_journals).to_numpy(dtype=bool)]
-    pairs = pairs.sort_values(["scope", "number"], kind="stable")
-    numbers, scopes = pairs["number"].to_numpy(), pairs["scope"].to_numpy()
+    """Numbers missing in EcritureNum, per prefix group, over the file or within each journal.
+
+    A number is an entry's trailing digits, grouped by what precedes them (SPEC 11). The
+    numbering runs across journals unless a number (prefix and integer) appears in two
+    journals; then within each journal. A file whose every EcritureNum is the same value has
+    no numbering at all: ``absent``. A line set aside for its field count takes no part.
+    """
+    codes = lines["EcritureNum"].cat.codes.to_numpy()
+    if len(codes) and codes.min() == codes.max():
+        return {"n": 0, "gaps": 0, "scope": "file", "journals": [], "examples": [], "absent": True}
+    ok = ~lines["field_fault"].to_numpy() if "field_fault" in lines else np.ones(len(codes), dtype=bool)
+    entry = lines["entry"].to_numpy()
+    # Entries are numbered in order of first appearance: an entry's first line is where the
+    # running maximum grows. An entry of lines set aside only takes no part.
+    first = np.flatnonzero(np.r_[True, entry[1:] > np.maximum.accumulate(entry)[:-1]]) if len(entry) else entry
+    read = np.zeros(int(entry.max()) + 1 if len(entry) else 0, dtype=bool)
+    read[entry[ok]] = True
+    first = first[read[entry[first]]]
+    prefix, number = _numbered(lines["EcritureNum"].cat.categories)
+    prefix, number = prefix[codes[first]], number[codes[first]]
+    journal = lines["JournalCode"].cat.codes.to_numpy()[first].astype(np.int64)
+    numbered = number >= 0
+    journal, prefix, number, first = journal[numbered], prefix[numbered], number[numbered], first[numbered]
+    # Each (journal, prefix, number) once, the first in file order (lexsort is stable).
+    order = np.lexsort((number, prefix, journal))
+    keep = np.r_[True, np.diff(journal[order]) != 0] if len(order) else np.zeros(0, dtype=bool)
+    if len(order):
+        keep |= np.r_[True, (np.diff(prefix[order]) != 0) | (np.diff(number[order]) != 0)]
+    order = order[keep]
+    journal, prefix, number, at = journal[order], prefix[order], number[order], first[order]
+    # A number (prefix and integer) in two journals: numbering per journal, else across the file.
+    by_number = np.lexsort((prefix, number))
+    twice = (np.diff(prefix[by_number]) == 0) & (np.diff(number[by_number]) == 0)
+    across = not twice.any()
+    scope = prefix if across else _combined(journal, prefix)
+    order = np.lexsort((at, number, scope))  # across: a (prefix, number) is in one journal only
+    numbers, scopes, at = number[order], scope[order], at[order]
     step = np.ones(len(numbers), dtype=np.int64)
     same = scopes[1:] == scopes[:-1]
     step[1:][same] = numbers[1:][same] - numbers[:-1][same]
     holes = np.flatnonzero(step > 1)
-    gap = holes[np.argsort(pairs["at"].to_numpy()[holes], kind="stable")][:EXAMPLES]
+    gap = holes[np.argsort(at[holes], kind="stable")][:EXAMPLES]
     names = lines["JournalCode"].cat.categories
-    checked = sorted(
-        {str(names[j]) for j in (np.unique(journal) if across else numeric_journals.index[numeric_journals])}
-    )
+    checked = sorted({str(names[j]) for j in np.unique(journal)})
     examples = [
-        {**view.example(int(pairs["at"].iat[i])), "missing": int(step[i] - 1), "after": int(numbers[i] - step[i])}
-        for i in gap
+        {**view.example(int(at[i])), "missing": int(step[i] - 1), "after": int(numbers[i] - step[i])} for i in gap
     ]
     return {
         "n": int((step[step > 1] - 1).sum()),
@@ -317,6 +371,7 @@ def _numbering_gaps(view: _View, lines: pd.DataFrame) -> dict:
         "scope": "file" if across else "journal",
         "journals": checked,
         "examples": examples,
+        "absent": False,
     }
 
 
@@ -350,15 +405,14 @@ def fec_analytics(
     lines = ledger_lines
     file = file if file is not None else lines.attrs.get("file")
     debit, credit = lines["debit"].to_numpy(), lines["credit"].to_numpy()
-    account = _texts(lines["CompteNum"])
     view = _View(
         file=file,
         line=lines["line"].to_numpy(),
         days=_days(lines["EcritureDate"]),
         amount=np.abs(debit - credit),
         readable=lines["amount_ok"].to_numpy(),
-        label=_texts(lines["EcritureLib"]),
-        account=account,
+        label=lines["EcritureLib"],  # read for the examples only: a million labels need no copy
+        account=lines["CompteNum"],
     )
     supplier = _categories(lines["CompteNum"], lambda a: a.startswith("40")).astype(bool)
     aux = _categories(lines["CompAuxLib"], str.casefold)  # FecLedger.lines texts are stripped already
@@ -375,7 +429,7 @@ def fec_analytics(
         "cutoff": _cutoff(view, _days(lines["PieceDate"]), period_start, period_end),
         "near_duplicates": near,
         "numbering_gaps": _numbering_gaps(view, lines),
-        "fec": {k: integrity[k] for k in ("entries", "unbalanced", "format_lines", "date_lines")},
+        "fec": {k: integrity[k] for k in ("entries", "unbalanced", "format_lines", "date_lines", "multi_date_entries")},
     }
 
 
@@ -420,7 +474,8 @@ def _more(total: int, shown: int) -> str:
 
 
 def integrity_findings(integrity: dict) -> list[Finding]:
-    """FEC_EQUILIBRE, FEC_FORMAT (errors) and FEC_DATES (warning): one finding per rule at most."""
+    """FEC_EQUILIBRE, FEC_FORMAT (errors), FEC_DATES and FEC_ECRITURE (warnings): one finding per
+    rule at most."""
     where = f"FEC « {integrity['file']} » : " if integrity.get("file") else "FEC : "
     found = []
     if n := integrity["unbalanced"]:
@@ -440,8 +495,8 @@ def integrity_findings(integrity: dict) -> list[Finding]:
         found.append(
             finding(
                 "FEC_FORMAT",
-                f"{where}{_plural(n, 'ligne')} mal formée{'s' if n > 1 else ''} (champ obligatoire absent, "
-                f"date ou montant illisible) : {listed}{_more(n, len(shown))}",
+                f"{where}{_plural(n, 'ligne')} mal formée{'s' if n > 1 else ''} (nombre de champs, champ "
+                f"obligatoire absent, date ou montant illisible) : {listed}{_more(n, len(shown))}",
             )
         )
     if n := integrity["date_lines"]:
@@ -455,7 +510,23 @@ def integrity_findings(integrity: dict) -> list[Finding]:
                 f"{_more(n, len(shown))}",
             )
         )
+    if n := integrity.get("multi_date_entries"):
+        shown = integrity["multi_date_examples"]
+        listed = ", ".join(
+            f"{e['entry']} (ligne {e['line']} : {', '.join(_date_text(d) for d in e['dates'])})" for e in shown
+        )
+        found.append(
+            finding(
+                "FEC_ECRITURE",
+                f"{where}{_plural(n, 'écriture')} datée{'s' if n > 1 else ''} de plusieurs jours (une écriture n'a "
+                f"qu'une date : EcritureDate diffère entre ses lignes) : {listed}{_more(n, len(shown))}",
+            )
+        )
     return found
+
+
+def _date_text(iso: str) -> str:
+    return date_fr(dt.date.fromisoformat(iso))
 
 
 # --- what the report and the workbook show ------------------------------------------------------

@@ -29,6 +29,7 @@ from . import __version__
 from .activity import ActivityResult, activity_findings, activity_json, classify_activity, personnel_cost_by_month
 from .aggregate import Aggregates, aggregate
 from .analytics import expenses_analytics, fec_analytics, integrity_findings
+from .books import book_findings
 from .convention import Convention, load_convention
 from .decide import Bound, apply, bind, decision_findings, procedure_findings
 from .decisions import Decisions, Procedure, load_decisions
@@ -310,6 +311,7 @@ def find(
         *procedure_findings(inputs.decisions.procedure, settlement.balance, c),
         *activity_findings(c, evaluated.activity, personnel_cost_by_month(rows)),
         *([] if expenses is None or expenses.ledger is None else integrity_findings(expenses.ledger.integrity)),
+        *book_findings(c, rows, expenses, inputs.tables.get("payroll")),
     )
 
 
@@ -377,10 +379,25 @@ def _rate(value) -> float | None:
     return None if value is None else float(value)
 
 
+def _payment(rec) -> dict | None:
+    """Where a FEC row's payment date came from (SPEC 11): the entry that says so."""
+    if rec.payment_source is None or rec.date_paiement is None:
+        return None
+    return {
+        "source": rec.payment_source,
+        "journal": rec.payment_journal,
+        "entry": rec.payment_entry,
+        "date": rec.date_paiement.isoformat(),
+    }
+
+
 def _rows(a: Audit, only_rejected: bool = False) -> Iterator[dict]:
     cited = a.rows["rules"].map(bool) | a.rows["decision"].notna() | (a.rows["source"] == "forfait")
     rows = a.rows[cited] if only_rejected else a.rows
+    expenses = a.tables.get("expenses")
+    fec = expenses.file if expenses is not None and expenses.kind == "fec" else None
     for rec in rows.itertuples(index=False):
+        payment = {"payment": _payment(rec)} if fec is not None and rec.source == "expenses" else {}
         yield {
             "source": rec.source,
             "file": rec.file if isinstance(rec.file, str) else None,
@@ -393,6 +410,7 @@ def _rows(a: Audit, only_rejected: bool = False) -> Iterator[dict]:
             "reasons": list(rec.reasons),
             "decision": None if rec.decision is None else rec.decision.as_json(),
             "impact": None if rec.impact is None else cents_to_euros(rec.impact),
+            **payment,
         }
 
 
@@ -469,6 +487,7 @@ def _summary(a: Audit) -> dict:
                 "severity": f.severity,
                 "message": f.message,
                 "amount": None if f.amount is None else cents_to_euros(f.amount),
+                **({"refs": list(f.refs)} if f.refs else {}),
             }
             for f in a.findings
         ],

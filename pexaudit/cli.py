@@ -335,14 +335,60 @@ def _why(role: str, column: str, text: str) -> str:
 
 
 def _describe_fec(table) -> str:
-    integrity = table.ledger.integrity
-    lines = [f"{table.file} : reconnu comme un FEC", *(f"  {note}" for note in table.notes)]
+    """What ``check`` says of a FEC: how its records were read, what was set aside and why, the
+    integrity faults, where the payment dates come from (SPEC 11)."""
+    from .fec import ENDINGS
+
+    ledger = table.ledger
+    integrity, reading = ledger.integrity, ledger.reading
+    separator = "tabulation" if ledger.separator == "\t" else "« | »"
+    lines = [
+        f"{table.file} : reconnu comme un FEC (en-tête de {reading['fields']} colonnes), encodage {ledger.encoding}, "
+        f"séparateur {separator}",
+        *(f"  {note}" for note in table.notes),
+    ]
+    endings = ", ".join(f"{ENDINGS[kind]} {n}" for kind, n in reading["endings"].items())
+    records = f"  enregistrements : {reading['records']} (en-tête compris) ; fins d'enregistrement : {endings}"
+    if reading["blank"]:
+        records += f" ; {reading['blank']} enregistrement(s) vide(s) ignoré(s)"
+    lines.append(records)
+    if reading["trailing"]:
+        lines.append(
+            f"  {reading['trailing']} ligne(s) terminée(s) par un séparateur (champ final vide) : lues sur "
+            f"{reading['fields']} champs"
+        )
+    if reading["set_aside"]:
+        shown = "; ".join(f"ligne {e['line']} : {e['faults']}" for e in reading["set_aside_examples"])
+        more = " …" if reading["set_aside"] > len(reading["set_aside_examples"]) else ""
+        lines.append(
+            f"  {reading['set_aside']} ligne(s) mise(s) de côté pour leur nombre de champs (FEC_FORMAT) : aucune "
+            f"n'est lue, leurs montants comptent 0 dans leur écriture et elles ne donnent aucune dépense ({shown}{more})"
+        )
     faults = [
         (integrity["unbalanced"], "écriture(s) déséquilibrée(s) (FEC_EQUILIBRE)"),
-        (integrity["format_lines"], "ligne(s) mal formée(s) (FEC_FORMAT)"),
+        (integrity["format_lines"] - integrity.get("field_lines", 0), "ligne(s) avec un champ obligatoire absent ou "
+         "une date ou un montant illisible (FEC_FORMAT)"),
         (integrity["date_lines"], "ligne(s) validée(s) avant leur date d'écriture (FEC_DATES)"),
-    ]
+        (integrity.get("multi_date_entries", 0), "écriture(s) datée(s) de plusieurs jours (FEC_ECRITURE)"),
+    ]  # fmt: skip
     lines += [f"  {count} {what}" for count, what in faults if count]
+    frame = table.frame
+    if len(frame):
+        sources = frame["payment_source"].value_counts().to_dict()
+        unpaid = int(frame["payment_source"].isna().sum())
+        said = [
+            (sources.get("banque", 0), "par l'écriture de banque lettrée comme leur tiers"),
+            (sources.get("lettrage", 0), "par la date de lettrage (DateLet : avoir ou compensation)"),
+            (sources.get("comptant", 0), "comptant (écriture avec une ligne 51 ou 53)"),
+            (unpaid, "sans date de paiement (rejet PAIEMENT)"),
+        ]
+        lines.append("  date de paiement des lignes retenues : " + ", ".join(f"{n} {what}" for n, what in said if n))
+        claims = int(frame["note_de_frais"].sum())
+        if claims:
+            lines.append(
+                f"  {claims} ligne(s) retenue(s) dont le tiers est un compte 42 (frais avancés par un salarié) : "
+                "nommée(s) « note de frais » dans le rapport et les courriers, jamais par le nom du salarié"
+            )
     unreadable = table.unreadable()
     if unreadable:
         lines.append(f"  {len(table.raw)} valeur(s) illisible(s) sur les lignes retenues (rejet FORMAT), dont :")

@@ -157,6 +157,7 @@ class Indicator:
 class FecSelection:
     journals: tuple[str, ...] = ()
     label_contains: tuple[str, ...] = ()
+    subsidy_accounts: tuple[str, ...] = ()  # account prefixes where the books record this subsidy
 
 
 @dataclass(frozen=True)
@@ -917,7 +918,18 @@ def _inputs(doc: _Yaml, folder: Path, budget: tuple[BudgetLine, ...]) -> dict:
         accounts[prefix.strip()] = lines[target.casefold()]
     fec = FecSelection()
     if doc.mapping("inputs.fec", required=False) is not None:
-        fec = FecSelection(doc.identifiers("inputs.fec.journals"), doc.identifiers("inputs.fec.label_contains"))
+        subsidy = doc.identifiers("inputs.fec.subsidy_accounts")
+        for index, prefix in enumerate(subsidy):
+            if not re.fullmatch(r"\d+", prefix.strip()):
+                raise doc.error(
+                    f"inputs.fec.subsidy_accounts[{index}]",
+                    f"attendu un début de numéro de compte en chiffres, comme 7441 (trouvé {prefix!r})",
+                )
+        fec = FecSelection(
+            doc.identifiers("inputs.fec.journals"),
+            doc.identifiers("inputs.fec.label_contains"),
+            tuple(p.strip() for p in subsidy),
+        )
     sheets = {}
     if doc.mapping("inputs.sheets", required=False) is not None:
         sheets = {

@@ -196,8 +196,12 @@ KEYS: dict[str, Key] = dict([
     _k("inputs.fec.journals", "list", "seulement ces journaux (HA, OD...)", default="tous"),
     _k("inputs.fec.journals[]", "identifier", "un code journal"),
     _k("inputs.fec.label_contains", "list", "seulement les lignes dont EcritureLib ou PieceRef contient l'un de ces "
-       "textes (casse ignorée)", default="toutes"),
+       "textes (casse et accents ignorés)", default="toutes"),
     _k("inputs.fec.label_contains[]", "text", "un texte cherché"),
+    _k("inputs.fec.subsidy_accounts", "list", "débuts des comptes où les livres enregistrent cette subvention "
+       "(« 7441 ») : leur solde est rapproché de la subvention accordée et des versements (constat "
+       "SUBVENTION_COMPTA)", default="aucun : pas de rapprochement"),
+    _k("inputs.fec.subsidy_accounts[]", "identifier", "un début de numéro de compte, en chiffres"),
     _k("articles", "mapping", "numéros d'articles de la convention cités dans les messages et les courriers",
        default=", ".join(f"{k}: {v}" for k, v in ARTICLES.items())),
     *(_k(f"articles.{name}", "identifier", f"article « {name} »", default=number) for name, number in ARTICLES.items()),

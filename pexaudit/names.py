@@ -51,7 +51,7 @@ def ref_of(rec) -> str:
 def supplier(rec) -> str | None:
     """The supplier as documents show it: an expense claim paid through a ``42`` account is a
     « note de frais » (the FEC's CompAuxLib names the employee; only the workbook keeps it)."""
-    if _get(rec, "third_party") == "42":
+    if _get(rec, "note_de_frais") or _get(rec, "third_party") == "42":
         return NOTE_DE_FRAIS
     return _get(rec, "fournisseur")
 

@@ -323,6 +323,32 @@ _ENTRIES = [
     Entry("FEC_DATES", "constat", "validation avant écriture", "des lignes ont une date de validation "
           "antérieure à la date d'écriture", "interrogez le bénéficiaire sur sa procédure de validation",
           "FEC (intégrité)", severity="warning"),
+    Entry("FEC_ECRITURE", "constat", "écriture datée de plusieurs jours",
+          "les lignes d'une même écriture (journal et numéro) portent des dates d'écriture différentes : une "
+          "écriture n'a qu'une date", "demandez au bénéficiaire si le logiciel réutilise les numéros d'écriture "
+          "(deux écritures sous un même numéro) ou si l'écriture a été modifiée après coup",
+          "FEC (intégrité)", severity="warning"),
+    Entry("DOUBLON_PROBABLE", "constat", "facture probablement payée deux fois",
+          "des dépenses retenues du même fournisseur et du même montant, à 7 jours au plus d'intervalle, sous deux "
+          "numéros de pièce (ou, dans un FEC, la même pièce à deux dates) : une même facture payée ou saisie deux "
+          "fois ? Rien n'est rejeté", "comparez les pièces ; rejetez le doublon par une décision (decisions.yaml : "
+          "le constat donne les références des lignes), ou acceptez les lignes si ce sont deux dépenses",
+          "dépenses retenues, après les décisions", severity="warning"),
+    Entry("HORS_CORRESPONDANCE", "constat", "dépenses du projet sur des comptes non associés",
+          "des lignes de charges (classe 6) du FEC portent les mots du projet (inputs.fec.label_contains) sur des "
+          "comptes qu'inputs.accounts n'associe à aucune ligne budgétaire : elles ne sont pas dans les dépenses",
+          "si ce sont des coûts du projet, ajoutez leurs comptes à inputs.accounts (le constat donne le montant par "
+          "compte) ; sinon rien", "FEC et inputs.accounts", severity="info"),
+    Entry("PAIE_COMPTA", "constat", "paie déclarée supérieure aux livres",
+          "le coût de la paie déclarée pour les mois de la période dépasse les charges de personnel (comptes 64) "
+          "du FEC sur ces mêmes mois", "demandez le rapprochement de la paie et de la comptabilité (journal de paie, "
+          "DSN) ; une paie plus élevée que les livres n'est pas justifiée", "paie et FEC (comptes 64)",
+          severity="warning"),
+    Entry("SUBVENTION_COMPTA", "constat", "subvention non retrouvée dans les livres",
+          "les comptes d'inputs.fec.subsidy_accounts ne portent ni le montant accordé (subvention comptée à la "
+          "notification) ni les versements de l'exercice du FEC (comptée à l'encaissement)",
+          "demandez comment la subvention a été comptabilisée (compte, date, produit constaté d'avance)",
+          "FEC (inputs.fec.subsidy_accounts)", severity="warning"),
 ]  # fmt: skip
 
 # The statuses of an activity row (SPEC 10), in order of precedence: the first that applies wins.

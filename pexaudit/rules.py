@@ -19,6 +19,7 @@ from fractions import Fraction
 import pandas as pd
 
 from .convention import HORS_BUDGET, Convention, label_key, matricule_key
+from .fec import FEC_EXTRA_COLUMNS
 from .fmt import pct
 from .parsing import normalize_text
 from .registry import FAILING_RULES, RAISONNABLE_MONTH_FACTOR, RAISONNABLE_ROW_SHARE, RULES
@@ -294,11 +295,11 @@ ROW_COLUMNS = [
     "row_id", "source", "file", "sheet", "row", "line", "amount", "eligible_amount", "rules",
     "rejected_rule", "rejected_amount", "share_rule", "share_amount", "reasons", "who", "month", "allocation",
     "piece", "fournisseur", "libelle", "date", "compte", "date_paiement", "share", "readable", "matricule",
-    "journal", "entry", "third_party", "payment",
+    *FEC_EXTRA_COLUMNS,
 ]  # fmt: skip
 # Columns of an expenses frame carried when the reader gives them (a FEC: journal and entry of
-# the line, the kind of its third-party account, where its payment date came from).
-LEDGER_COLUMNS = ("journal", "entry", "third_party", "payment")
+# the line, where its payment date came from, its third-party account).
+LEDGER_COLUMNS = FEC_EXTRA_COLUMNS
 MONEY_COLUMNS = ("amount", "eligible_amount", "rejected_amount", "share_amount")
 
 
@@ -316,10 +317,7 @@ _OPTIONAL = [
     "compte",
     "date_paiement",
     "matricule",
-    "journal",
-    "entry",
-    "third_party",
-    "payment",
+    *FEC_EXTRA_COLUMNS,
 ]
 
 

@@ -24,9 +24,9 @@ from pexaudit.analytics import (
     masked_label,
 )
 from pexaudit.charts import benford_chart
-from pexaudit.fec import read_fec
+from pexaudit.fec import FEC_COLUMNS, read_fec
 
-from .fec_files import line, purchase, write_fec
+from .fec_files import fec_text, line, purchase, write_fec
 
 REAL_FEC = Path(__file__).parent / "external" / "fec" / "111111111FEC20221231.TXT"
 START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
@@ -203,10 +203,79 @@ def test_numbering_gaps_over_the_whole_file(tmp_path):
 
 
 def test_numbering_gaps_within_each_journal(tmp_path):
+    """1 is in HA and BQ: numbering per journal. OD's A1, A4 are 1 and 4 of the group A (SPEC 11:
+    trailing digits, grouped by what precedes them): 2 missing there, 2 in BQ."""
     rows = entries("HA", ["1", "2", "3"]) + entries("BQ", ["1", "2", "5"]) + entries("OD", ["A1", "A4"])
     gaps = fec_analytics(fec(tmp_path, rows), START, END)["numbering_gaps"]
-    assert gaps["n"] == 2 and gaps["scope"] == "journal" and gaps["journals"] == ["BQ", "HA"]  # OD not numeric
+    assert gaps["n"] == 4 and gaps["gaps"] == 2 and gaps["scope"] == "journal"
+    assert gaps["journals"] == ["BQ", "HA", "OD"] and gaps["absent"] is False
     assert expenses_analytics(expenses([100]), "d.csv")["numbering_gaps"] is None
+
+
+@pytest.mark.parametrize(
+    ("journals", "n", "scope"),
+    [
+        # prefixed numbers, no number in two journals: one numbering per prefix over the file
+        ({"HA": ["HA000055", "HA000057"], "BQ": ["BQ000001", "BQ000002"]}, 1, "file"),
+        # the same prefix in two journals, numbers shared across them: across the file
+        ({"HA": ["P1", "P2"], "BQ": ["P3", "P5"]}, 1, "file"),
+        # 2 in HA and in BQ: within each journal
+        ({"HA": ["1", "2", "4"], "BQ": ["1", "2", "3"]}, 1, "journal"),
+        # INV/2021/00001: the prefix is INV/2021/
+        ({"VE": ["INV/2021/00001", "INV/2021/00004", "INV/2022/00001"]}, 2, "file"),
+        # no trailing digits: not numbered
+        ({"OD": ["A", "B", "C"]}, 0, "file"),
+    ],
+)
+def test_numbering_gaps_by_prefix(tmp_path, journals, n, scope):
+    rows = [r for journal, numbers in journals.items() for r in entries(journal, numbers)]
+    gaps = fec_analytics(fec(tmp_path, rows), START, END)["numbering_gaps"]
+    assert (gaps["n"], gaps["scope"], gaps["absent"]) == (n, scope, False)
+
+
+def test_numbering_absent_when_every_number_is_the_same(tmp_path):
+    """Some exports write 0 for every EcritureNum: no numbering to check (SPEC 11)."""
+    rows = entries("HA", ["0"]) + entries("BQ", ["0"]) + entries("OD", ["0"])
+    gaps = fec_analytics(fec(tmp_path, rows), START, END)["numbering_gaps"]
+    assert gaps == {"n": 0, "gaps": 0, "scope": "file", "journals": [], "examples": [], "absent": True}
+
+
+def test_a_line_set_aside_takes_no_part_in_the_tests(tmp_path):
+    """A line of the wrong field count counts in lines, format_lines and its entry, nowhere else."""
+    rows = entries("HA", ["1", "2", "3"])
+    text = fec_text(rows).split("\n")
+    fields = text[3].split("\t")
+    fields[FEC_COLUMNS.index("EcritureLib")] += "\tbureau"  # line 4: HA 2's first line, 19 fields
+    text[3] = "\t".join(fields)
+    path = tmp_path / "fec.txt"
+    path.write_text("\n".join(text), encoding="utf-8")
+    ledger = read_fec(path, "fec.txt", accounts={"6": "gestion"})
+    result = fec_analytics(ledger.lines, START, END)
+    assert result["lines"] == 6
+    assert result["fec"] == {"entries": 3, "unbalanced": 1, "format_lines": 1, "date_lines": 0, "multi_date_entries": 0}
+    assert result["numbering_gaps"]["n"] == 0 and result["weekend_holiday"]["n"] == 0
+    assert result["round_amounts"]["n"] == 0  # 1,00 € lines: none round, and the set-aside one is not looked at
+
+
+def test_entries_dated_on_several_days(tmp_path):
+    rows = [
+        line("HA", "1", "20240115", "60640000", debit="10,00"),
+        line("HA", "1", "20240116", "40100000", credit="10,00"),  # another day: FEC_ECRITURE
+        line("HA", "2", "20240115", "60640000", debit="10,00"),
+        line("HA", "2", "", "40100000", credit="10,00"),  # no date: a format fault, not a second date
+        line("BQ", "1", "20240120", "51200000", debit="10,00"),
+        line("BQ", "1", "20240120", "40100000", credit="10,00"),
+    ]
+    ledger = read_fec(write_fec(tmp_path / "fec.txt", rows), "fec.txt", accounts={"6": "gestion"})
+    assert ledger.integrity["multi_date_entries"] == 1
+    assert ledger.integrity["multi_date_examples"] == [
+        {"entry": "HA 1", "line": 2, "dates": ["2024-01-15", "2024-01-16"]}
+    ]
+    assert fec_analytics(ledger.lines, START, END)["fec"]["multi_date_entries"] == 1
+    (finding,) = [f for f in integrity_findings(ledger.integrity) if f.rule == "FEC_ECRITURE"]
+    assert finding.severity == "warning"
+    assert "1 écriture datée de plusieurs jours" in finding.message
+    assert "HA 1 (ligne 2 : 15/01/2024, 16/01/2024)" in finding.message
 
 
 # --- the whole object ---------------------------------------------------------------------------
@@ -221,7 +290,10 @@ def test_real_fec_analytics_match_the_schema(schema):
     result = fec_analytics(ledger.lines, dt.date(2023, 1, 1), dt.date(2023, 12, 31))
     jsonschema.validate(result, schema["properties"]["analytics"])
     assert result["lines"] == 934
-    assert result["fec"] == {"entries": 248, "unbalanced": 0, "format_lines": 0, "date_lines": 0}
+    assert result["fec"] == {
+        "entries": 248, "unbalanced": 0, "format_lines": 0, "date_lines": 0, "multi_date_entries": 0,
+    }  # fmt: skip
+    assert result["numbering_gaps"]["absent"] is False
     assert not result["benford"]["indicative"] and result["benford"]["n"] > 500
     for key in ("benford", "round_amounts", "weekend_holiday", "cutoff", "near_duplicates", "numbering_gaps"):
         for example in result[key]["examples"]:

@@ -4,7 +4,8 @@ Dropping a folder in adds a test. Only the keys present in expected.json are com
 matched by (source, file, row) and every input row must be there; activity missions and
 indicators by code, activity rows by (file, row). A folder with a decisions file (SPEC 9) also
 states rows' ``decision`` and ``impact``, ``settlement.max_balance``, ``procedure`` and the
-DECISION findings' amounts (``decision_amounts``, in file order).
+DECISION findings' amounts (``decision_amounts``, in file order). ``finding_amounts`` and
+``finding_refs`` give, per rule, the amounts and the refs of its findings in order.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def test_case(case, computed, audits, schema):
             have = got["analytics"][key]
             assert (have if not isinstance(value, dict) else {k: have[k] for k in value}) == value, f"analytics.{key}"
     if "expense_rows" in expected:  # what a FEC line became: supplier, payment date from the lettering
-        frame = audits[case.name].rows.set_index("row")
+        rows = audits[case.name].rows
+        frame = rows[rows["source"] == "expenses"].set_index("row")
         for row, want in expected["expense_rows"].items():
             rec = frame.loc[int(row)]
             assert {k: str(rec[k]) for k in want} == want, row
@@ -66,6 +68,10 @@ def test_case(case, computed, audits, schema):
             assert {k: by_path[path].get(k) for k in want} == want, path
     if "findings" in expected:
         assert Counter(f["rule"] for f in got["findings"]) == Counter(expected["findings"])
+    for rule, amounts in expected.get("finding_amounts", {}).items():
+        assert [f["amount"] for f in got["findings"] if f["rule"] == rule] == amounts, rule
+    for rule, refs in expected.get("finding_refs", {}).items():
+        assert [f.get("refs") for f in got["findings"] if f["rule"] == rule] == refs, rule
     if "procedure" in expected:
         assert got["procedure"] == expected["procedure"]
     if "decision_amounts" in expected:
