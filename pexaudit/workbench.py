@@ -181,7 +181,7 @@ def all_rows_table(b: Bilan) -> pd.DataFrame:
 
 
 def render_html(frame: pd.DataFrame, caption: str = "") -> str:
-    """A table of texts as HTML: every cell in full (no truncation), escaped, amounts on one line."""
+    """A table of texts as HTML: every cell in full (no truncation), escaped, amounts and refs on one line."""
     money = [c for c in ("enjeu", "montant", "retenu", "écarté", "éligible", "montant justifié", "solde", "effet")
              if c in frame.columns]  # fmt: skip
     styler = frame.style.hide(axis="index").format(escape="html", na_rep="")
@@ -196,6 +196,10 @@ def render_html(frame: pd.DataFrame, caption: str = "") -> str:
         {c: [{"selector": "td, th", "props": "text-align: right; white-space: nowrap;"}] for c in money},
         overwrite=False,
     )
+    if "ref" in frame.columns:  # copied whole into a decision
+        styler = styler.set_table_styles(
+            {"ref": [{"selector": "td", "props": "white-space: nowrap;"}]}, overwrite=False
+        )
     return styler.to_html()
 
 

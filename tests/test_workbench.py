@@ -33,6 +33,7 @@ from pexaudit.workbench import (
 )
 
 from .conftest import ROOT, SAMPLE
+from .lab import LAB_FLAGS
 
 DEFINITIF = ROOT / "data" / "conventions" / "cd35-2024-definitif"
 FEC = ROOT / "tests" / "cases" / "fec-reel"
@@ -329,3 +330,6 @@ def test_make_lab_selects_french_and_the_pins_hold():
         assert f"{package}=={version(package)}\n" in lock
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "cp scripts/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json" in makefile
+    recipe = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    flags = set(re.findall(r"--(?:LabApp|ServerApp)\.[\w.]+=\S+", recipe))
+    assert flags and flags <= set(LAB_FLAGS)  # the browser test starts JupyterLab as make lab does
