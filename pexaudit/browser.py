@@ -219,9 +219,17 @@ class Page:
         """Type ``text`` into the focused element (input events, as a keyboard does)."""
         self.cdp.send("Input.insertText", self.session, text=text)
 
-    def screenshot(self) -> bytes:
-        """A PNG of the visible window."""
-        return base64.b64decode(self.cdp.send("Page.captureScreenshot", self.session, format="png")["data"])
+    def screenshot(self, selector: str | None = None) -> bytes:
+        """A PNG of the visible window, or of the first element ``selector`` finds (as far as it is in view)."""
+        params: dict = {"format": "png"}
+        if selector:
+            box = self.evaluate(
+                f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
+                " return {x: Math.max(r.x, 0), y: Math.max(r.y, 0), width: r.width,"
+                f" height: Math.min(r.bottom, {self.height}) - Math.max(r.y, 0)}}; }})()"
+            )
+            params["clip"] = {**box, "scale": 1}
+        return base64.b64decode(self.cdp.send("Page.captureScreenshot", self.session, **params)["data"])
 
     @property
     def requests(self) -> list[str]:
