@@ -388,12 +388,13 @@ class Scenario:
         return "\n".join([*head, decisions_yaml(d, tried)]) + "\n"
 
     def write_draft(self, path: str | Path | None = None, *, overwrite: bool = False) -> Path:
-        """Write :meth:`draft` to ``path`` (default: ``<convention>/decisions.brouillon.yaml``).
+        """Write :meth:`draft` to ``path`` (default: ``<convention>/decisions.brouillon.yaml``; a
+        relative path starts from the convention folder).
 
         The draft is rewritten at each call; any other existing file (a ``decisions.yaml``
         above all) is replaced only with ``overwrite=True``. Returns the path written.
         """
-        target = Path(path) if path else self.base.convention.folder / DRAFT
+        target = self.base.convention.folder / (path or DRAFT)
         if target.exists() and target.name != DRAFT and not overwrite:
             raise InputError(
                 "fichier déjà présent : le brouillon ne remplace pas un fichier existant (un decisions.yaml "

@@ -259,7 +259,7 @@ def test_the_yaml_writer_reads_back_any_text(tmp_path):
     assert read.lines[0].explanation == "- tiret: au début"
 
 
-def test_write_draft_never_replaces_a_decisions_file_unless_asked(definitif, tmp_path):
+def test_write_draft_never_replaces_a_decisions_file_unless_asked(definitif, tmp_path, checker):
     folder = tmp_path / "c"
     shutil.copytree(DEFINITIF, folder)
     original = (folder / "decisions.yaml").read_text(encoding="utf-8")
@@ -267,6 +267,8 @@ def test_write_draft_never_replaces_a_decisions_file_unless_asked(definitif, tmp
     with pytest.raises(InputError, match="fichier déjà présent"):
         sc.write_draft(folder / "decisions.yaml")
     assert (folder / "decisions.yaml").read_text(encoding="utf-8") == original
+    with pytest.raises(InputError, match="fichier déjà présent"):
+        Scenario(build(audit(folder, checker))).write_draft("decisions.yaml")  # relative: the convention folder
     assert sc.write_draft(folder / "decisions.yaml", overwrite=True) == folder / "decisions.yaml"
     key = lambda d: (d.ref, d.decision, d.motive, d.rule, d.amount, d.date)  # noqa: E731
     rewritten = read_yaml_decisions(folder / "decisions.yaml")
@@ -333,3 +335,16 @@ def test_make_lab_selects_french_and_the_pins_hold():
     recipe = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
     flags = set(re.findall(r"--(?:LabApp|ServerApp)\.[\w.]+=\S+", recipe))
     assert flags and flags <= set(LAB_FLAGS)  # the browser test starts JupyterLab as make lab does
+
+
+@pytest.mark.slow
+def test_a_run_of_pexaudit_audit_keeps_the_script_out_of_its_notebook(sample_run):
+    """The search table's script runs only in the browser of whoever executes the notebook: the
+    notebook that ``pexaudit audit`` saves holds one sentence instead (no 800 kB bundle)."""
+    proc, folder = sample_run
+    assert proc.returncode == 0, proc.stderr
+    saved = (folder / "audit.ipynb").read_text(encoding="utf-8")
+    assert "_itables_" not in saved and "table interactive, affichée quand le carnet est exécuté" in saved
+    assert "Scénario de 3 décisions essayées" in saved  # the other workbench cells keep their output
+    report = (folder / "rapport.html").read_text(encoding="utf-8")
+    assert "Scénario" not in report and "Toutes les lignes" not in report  # the workbench is not in the report
