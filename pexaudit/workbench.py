@@ -27,7 +27,7 @@ from .decisions import Decision, Decisions
 from .errors import InputError
 from .fmt import eur
 from .model import Bilan, RowList, RowView, build
-from .names import row_name
+from .names import missing, row_name
 from .parsing import parse_amount
 from .registry import FAILING_RULES, RULES
 from .vocabulary import DECISION_VERBS
@@ -146,7 +146,10 @@ def _table(views: list[RowView], readable: list[bool], headers: list[str]) -> pd
 
 
 def _readable(frame: pd.DataFrame) -> list[bool]:
-    return [value is not False for value in frame["readable"]] if "readable" in frame else [True] * len(frame)
+    """Whether each row's amount could be read (unknown counts as read, as the names do)."""
+    if "readable" not in frame:
+        return [True] * len(frame)
+    return [missing(value) or bool(value) for value in frame["readable"]]
 
 
 def rejected_table(b: Bilan, *, rule: str | None = None, line: str | None = None) -> pd.DataFrame:
@@ -221,9 +224,6 @@ class RefusedDecision(InputError):
             f"\x1b[1;31mDécision refusée\x1b[0m : {self.message}",
             f"Le scénario est inchangé (étape {self.step}) : corrigez la décision puis relancez la cellule.",
         ]
-
-    def __reduce__(self):
-        return InputError.__reduce__(self)
 
 
 @dataclass(frozen=True)
