@@ -41,7 +41,7 @@ test: $(STAMP) apps ## run the whole test suite (notebook, browser and property 
 test-fast: $(STAMP) ## the tests that need no kernel and no browser
 	PEXAUDIT_EXAMPLES=4 $(BIN)/python -m pytest -q -m "not slow"
 
-lab: $(STAMP) ## open JupyterLab on the repository (no update check, no news pop-up, no PyPI)
+lab: $(STAMP) ## open JupyterLab on the repository, in French (no update check, no news pop-up, no PyPI)
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp scripts/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.open_browser=False \

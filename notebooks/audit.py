@@ -57,18 +57,33 @@ nb.show("procedure", bilan)
 # %% [markdown] tags=["remove_cell"]
 # ## Établi du contrôleur (hors rapport)
 #
-# Les lignes écartées, la plus forte enjeu d'abord (l'enjeu : de combien le solde évoluerait si
-# la ligne était admise). Filtrez : `nb.rejected(bilan, rule="DOUBLON", line="gestion")`.
-# Essayez une décision avant de l'inscrire dans `decisions.yaml` :
-# `nb.try_decision(bilan, "depenses.xlsx!Mandats 2024!10", "accept")`, ou `"partial"` avec
-# `amount=…, rule=…`. Rien n'est écrit.
+# Les lignes écartées, le plus fort enjeu d'abord (l'enjeu : de combien le solde changerait si
+# la ligne seule était admise). Filtrez : `nb.rejected(bilan, rule="DOUBLON", line="gestion")`.
+# La colonne `ref` est ce qu'une décision désigne.
 
 # %% tags=["remove_cell"]
-rejetees = nb.rejected(bilan)
-rejetees
+nb.rejected(bilan)
+
+# %% [markdown] tags=["remove_cell"]
+# Toutes les lignes, écartées ou retenues : tapez un fournisseur, un n° de pièce ou un montant
+# (`480,00`) dans « Rechercher », ou filtrez une colonne par son menu ☰ (pour trouver, par
+# exemple, la ligne qu'un doublon répète).
 
 # %% tags=["remove_cell"]
-nb.try_decision(bilan, nb.largest_stake(rejetees), "accept")
+nb.search(bilan)
+
+# %% [markdown] tags=["remove_cell"]
+# Un scénario essaie plusieurs décisions ensemble, le solde après chacune, sans rien écrire.
+# Ci-dessous, un exemple sur les plus forts enjeux. Le vôtre :
+# `sc = nb.scenario(bilan)`, puis `sc.accept(ref, motive="…")`,
+# `sc.reject(ref, rule="NATURE", motive="…")`, `sc.partial(ref, amount="1 867,45", rule="DOUBLON", motive="…")`,
+# `sc.undo()` pour retirer la dernière. `sc.write_draft()` écrit alors `decisions.brouillon.yaml`
+# dans le dossier de la convention (avec les décisions déjà prises) : relisez-le puis
+# enregistrez-le sous le nom `decisions.yaml`.
+
+# %% tags=["remove_cell"]
+exemple = nb.example_scenario(bilan)
+exemple
 
 # %%
 nb.show("activite", bilan)

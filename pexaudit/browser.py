@@ -3,7 +3,8 @@
 Debian's ``chromium`` runs with every background service off (no update check, no sync, no
 component download) and a fresh profile; the page is opened from ``file://`` and any request
 that is not ``file:`` or ``data:`` is recorded as external. Used by the browser test and by
-``pexaudit audit --pdf``.
+``pexaudit audit --pdf``. :func:`open_page` keeps a page open to drive it (JupyterLab in the
+browser test, the guide's screenshots).
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["PrintLayout", "Render", "chromium_path", "print_layout", "print_pdf", "printable_width_px", "render"]
+__all__ = [
+    "Page", "PrintLayout", "Render", "chromium_path", "open_page", "print_layout", "print_pdf",
+    "printable_width_px", "render",
+]  # fmt: skip
 
 FLAGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -289,3 +294,125 @@ def print_layout(html_path: Path, *, pdf: bool = True) -> PrintLayout:
             )
             data = base64.b64decode(printed["data"])
     return PrintLayout(width=width, wide_width=wide, pdf=data, **found)
+
+
+# --- a live page: the browser test of JupyterLab and the guide's screenshots ----------------
+
+
+@dataclass
+class Page:
+    """One tab of a headless Chromium, driven through the DevTools protocol.
+
+    ``evaluate`` runs JavaScript in the page, ``wait_until`` polls an expression until it is
+    truthy, ``type_text`` types into the focused element as a keyboard would; every request
+    the page sent and every console error are kept (:attr:`requests`, :attr:`console_errors`).
+    """
+
+    cdp: _Cdp
+    session: str
+    width: int
+    height: int
+
+    def evaluate(self, expression: str, *, await_promise: bool = False):
+        """The value of ``expression`` in the page (JSON-serialisable); a JavaScript error raises."""
+        reply = self.cdp.send(
+            "Runtime.evaluate", self.session, expression=expression, returnByValue=True, awaitPromise=await_promise
+        )
+        if "exceptionDetails" in reply:
+            details = reply["exceptionDetails"]
+            raise RuntimeError(details.get("exception", {}).get("description") or details.get("text", "erreur JS"))
+        return reply["result"].get("value")
+
+    def wait_until(self, expression: str, *, timeout: float = 60.0, interval: float = 0.25, what: str = ""):
+        """Poll ``expression`` until it is truthy and return its value; TimeoutError after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(what or expression)
+            time.sleep(interval)
+
+    def type_text(self, text: str) -> None:
+        """Type ``text`` into the focused element (input events, as a keyboard does)."""
+        self.cdp.send("Input.insertText", self.session, text=text)
+
+    def screenshot(self, selector: str | None = None) -> bytes:
+        """A PNG of the visible window, or of the first element ``selector`` finds (as far as it is in view)."""
+        params: dict = {"format": "png"}
+        if selector:
+            box = self.evaluate(
+                f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
+                " return {x: Math.max(r.x, 0), y: Math.max(r.y, 0), width: r.width,"
+                f" height: Math.min(r.bottom, {self.height}) - Math.max(r.y, 0)}}; }})()"
+            )
+            params["clip"] = {**box, "scale": 1}
+        return base64.b64decode(self.cdp.send("Page.captureScreenshot", self.session, **params)["data"])
+
+    @property
+    def requests(self) -> list[str]:
+        return [
+            e["params"]["request"]["url"] for e in self.cdp.events if e.get("method") == "Network.requestWillBeSent"
+        ]
+
+    def external_requests(self, *local: str) -> list[str]:
+        """The requests to anything but ``local`` prefixes (``http://127.0.0.1:8888/``), data: and blob:."""
+        own = ("data:", "blob:", "about:", *local)
+        return [url for url in self.requests if not url.startswith(own)]
+
+    @property
+    def console_errors(self) -> list[str]:
+        out = []
+        for event in self.cdp.events:
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                out.append(params.get("exceptionDetails", {}).get("text", "exception"))
+            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+                out.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
+        return out
+
+
+@contextmanager
+def open_page(url: str, *, width: int = 1400, height: int = 900, timeout: float = 60.0) -> Iterator[Page]:
+    """Headless Chromium on ``url`` (same flags and fresh profile as :func:`render`), closed after."""
+    binary = chromium_path()
+    if binary is None:
+        raise FileNotFoundError("chromium introuvable (paquet Debian « chromium »)")
+    profile = Path(tempfile.mkdtemp(prefix="pexaudit-chromium-"))
+    process = subprocess.Popen(
+        [binary, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.is_file() and len(port_file.read_text().splitlines()) >= 2):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("chromium n'a pas démarré")
+            time.sleep(0.05)
+        port, path = port_file.read_text().splitlines()[:2]
+        cdp = _Cdp(f"ws://127.0.0.1:{port}{path}")
+        cdp.ws.settimeout(timeout)
+        try:
+            target = cdp.send("Target.createTarget", url="about:blank")["targetId"]
+            session = cdp.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            for domain in ("Page", "Runtime", "Network"):
+                cdp.send(f"{domain}.enable", session)
+            cdp.send(
+                "Emulation.setDeviceMetricsOverride", session, width=width, height=height, deviceScaleFactor=1,
+                mobile=False,
+            )  # fmt: skip
+            cdp.send("Page.navigate", session, url=url)
+            cdp.wait_for("Page.loadEventFired", timeout)
+            yield Page(cdp, session, width, height)
+        finally:
+            cdp.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            process.kill()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -8,6 +8,8 @@ letter render.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -19,9 +21,14 @@ from .report import section
 from .workbook import write_workbook
 
 __all__ = [
+    "SearchTable",
+    "Table",
+    "example_scenario",
     "largest_stake",
     "rejected",
     "reset_namespace",
+    "scenario",
+    "search",
     "show",
     "start",
     "try_decision",
@@ -57,43 +64,173 @@ def write_outputs(b: Bilan, out: Path, report_file: str = "rapport.html") -> Non
     write_letter(b, LetterParties.from_convention(b.convention), out / "courrier.docx", enclosure=report_file)
 
 
-# The workbench table's columns, in French (``ref`` is what decisions.yaml's ``- ref:`` names).
-REJECTED_FR = {"ref": "ref", "file": "fichier", "sheet": "feuille", "row": "ligne", "line": "ligne budgétaire",
-               "amount": "montant (€)", "rejected": "rejeté (€)", "rules": "règles", "reasons": "motifs",
-               "impact": "enjeu (€)"}  # fmt: skip
+# --- the auditor's workbench (cells tagged remove_cell: not in the report) -------------------
 
 
-def rejected(b: Bilan, rule: str | None = None, line: str | None = None):
-    """The rows rejected after decisions, largest stake first, in euros; filter by rule or line.
+@dataclass(frozen=True)
+class Table:
+    """A table of French texts shown in full: every cell, every reason, no truncation."""
 
-    ``ref`` is what a decision names (``decisions.yaml`` ``- ref:``, or ``try_decision``).
+    frame: pd.DataFrame
+    caption: str = ""
+
+    def _repr_html_(self) -> str:
+        from .workbench import render_html
+
+        return render_html(self.frame, self.caption)
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.max_colwidth", None, "display.max_rows", None, "display.width", 250):
+            return f"{self.caption}\n{self.frame.to_string(index=False)}"
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def rejected(b: Bilan, rule: str | None = None, line: str | None = None) -> Table:
+    """The rows rejected after decisions, largest stake first, named as people name them.
+
+    Amounts in euros (``1 234,56 €``, empty when unknown), rule and decision in words, every
+    reason in full; ``ref`` is what a decision names (``decisions.yaml`` ``- ref:``, or a
+    scenario's ``accept``). Filter by rule (``"DOUBLON"``) or budget line id (``"gestion"``).
     """
-    from .workbench import rejected_rows
+    from .fmt import eur
+    from .workbench import rejected_selection, rejected_table
 
-    table = rejected_rows(b)
-    if rule:
-        table = table[table["rules"].map(lambda rules: rule in rules)]
-    if line:
-        table = table[table["line"] == line]
-    euros = {
-        c: pd.Series([None if v is None or v != v else v / 100 for v in table[c]], index=table.index, dtype=object)
-        for c in ("amount", "rejected", "impact")
-    }
-    texts = {"rules": table["rules"].map(", ".join), "reasons": table["reasons"].map(" ; ".join)}
-    return table.assign(**euros, **texts).rename(columns=REJECTED_FR).reset_index(drop=True)
+    frame = rejected_table(b, rule=rule, line=line)
+    chosen = rejected_selection(b, rule=rule, line=line)
+    n = len(frame)
+    caption = (
+        f"{n} ligne{'s' if n > 1 else ''} écartée{'s' if n > 1 else ''}, {eur(int(chosen['rejected_amount'].sum()))}"
+        " au total ; enjeu : de combien le solde changerait si la ligne seule était admise"
+    )
+    return Table(frame, caption)
 
 
-def largest_stake(table) -> str | None:
+# DataTables in French (the search table), with French numbers so that amounts sort as numbers.
+DATATABLES_FR = {
+    "search": "Rechercher :",
+    "info": "Lignes _START_ à _END_ sur _TOTAL_",
+    "infoEmpty": "Aucune ligne",
+    "infoFiltered": "(filtrées parmi _MAX_)",
+    "lengthMenu": "_MENU_ lignes par page",
+    "zeroRecords": "Aucune ligne ne correspond",
+    "emptyTable": "Aucune ligne",
+    "decimal": ",",
+    "thousands": " ",
+    "paginate": {"first": "«", "previous": "‹", "next": "›", "last": "»"},
+    "columnControl": {
+        "orderAsc": "Croissant",
+        "orderDesc": "Décroissant",
+        "orderClear": "Sans tri",
+        "searchClear": "Sans filtre",
+        "searchList": "Filtrer",
+        "list": {"all": "Tout cocher", "none": "Tout décocher", "search": "Chercher…", "empty": "Aucune valeur"},
+    },
+}
+_MONEY_COLUMNS = ("montant", "écarté", "retenu", "enjeu")
+# JupyterLab's own table style aligns every cell right (selector specificity 0,2,1): texts read
+# left, amounts and refs stay on one line.
+_SEARCH_CSS = (
+    ".dt-container table.pexaudit-lignes th, .dt-container table.pexaudit-lignes td"
+    " { text-align: left; vertical-align: top; }"
+    " .dt-container table.pexaudit-lignes td.dt-right, .dt-container table.pexaudit-lignes th.dt-right"
+    " { text-align: right; white-space: nowrap; }"
+    " .dt-container table.pexaudit-lignes td:last-child { white-space: nowrap; }"
+    " .dt-container table.pexaudit-lignes td:nth-child(2) { min-width: 14em; }"  # désignation
+    " .dt-container table.pexaudit-lignes td:nth-child(6), .dt-container table.pexaudit-lignes td:nth-child(9)"
+    " { min-width: 10em; }"  # motifs, libellé
+)
+# True in a run driven by `pexaudit audit` (papermill, namespace reset first): see SearchTable.
+_DRIVEN = {"value": False}
+
+
+@dataclass(frozen=True)
+class SearchTable:
+    """Every row in an interactive table (itables, offline: its JavaScript travels inside the
+    output, nothing is fetched): a search box over every column, a filter and a sort per
+    column, pages of 10 to all rows.
+
+    In a run driven by ``pexaudit audit`` the table is replaced by one sentence: its script
+    would only run in the browser of whoever executes the notebook (a notebook opened from
+    disk is not trusted), and the workbench's cells are not part of the report anyway.
+    """
+
+    frame: pd.DataFrame
+    caption: str
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        if _DRIVEN["value"]:
+            return f"<p>{escape(self.caption)} : table interactive, affichée quand le carnet est exécuté dans JupyterLab.</p>"
+        import itables.options
+        from itables import to_html_datatable
+        from itables.javascript import generate_init_offline_itables_html
+
+        money = [i for i, c in enumerate(self.frame.columns) if c in _MONEY_COLUMNS]
+        table = to_html_datatable(
+            self.frame,
+            connected=False,
+            table_id=f"pexaudit-lignes-{uuid.uuid4().hex[:12]}",
+            maxBytes=0, maxRows=0, maxColumns=0,
+            showIndex=False,
+            allow_html=False,
+            display_logo_when_loading=False,
+            language=DATATABLES_FR,
+            pageLength=10,
+            lengthMenu=[10, 25, 100, {"label": "toutes", "value": -1}],
+            columnControl=[["orderAsc", "orderDesc", "orderClear", "searchClear", "searchList"]],
+            columnDefs=[{"targets": money, "className": "dt-right", "type": "num-fmt"}],
+            classes="display compact pexaudit-lignes",
+            style="table-layout:auto;width:100%;margin:0",
+        )  # fmt: skip
+        bundle = generate_init_offline_itables_html(itables.options.dt_bundle)
+        return f"{bundle}<style>{_SEARCH_CSS}</style><p><strong>{escape(self.caption)}</strong></p>{table}"
+
+    def __repr__(self) -> str:
+        return f"{self.caption} ({len(self.frame)} lignes)"
+
+
+def search(b: Bilan) -> SearchTable:
+    """Every row, rejected or retained, to search (a supplier, a piece, an amount: ``480,00``)
+    and filter by column: to find, for example, the row a duplicate repeats."""
+    from .workbench import all_rows_table
+
+    frame = all_rows_table(b)
+    rejected = int((frame["statut"] == "écartée").sum())
+    return SearchTable(frame, f"Toutes les lignes : {len(frame)}, dont {rejected} écartées")
+
+
+def scenario(b: Bilan):
+    """An empty scenario on ``b``: ``sc.accept(ref, motive=...)``, ``sc.reject(ref, rule=...,
+    motive=...)``, ``sc.partial(ref, amount=..., rule=..., motive=...)`` each add a decision
+    and show the balance after every step; ``sc.write_draft()`` writes them, with the decisions
+    file's own, to ``decisions.brouillon.yaml`` in the convention folder. Nothing else writes."""
+    from .workbench import Scenario
+
+    return Scenario(b)
+
+
+def example_scenario(b: Bilan):
+    """The notebook's example: up to three decisions on the largest stakes not yet decided
+    (accept, retain half, confirm a rejection), the balance after each. Nothing is written."""
+    from .workbench import example_scenario as example
+
+    return example(b)
+
+
+def largest_stake(b: Bilan) -> str | None:
     """The ref of the rejected row whose acceptance would change the balance most (a known stake)."""
-    known = table[table[REJECTED_FR["impact"]].notna()]
-    return None if known.empty else known[REJECTED_FR["ref"]].iloc[0]
+    known = [v for v in b.rejected.views() if v.impact is not None]
+    return known[0].ref if known else None
 
 
 def try_decision(b: Bilan, ref: str | None, decision: str = "accept", *, amount: float | None = None,
                  rule: str | None = None):  # fmt: skip
     """The settlement now and with one more decision on ``ref``, recomputed without writing
     anything (no file read, GX not run again): try before recording it in decisions.yaml.
-    ``ref`` None (nothing to try): None."""
+    ``ref`` None (nothing to try): None. Several decisions together: :func:`scenario`."""
     if ref is None:
         return None
     from .decisions import Decision
@@ -136,12 +273,15 @@ def warm() -> None:
 def reset_namespace() -> None:
     """What ``%reset -f`` does (a clean user namespace, output caches flushed), minus the full
     ``gc.collect()`` IPython forces on each reset: 0,4 s on a kernel holding GX and pandas.
-    Unreachable cycles are left to Python's automatic collection.
+    Unreachable cycles are left to Python's automatic collection. Only pexaudit's driver calls
+    it (the first cell of a run, :mod:`pexaudit.run`): the kernel then serves runs driven by
+    ``pexaudit audit``, where the search table is one sentence (:class:`SearchTable`).
     """
     import gc
 
     from IPython import get_ipython
 
+    _DRIVEN["value"] = True  # only pexaudit's driver calls this (run.py's first cell)
     collect = gc.collect
     gc.collect = lambda generation=2: 0
     try:
