@@ -95,8 +95,8 @@ def impact_overhead(
 ) -> tuple[float, float, float]:
     """Median seconds of the in-process audit without and with the stakes (runs interleaved), and
     of the stakes alone."""
-    from pexaudit.audit import audit
-    from pexaudit.checks import checker
+    from pexaudit.core.audit import audit
+    from pexaudit.core.checks import checker
 
     folder = work / "enjeux"
     write_ledger(folder, rows, rejected)
@@ -115,7 +115,7 @@ def impact_overhead(
 
 def _time_stakes(a, repeat: int) -> float:
     """Median seconds of the closed form alone (every row's impact and max_balance)."""
-    from pexaudit.stakes import stakes
+    from pexaudit.core.stakes import stakes
 
     times = []
     for _ in range(repeat):

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import csv, datetime as dt, json, resource, sys, time
 import pandas as pd
-from pexaudit.fec import _header, _sniff, read_fec
-from pexaudit.analytics import fec_analytics
+from pexaudit.inputs.fec import _header, _sniff, read_fec
+from pexaudit.core.analytics import fec_analytics
 path, step = sys.argv[1], sys.argv[2]
 if step == "bare":
     _, encoding = _sniff(path)  # encoding and separator found before the clock starts

@@ -21,7 +21,7 @@
 consolidation_json: str = "../reports/consolidation.json"  # écrit par pexaudit batch
 
 # %%
-from pexaudit import consolidation
+from pexaudit.render import consolidation
 
 document = consolidation.load(consolidation_json)
 consolidation.show(document)

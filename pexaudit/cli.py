@@ -25,7 +25,7 @@ from .vocabulary import OUTCOMES, VERDICTS
 
 def summary(results: dict, folder: Path | None = None) -> str:
     """The French summary printed after an audit, read from results.json."""
-    from .audit import split_rejected
+    from .core.audit import split_rejected
 
     s, t = results["settlement"], results["totals"]
     severities = [f["severity"] for f in results["findings"]]
@@ -78,7 +78,7 @@ def _notes(convention) -> None:
 
 
 def _audit_and_print(convention: Path, out: Path, pdf: bool, previous: Path | None = None) -> None:
-    from .run import run_audit
+    from .run.execute import run_audit
 
     started = time.perf_counter()
     click.echo(f"Audit de {convention} …", err=True)
@@ -198,8 +198,8 @@ def check(convention: Path) -> None:
     Exemple : pexaudit check data/conventions/cd35-2024
     """
     try:
-        from .activity import check_summary, unmatched_missions
-        from .audit import read_inputs
+        from .core.activity import check_summary, unmatched_missions
+        from .core.audit import read_inputs
 
         read: dict = {}
 
@@ -322,8 +322,8 @@ def describe_table(table) -> str:
 
 def _why(role: str, column: str, text: str) -> str:
     """Why a value is unreadable, when the parser can say (« date impossible »)."""
-    from .columns import FIELDS
-    from .readers import _PARSERS
+    from .inputs.columns import FIELDS
+    from .inputs.readers import _PARSERS
 
     kind = FIELDS[role][column].kind if column in FIELDS[role] else None
     try:
@@ -337,7 +337,7 @@ def _why(role: str, column: str, text: str) -> str:
 def _describe_fec(table) -> str:
     """What ``check`` says of a FEC: how its records were read, what was set aside and why, the
     integrity faults, where the payment dates come from (SPEC 11)."""
-    from .fec import ENDINGS
+    from .inputs.fec import ENDINGS
 
     ledger = table.ledger
     integrity, reading = ledger.integrity, ledger.reading
@@ -453,7 +453,7 @@ def batch(
 
     Exemple : pexaudit batch conventions/ --out reports --workers 2
     """
-    from .batch import run_batch
+    from .run.batch import run_batch
 
     try:
         if previous is not None and not previous.is_dir():

@@ -13,9 +13,9 @@ import re
 import sys
 from pathlib import Path
 
-from .columns import FIELDS
-from .keys import KEYS, TYPES, json_schema
-from .registry import FINDINGS, RULES
+from .core.registry import FINDINGS, RULES
+from .inputs.columns import FIELDS
+from .inputs.keys import KEYS, TYPES, json_schema
 from .vocabulary import SEVERITIES
 
 __all__ = ["BLOCKS", "convention_template", "generated_files", "render_block"]

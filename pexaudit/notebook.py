@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .audit import audit, write_results
-from .letter import LetterParties, write_letter
-from .model import Bilan, build
-from .report import section
-from .workbook import write_workbook
+from .core.audit import audit, write_results
+from .model.bilan import Bilan, build
+from .render.letter import LetterParties, write_letter
+from .render.report import section
+from .render.workbook import write_workbook
 
 __all__ = [
     "SearchTable",
@@ -233,9 +233,9 @@ def try_decision(b: Bilan, ref: str | None, decision: str = "accept", *, amount:
     ``ref`` None (nothing to try): None. Several decisions together: :func:`scenario`."""
     if ref is None:
         return None
-    from .decisions import Decision
     from .fmt import eur
-    from .parsing import normalize_key
+    from .inputs.decisions import Decision
+    from .inputs.parsing import normalize_key
     from .vocabulary import DECISION_VERBS, DECISION_WORDS
     from .workbench import simulate
 
@@ -261,9 +261,9 @@ def warm() -> None:
     Run by :mod:`pexaudit.run` on a new kernel while the driver does its own imports; a
     convention audited afterwards gives the same results as on a cold kernel.
     """
-    from .charts import _plt
-    from .checks import checker
-    from .report import _env
+    from .core.checks import checker
+    from .render.charts import _plt
+    from .render.report import _env
 
     checker()
     _plt()

@@ -21,15 +21,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .audit import reassess
-from .decide import Bound, bind
-from .decisions import Decision, Decisions
+from .core.audit import reassess
+from .core.decide import Bound, bind
+from .core.names import missing, row_name
+from .core.registry import FAILING_RULES, RULES
 from .errors import InputError
 from .fmt import eur
-from .model import Bilan, RowList, RowView, build
-from .names import missing, row_name
-from .parsing import parse_amount
-from .registry import FAILING_RULES, RULES
+from .inputs.decisions import Decision, Decisions
+from .inputs.parsing import parse_amount
+from .model.bilan import Bilan, RowList, RowView, build
 from .vocabulary import DECISION_VERBS
 
 __all__ = [

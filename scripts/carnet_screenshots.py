@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pexaudit.browser import open_page  # noqa: E402
+from pexaudit.render.browser import open_page  # noqa: E402
 from tests.lab import jupyter_lab, lay_out  # noqa: E402
 from tests.test_lab import DONE, KERNEL, PANEL, SEARCH  # noqa: E402
 

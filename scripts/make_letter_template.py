@@ -11,7 +11,7 @@ letterhead and wording, and point pexaudit at its copy:
 - ``{%tr for r in rows %}`` ... ``{%tr endfor %}``, alone in their table rows, repeat the row
   between them for each item.
 
-The values available are those of :func:`pexaudit.letter.letter_context`.
+The values available are those of :func:`pexaudit.render.letter.letter_context`.
 """
 
 from __future__ import annotations

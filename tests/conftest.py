@@ -22,7 +22,7 @@ SAMPLE = ROOT / "data" / "conventions" / "cd35-2024"
 
 @pytest.fixture(scope="session")
 def checker():
-    from pexaudit.checks import checker as make
+    from pexaudit.core.checks import checker as make
 
     return make()
 
@@ -31,7 +31,7 @@ def checker():
 def audited(checker):
     """The audit of a committed convention folder (a case, the sample), computed once per session
     and shared: an Audit is frozen, and no step writes into another's frame, so sharing is safe."""
-    from pexaudit.audit import audit
+    from pexaudit.core.audit import audit
 
     cache = {}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pexaudit.fec import FEC_COLUMNS
+from pexaudit.inputs.fec import FEC_COLUMNS
 
 
 def line(journal="HA", num="1", date="20240115", account="60640000", debit="0,00", credit="0,00", **fields) -> dict:

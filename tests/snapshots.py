@@ -17,8 +17,8 @@ from docx import Document
 from openpyxl import load_workbook
 
 from pexaudit import notebook as nb
-from pexaudit.audit import results
-from pexaudit.model import build
+from pexaudit.core.audit import results
+from pexaudit.model.bilan import build
 
 AMOUNT = re.compile(r"[-+]?\d{1,3}(?:[ \u00a0\u202f]\d{3})*,\d{2}[ \u00a0\u202f]?€")
 VOLATILE = ("run", "tool_version", "gx_version", "suites")
@@ -31,7 +31,7 @@ def amounts(text: str) -> dict[str, int]:
 
 
 def _report_text(b) -> str:
-    from pexaudit.report import render_all
+    from pexaudit.render.report import render_all
 
     html = render_all(b)
     html = re.sub(r"<style.*?</style>|<img[^>]*>", " ", html, flags=re.S)

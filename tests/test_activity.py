@@ -17,23 +17,21 @@ import pytest
 import yaml
 from openpyxl import Workbook
 
-from pexaudit.activity import (
+from pexaudit.core.activity import (
     STATUSES,
     activity_findings,
     activity_json,
-    activity_section,
-    activity_sheet_rows,
     check_summary,
     classify_activity,
-    consolidate_indicators,
-    consolidate_missions,
     personnel_cost_by_month,
 )
-from pexaudit.audit import audit
-from pexaudit.charts import activity_months_chart, indicator_chart
-from pexaudit.checks import load_suite_json
-from pexaudit.convention import load_convention
-from pexaudit.sources import read_activity
+from pexaudit.core.audit import audit
+from pexaudit.core.checks import load_suite_json
+from pexaudit.inputs.convention import load_convention
+from pexaudit.inputs.sources import read_activity
+from pexaudit.model.consolidation import consolidate_indicators, consolidate_missions
+from pexaudit.render.activity import activity_section, activity_sheet_rows
+from pexaudit.render.charts import activity_months_chart, indicator_chart
 
 from .conftest import BASE_CONVENTION, SAMPLE, deep_merge
 
@@ -453,7 +451,7 @@ def test_classification_uses_gx_row_ids_beyond_any_sample_cap(folder, checker):
 
 
 def _render(context: dict) -> str:
-    from pexaudit.report import render_template
+    from pexaudit.render.report import render_template
 
     return render_template("activite.html.j2", **context)
 

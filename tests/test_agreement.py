@@ -17,11 +17,11 @@ import pytest
 from docx import Document
 
 from pexaudit import notebook as nb
-from pexaudit.audit import audit, results
+from pexaudit.core.audit import audit, results
+from pexaudit.core.registry import FAILING_RULES
 from pexaudit.fmt import eur
-from pexaudit.model import build
-from pexaudit.registry import FAILING_RULES
-from pexaudit.report import render_all
+from pexaudit.model.bilan import build
+from pexaudit.render.report import render_all
 from pexaudit.vocabulary import DECISION_LABELS, SHEETS
 
 from .conftest import ROOT, SAMPLE

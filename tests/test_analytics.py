@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pexaudit.analytics import (
+from pexaudit.core.analytics import (
     MASK,
     SHEET_HEADER,
     _first_digits,
@@ -23,8 +23,8 @@ from pexaudit.analytics import (
     integrity_findings,
     masked_label,
 )
-from pexaudit.charts import benford_chart
-from pexaudit.fec import FEC_COLUMNS, read_fec
+from pexaudit.inputs.fec import FEC_COLUMNS, read_fec
+from pexaudit.render.charts import benford_chart
 
 from .fec_files import fec_text, line, purchase, write_fec
 
@@ -360,7 +360,7 @@ def pay_ledger(tmp_path):
 
 
 def test_report_fragment_masks_pay_labels(pay_ledger):
-    from pexaudit.report import render_template
+    from pexaudit.render.report import render_template
 
     result = fec_analytics(pay_ledger.lines, START, END)
     assert result["weekend_holiday"]["examples"][0]["label"] == "Salaire 03/2024 DUPONT Jean"  # results.json keeps it
@@ -372,7 +372,7 @@ def test_report_fragment_masks_pay_labels(pay_ledger):
 
 
 def test_report_fragment_of_an_expenses_file():
-    from pexaudit.report import render_template
+    from pexaudit.render.report import render_template
 
     context = analytics_context(expenses_analytics(expenses([12_345, 10_000]), "depenses.xlsx"))
     html = render_template("analytics.html.j2", **context, number=11)

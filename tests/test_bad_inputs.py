@@ -18,7 +18,7 @@ import yaml
 from openpyxl import Workbook
 
 from pexaudit.errors import InputError
-from pexaudit.run import Kernel, run_audit
+from pexaudit.run.execute import Kernel, run_audit
 
 from .conftest import BASE_CONVENTION, EXPENSES_HEADER, PAYROLL_HEADER, SAMPLE, deep_merge
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pexaudit.batch import find_conventions, run_batch, territory_of
-from pexaudit.run import RESET, Kernel, run_audit
+from pexaudit.run.batch import find_conventions, run_batch, territory_of
+from pexaudit.run.execute import RESET, Kernel, run_audit
 
 from .conftest import ROOT, SAMPLE, run_cli
 

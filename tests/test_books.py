@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pexaudit.books import doublon_probable, hors_correspondance, paie_compta, subvention_compta
-from pexaudit.convention import FecSelection, Payment, load_convention
-from pexaudit.fec import read_fec
-from pexaudit.registry import FINDINGS
+from pexaudit.core.books import doublon_probable, hors_correspondance, paie_compta, subvention_compta
+from pexaudit.core.registry import FINDINGS
+from pexaudit.inputs.convention import FecSelection, Payment, load_convention
+from pexaudit.inputs.fec import read_fec
 
 from .fec_files import line, purchase, write_fec
 
@@ -235,7 +235,7 @@ def test_subvention_compta(tmp_path, convention, credits, payments, amount):
 
 def test_group_ids_are_exact_on_random_rows():
     """The window algorithm against the pairwise definition, on random small sets."""
-    from pexaudit.books import _groups
+    from pexaudit.core.books import _groups
 
     rng = np.random.default_rng(11)
     for _ in range(300):
@@ -289,7 +289,7 @@ def test_a_decision_on_a_doublon_probable_ref_settles_it(tmp_path, checker):
     decisions.yaml books it under DOUBLON and the pair is gone (the auditor has ruled)."""
     import shutil
 
-    from pexaudit.audit import audit, results
+    from pexaudit.core.audit import audit, results
 
     folder = tmp_path / "fec-banque"
     shutil.copytree(Path(__file__).parent / "cases" / "fec-banque", folder)

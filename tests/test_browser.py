@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pexaudit.browser import chromium_path, render
+from pexaudit.render.browser import chromium_path, render
 
 from .conftest import ROOT, SAMPLE, run_cli
 

@@ -13,11 +13,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from pexaudit.aggregate import line_amounts, line_limits
-from pexaudit.audit import audit, results
 from pexaudit.cli import main
-from pexaudit.convention import BudgetLine, ManagementCosts, load_convention
+from pexaudit.core.aggregate import line_amounts, line_limits
+from pexaudit.core.audit import audit, results
 from pexaudit.errors import InputError
+from pexaudit.inputs.convention import BudgetLine, ManagementCosts, load_convention
 
 from .conftest import BASE_CONVENTION, deep_merge
 

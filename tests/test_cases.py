@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pexaudit.audit import results
+from pexaudit.core.audit import results
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if (p / "expected.json").is_file())
 

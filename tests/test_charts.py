@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pexaudit import charts
+from pexaudit.render import charts
 
 A4_TEXT_WIDTH_IN = (210 - 24) / 25.4  # the report's printable width (12 mm margins)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pexaudit.audit import audit, results
-from pexaudit.batch import previous_results
+from pexaudit.core.audit import audit, results
+from pexaudit.run.batch import previous_results
 
 from .conftest import ROOT, SAMPLE, run_cli
 

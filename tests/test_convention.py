@@ -8,8 +8,8 @@ from fractions import Fraction
 import pytest
 import yaml
 
-from pexaudit.convention import add_months, load_convention
 from pexaudit.errors import InputError
+from pexaudit.inputs.convention import add_months, load_convention
 
 from .conftest import BASE_CONVENTION, SAMPLE, deep_merge
 

@@ -18,11 +18,11 @@ import openpyxl
 import pytest
 import yaml
 
-from pexaudit.audit import audit, results
-from pexaudit.decisions import Decision, load_decisions
+from pexaudit.core.audit import audit, results
 from pexaudit.errors import InputError
-from pexaudit.model import build
-from pexaudit.previous import read_previous
+from pexaudit.inputs.decisions import Decision, load_decisions
+from pexaudit.inputs.previous import read_previous
+from pexaudit.model.bilan import build
 from pexaudit.workbench import rejected_rows, simulate
 
 from .conftest import ROOT, SAMPLE

@@ -9,11 +9,11 @@ import jsonschema
 import pytest
 import yaml
 
-from pexaudit.columns import FIELDS
-from pexaudit.convention import load_convention
+from pexaudit.core.registry import FINDINGS, RULES
 from pexaudit.docs import convention_template, generated_files, schema_text
-from pexaudit.keys import KEYS, json_schema
-from pexaudit.registry import FINDINGS, RULES
+from pexaudit.inputs.columns import FIELDS
+from pexaudit.inputs.convention import load_convention
+from pexaudit.inputs.keys import KEYS, json_schema
 
 from .conftest import ROOT, SAMPLE
 
@@ -108,7 +108,7 @@ YAML_BLOCK = re.compile(r"```yaml\n(.*?)```", re.S)
 @pytest.mark.parametrize("page", sorted(DOCS.glob("*.md")), ids=lambda p: p.name)
 def test_every_yaml_example_of_the_guide_reads_as_written(page, tmp_path):
     """A user copies the examples: none may hide a comma that YAML splits inside {...}."""
-    from pexaudit.convention import read_yaml
+    from pexaudit.inputs.convention import read_yaml
 
     for index, block in enumerate(YAML_BLOCK.findall(page.read_text(encoding="utf-8"))):
         path = tmp_path / f"{page.stem}-{index}.yaml"

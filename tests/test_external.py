@@ -7,9 +7,9 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
-from pexaudit.findings import siret_findings
-from pexaudit.parsing import is_blank, parse_amount, parse_date, text_of
-from pexaudit.readers import decode
+from pexaudit.core.findings import siret_findings
+from pexaudit.inputs.parsing import is_blank, parse_amount, parse_date, text_of
+from pexaudit.inputs.readers import decode
 
 EXTERNAL = Path(__file__).parent / "external"
 

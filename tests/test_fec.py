@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pexaudit import fec as fec_module
-from pexaudit.analytics import fec_analytics
+from pexaudit.core.analytics import fec_analytics
+from pexaudit.core.registry import RULES
+from pexaudit.core.rules import dup_rank
 from pexaudit.errors import InputError
-from pexaudit.fec import FEC_COLUMNS, FEC_EXTRA_COLUMNS, looks_like_fec, read_fec
-from pexaudit.readers import read_source
-from pexaudit.registry import RULES
-from pexaudit.rules import dup_rank
+from pexaudit.inputs import fec as fec_module
+from pexaudit.inputs.fec import FEC_COLUMNS, FEC_EXTRA_COLUMNS, looks_like_fec, read_fec
+from pexaudit.inputs.readers import read_source
 
 from .fec_files import fec_text, line, purchase, write_fec
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pexaudit.convention import Bank, Rib
-from pexaudit.findings import bank_findings, rib_key, siret_findings
+from pexaudit.core.findings import bank_findings, rib_key, siret_findings
+from pexaudit.inputs.convention import Bank, Rib
 
 VECTORS = list(csv.DictReader((Path(__file__).parent / "external" / "stdnum_test_vectors.csv").open(encoding="utf-8")))
 SEED_IBAN = "FR92 3000 1006 82C3 5500 0000 084"
@@ -84,7 +84,7 @@ def test_rib_without_iban():
 
 # --- findings computed by an audit: payments, safety nets ----------------------------------
 
-from pexaudit.audit import audit, results  # noqa: E402
+from pexaudit.core.audit import audit, results  # noqa: E402
 
 PAY = "A1;03/2024;1000,00;400,00;0"
 EXP = "F1;10/03/2024;20/03/2024;Fournisseur;gestion;100,00;;P1"

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from pexaudit.browser import chromium_path, open_page
+from pexaudit.render.browser import chromium_path, open_page
 
 from .conftest import ROOT
 from .lab import jupyter_lab, lay_out

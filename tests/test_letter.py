@@ -11,9 +11,9 @@ import zipfile
 import pytest
 from docx import Document
 
-from pexaudit.audit import audit
-from pexaudit.letter import ANNEX_LIMIT, DEFAULT_ARTICLES, TEMPLATE, LetterParties, letter_context, write_letter
-from pexaudit.model import build
+from pexaudit.core.audit import audit
+from pexaudit.model.bilan import build
+from pexaudit.render.letter import ANNEX_LIMIT, DEFAULT_ARTICLES, TEMPLATE, LetterParties, letter_context, write_letter
 
 from .conftest import ROOT, SAMPLE
 
@@ -112,7 +112,7 @@ def test_provisional_letter_lists_every_rejected_row_grouped_by_rule(sample, tmp
 
 def test_the_letter_and_the_report_show_the_same_figures(sample, tmp_path):
     """SPEC 12: count and total of the rejected rows, the settlement, the same in every document."""
-    from pexaudit.report import section_html
+    from pexaudit.render.report import section_html
 
     text = letter_of(sample, tmp_path)
     rejets = section_html("rejets", sample)
@@ -175,7 +175,7 @@ def test_more_than_fifteen_rejected_rows_go_to_an_annex(make_convention, checker
 
 
 def test_beyond_the_annex_limit_the_count_and_total_and_the_workbook(make_convention, checker, tmp_path, monkeypatch):
-    import pexaudit.letter as letter
+    import pexaudit.render.letter as letter
 
     monkeypatch.setattr(letter, "ANNEX_LIMIT", 18)
     expenses = [f"F{i};10/01/2023;20/01/2023;Fournisseur {i};gestion;10,00;;P1" for i in range(20)]

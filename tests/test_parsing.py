@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from pexaudit.parsing import is_blank, normalize_key, normalize_text, parse_amount, parse_date, parse_month
+from pexaudit.inputs.parsing import is_blank, normalize_key, normalize_text, parse_amount, parse_date, parse_month
 
 D = dt.date
 

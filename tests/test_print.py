@@ -22,8 +22,8 @@ from collections import defaultdict
 import openpyxl
 import pytest
 
-from pexaudit.browser import SIDE_MARGIN_MM, print_layout
-from pexaudit.workbook import MARGIN_IN, MIN_SCALE, page_fit
+from pexaudit.render.browser import SIDE_MARGIN_MM, print_layout
+from pexaudit.render.workbook import MARGIN_IN, MIN_SCALE, page_fit
 
 from .conftest import ROOT, SAMPLE, run_cli
 from .pdf_text import MM, beyond, overlapping, pdf_pages

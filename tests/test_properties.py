@@ -25,11 +25,11 @@ import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from pexaudit.audit import audit, results
-from pexaudit.decisions import Decision
-from pexaudit.model import build
+from pexaudit.core.audit import audit, results
+from pexaudit.core.registry import FAILING_RULES
+from pexaudit.inputs.decisions import Decision
+from pexaudit.model.bilan import build
 from pexaudit.money import round_half_up
-from pexaudit.registry import FAILING_RULES
 from pexaudit.workbench import simulate
 
 # `make test` tries 40 examples per property; `make test-fast` (PEXAUDIT_EXAMPLES=4) a few, in seconds.

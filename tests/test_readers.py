@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from pexaudit.errors import InputError
-from pexaudit.readers import read_source
+from pexaudit.inputs.readers import read_source
 
 PAY = "matricule;periode;brut;charges_patronales"
 

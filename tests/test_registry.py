@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pexaudit.registry import FAILING_RULES, FINDINGS, RULES, finding
+from pexaudit.core.registry import FAILING_RULES, FINDINGS, RULES, finding
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pexaudit"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pexaudit.audit import audit
-from pexaudit.model import build
-from pexaudit.report import SECTIONS, render_all, section_html
+from pexaudit.core.audit import audit
+from pexaudit.model.bilan import build
+from pexaudit.render.report import SECTIONS, render_all, section_html
 
 from .conftest import SAMPLE
 
@@ -62,7 +62,7 @@ def test_settlement_in_large_type_in_french_format(make_convention, checker):
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
 def test_the_table_by_account_adds_up_to_the_totals(folder, audited):
     """Cerfa table: the flat rate and the cap are rows of their own, so the columns add up."""
-    from pexaudit.model import by_account
+    from pexaudit.model.bilan import by_account
 
     a = audited(folder)
     rows = by_account(build(a))
@@ -77,7 +77,7 @@ def test_definitive_report_shows_the_procedure_and_the_before_after_view(tmp_pat
     import json
     import shutil
 
-    from pexaudit.audit import results
+    from pexaudit.core.audit import results
 
     folder = tmp_path / "conv"
     shutil.copytree(SAMPLE.parent / "cd35-2024-definitif", folder)

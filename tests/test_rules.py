@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pexaudit.audit import audit, results
+from pexaudit.core.audit import audit, results
 
 OK_PAY = "A1;03/2024;1000,00;400,00;0"
 OK_EXP = "F1;10/03/2024;20/03/2024;Fournisseur;gestion;100,00;;P1"

@@ -6,10 +6,10 @@ from fractions import Fraction
 
 import pytest
 
-from pexaudit.aggregate import management_cap
-from pexaudit.audit import audit, results
+from pexaudit.core.aggregate import management_cap
+from pexaudit.core.audit import audit, results
+from pexaudit.core.settlement import Settlement, verdict
 from pexaudit.money import as_fraction, round_half_up
-from pexaudit.settlement import Settlement, verdict
 
 
 @pytest.mark.parametrize(

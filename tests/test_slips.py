@@ -57,7 +57,7 @@ def test_matricule_written_127_in_a_csv_matches_staff_000127(tmp_path):
         encoding="utf-8",
     )
     _edit(folder, "payroll: export_paie.xlsx", "payroll: paie.csv")
-    from pexaudit.audit import audit, results
+    from pexaudit.core.audit import audit, results
 
     got = results(audit(folder))
     pay = [r for r in got["rows"] if r["source"] == "payroll"]

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from pexaudit import notebook as nb
-from pexaudit.audit import Audit, assess, evaluate_rows, read_inputs
-from pexaudit.decisions import Decision
-from pexaudit.model import build
-from pexaudit.report import render_all
+from pexaudit.core.audit import Audit, assess, evaluate_rows, read_inputs
+from pexaudit.inputs.decisions import Decision
+from pexaudit.model.bilan import build
+from pexaudit.render.report import render_all
 from pexaudit.workbench import simulate
 
 from .conftest import ROOT, SAMPLE

@@ -15,10 +15,10 @@ import great_expectations
 import pytest
 
 from pexaudit import __version__
-from pexaudit.audit import VOLATILE_KEYS, audit, results
-from pexaudit.checks import SUITE_ROLES, load_suite_json
+from pexaudit.core.audit import VOLATILE_KEYS, audit, results
+from pexaudit.core.checks import SUITE_ROLES, load_suite_json
 from pexaudit.errors import InputError
-from pexaudit.run import run_audit, safe_child
+from pexaudit.run.execute import run_audit, safe_child
 
 from .conftest import SAMPLE
 
@@ -55,7 +55,7 @@ def test_output_folder_never_escapes(tmp_path, name):
 @pytest.mark.slow
 @pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError])
 def test_interrupted_run_leaves_no_finished_looking_report(tmp_path, monkeypatch, error):
-    import pexaudit.run as run
+    import pexaudit.run.execute as run
 
     def boom(*args, **kwargs):
         raise error("interrupted while exporting")

@@ -11,8 +11,8 @@ import jupytext
 import pytest
 
 from pexaudit.assets import suites_dir
-from pexaudit.checks import load_suite_json
-from pexaudit.registry import FAILING_RULES
+from pexaudit.core.checks import load_suite_json
+from pexaudit.core.registry import FAILING_RULES
 
 from .conftest import ROOT, SCHEMA_PATH, SHARED
 

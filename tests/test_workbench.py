@@ -16,10 +16,10 @@ import shutil
 import pytest
 
 from pexaudit import notebook as nb
-from pexaudit.audit import audit, results
-from pexaudit.decisions import Decision, load_decisions, read_yaml_decisions
+from pexaudit.core.audit import audit, results
 from pexaudit.errors import InputError
-from pexaudit.model import build
+from pexaudit.inputs.decisions import Decision, load_decisions, read_yaml_decisions
+from pexaudit.model.bilan import build
 from pexaudit.workbench import (
     ALL_HEADERS,
     DRAFT,
@@ -111,7 +111,10 @@ def test_fec_rows_are_named_by_piece_supplier_date_and_amount(audited):
     ledger = rows[rows["ref"].str.startswith("111111111FEC20221231.TXT!!")]
     assert len(ledger) > 0
     first = ledger.iloc[0]
-    assert first["désignation"] == "pièce C1  0523, HOTEL MONSIGNY NICE, 09/05/2023, 31,00 €, journal C1, écriture 00000119"
+    assert (
+        first["désignation"]
+        == "pièce C1  0523, HOTEL MONSIGNY NICE, 09/05/2023, 31,00 €, journal C1, écriture 00000119"
+    )
     assert first["libellé"] == "HOTEL MONSIGNY NICE" and first["emplacement"] == "111111111FEC20221231.TXT, ligne 584"
     rejected = Scenario(b).reject(first["ref"], rule="PIECE", motive="Facture illisible").bilan
     table = rejected_table(rejected)
@@ -244,7 +247,7 @@ def test_the_draft_keeps_the_file_decisions_procedure_and_explanations(definitif
 
 
 def test_the_yaml_writer_reads_back_any_text(tmp_path):
-    from pexaudit.decisions import Decisions, LineNote, Procedure
+    from pexaudit.inputs.decisions import Decisions, LineNote, Procedure
 
     odd = 'guillemets " et \\ barre, deux-points : # dièse\nligne, tab\t, \u2028 et 100 %'
     d = Decisions(

@@ -11,11 +11,11 @@ import formulas
 import openpyxl
 import pytest
 
-from pexaudit.audit import audit, results
-from pexaudit.model import build
-from pexaudit.registry import FAILING_RULES
+from pexaudit.core.audit import audit, results
+from pexaudit.core.registry import FAILING_RULES
+from pexaudit.model.bilan import build
+from pexaudit.render.workbook import write_workbook
 from pexaudit.vocabulary import SHEETS as SHEET_NAMES
-from pexaudit.workbook import write_workbook
 
 from .conftest import SAMPLE
 

@@ -1,0 +1,132 @@
+"""Great Expectations glue: run the reviewed suites of ``expectations/`` on a frame.
+
+The suites state the row-level rules of SPEC section 5; this module only loads them, passes the
+convention's values as suite parameters, and turns GX results into a tidy table of failures
+``(row_id, rule, column, value)``. Failing row ids come from GX's ``unexpected_index_list``
+(``result_format=COMPLETE`` with ``row_id`` as index column), never from its capped samples.
+GX usage statistics are switched off by ``pexaudit/__init__.py``, which runs before this module.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+from ..assets import suites_dir
+
+__all__ = ["Checker", "SuiteRun", "load_suite_json", "suite_versions"]
+
+SUITE_ROLES = ("payroll", "expenses", "activity")  # one suite and one batch definition each
+RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
+
+
+def load_suite_json(role: str) -> dict:
+    return json.loads((suites_dir() / f"{role}.json").read_text(encoding="utf-8"))
+
+
+def suite_versions() -> dict[str, str]:
+    """``{"pexaudit_payroll": "1.0.0", ...}`` for the audit trail."""
+    versions = {}
+    for role in SUITE_ROLES:
+        suite = load_suite_json(role)
+        versions[suite["name"]] = suite.get("meta", {}).get("suite_version", "")
+    return versions
+
+
+# Suite parameters as convention.yaml names them, for the "not applied" notes.
+_PARAMETERS_FR = {"project_codes": "rules.project_codes"}
+
+
+@dataclass
+class SuiteRun:
+    """Failures of one suite run, plus what was evaluated (for the report)."""
+
+    suite: str
+    failures: pd.DataFrame  # row_id, rule, column, value
+    evaluated: list[str]  # rules evaluated
+    skipped: list[str]  # expectations not applied, in French, with why
+
+
+class Checker:
+    """One ephemeral GX context per process, reused for every convention (warm kernels)."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self._gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        source = self.context.data_sources.add_pandas("pexaudit")
+        self._batches = {
+            role: source.add_dataframe_asset(role).add_batch_definition_whole_dataframe(role) for role in SUITE_ROLES
+        }
+        self.version = gx.__version__
+
+    def run(
+        self,
+        role: str,
+        frame: pd.DataFrame,
+        parameters: dict,
+        *,
+        rules: set[str] | None = None,
+        exclude: set[str] | None = None,
+    ) -> SuiteRun:
+        """Validate ``frame`` against the ``role`` suite, restricted to some rules."""
+        spec = load_suite_json(role)
+        kept, skipped = [], []
+        for expectation in spec["expectations"]:
+            meta = expectation.get("meta", {})
+            rule = meta["rule"]
+            if (rules is not None and rule not in rules) or (exclude and rule in exclude):
+                continue
+            needs_column = meta.get("requires_column")
+            needs_param = meta.get("requires_parameter")
+            if needs_column and not parameters.get(f"has_{needs_column}"):
+                skipped.append(f"{rule} ({meta['fr']}) : colonne {needs_column} absente du fichier")
+                continue
+            if needs_param and not parameters.get(needs_param):
+                if meta.get("quiet"):
+                    continue  # nothing to look for (no exclusion written): not a check left out
+                skipped.append(f"{rule} ({meta['fr']}) : {_PARAMETERS_FR.get(needs_param, needs_param)} non renseigné")
+                continue
+            kept.append(expectation)
+        suite = self._gx.ExpectationSuite(**{**spec, "expectations": kept})
+        columns = ["row_id", "rule", "column", "value"]
+        if frame.empty or not kept:
+            return SuiteRun(spec["name"], pd.DataFrame(columns=columns), _rules_of(kept), skipped)
+        values = {k: v for k, v in parameters.items() if not k.startswith("has_")}
+        batch = self._batches[role].get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite, result_format=RESULT_FORMAT, expectation_parameters=values)
+        records = []
+        for item in result.results:
+            info = item.exception_info or {}
+            if info.get("raised_exception"):
+                raise RuntimeError(
+                    f"GX expectation {item.expectation_config.type} failed to run: {info.get('exception_message')}"
+                )
+            kwargs = item.expectation_config.kwargs
+            rule = item.expectation_config.meta["rule"]
+            column = kwargs.get("column") or kwargs.get("column_A")
+            for hit in item.result.get("unexpected_index_list") or []:
+                records.append((int(hit["row_id"]), rule, column, hit.get(column)))
+            if not item.success and not item.result.get("unexpected_index_list"):
+                raise RuntimeError(
+                    f"GX expectation {item.expectation_config.type} on {column} failed "
+                    "without row ids: cannot tell which rows break the rule"
+                )
+        failures = pd.DataFrame.from_records(records, columns=columns)
+        return SuiteRun(spec["name"], failures, _rules_of(kept), skipped)
+
+
+def _rules_of(expectations: list[dict]) -> list[str]:
+    return list(dict.fromkeys(e["meta"]["rule"] for e in expectations))
+
+
+@cache
+def checker() -> Checker:
+    """The process-wide checker (GX import and context set-up are paid once)."""
+    return Checker()
