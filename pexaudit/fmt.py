@@ -34,10 +34,12 @@ def number_fr(value: float | Decimal | Fraction | int, decimals: int = 2) -> str
 
 
 def eur(cents: int | None, *, signed: bool = False) -> str:
-    """Integer cents as euros: ``123456 -> "1 234,56 €"``."""
+    """Integer cents as euros: ``123456 -> "1 234,56 €"`` (exact: integer arithmetic, no rounding)."""
     if cents is None:
         return "—"
-    text = number_fr(Decimal(int(cents)).scaleb(-2)) + " €"
+    cents = int(cents)
+    euros, rest = divmod(abs(cents), 100)
+    text = f"{'-' if cents < 0 else ''}{euros:,}".replace(",", " ") + f",{rest:02d} €"
     return f"+{text}" if signed and cents > 0 else text
 
 

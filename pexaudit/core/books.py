@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..fmt import date_fr, eur, month_fr
 from ..inputs.convention import Convention
+from .names import ref_of
 from .registry import Finding, finding
 
 __all__ = [
@@ -74,8 +75,7 @@ def _fold(text: object) -> str:
 
 def _ref(rec) -> str:
     """``file!sheet!row`` (CSV, FEC: ``file!!line``), as decisions name a row."""
-    sheet = rec.sheet if isinstance(rec.sheet, str) else ""
-    return f"{rec.file}!{sheet}!{rec.row}"
+    return ref_of(rec)
 
 
 def _day_numbers(values) -> np.ndarray:
@@ -164,8 +164,15 @@ def doublon_probable(rows: pd.DataFrame, *, fec: bool) -> list[Finding]:
     picked = expense.iloc[index]
     members = pd.Series(np.arange(len(index)))[ids >= 0].groupby(ids[ids >= 0])
     ordered = sorted(members, key=lambda item: int(picked["row_id"].iat[int(item[1].min())]))
+    # The rows of the groups as plain records, once (a row taken out of a frame one by one costs
+    # a hundred times more: a million-line ledger may hold thousands of groups).
+    grouped = np.flatnonzero(ids >= 0)
+    columns = ["row_id", "file", "sheet", "row", "amount", "piece", "date", "fournisseur"]
+    columns += [c for c in ("third_party",) if c in picked]
+    records = dict(zip(grouped.tolist(), picked[columns].iloc[grouped].to_dict("records"), strict=True))
+    row_ids = picked["row_id"].to_numpy()
     for _, positions in ordered:
-        found.append(_doublon_finding(picked, positions.to_numpy(), day[index], key, fec))
+        found.append(_doublon_finding(records, row_ids, positions.to_numpy(), day[index], key, fec))
     return found
 
 
@@ -173,11 +180,11 @@ def _fold_piece(text: object) -> str:
     return text.strip().casefold() if isinstance(text, str) else ""
 
 
-def _doublon_finding(picked: pd.DataFrame, positions: np.ndarray, day: np.ndarray, key: np.ndarray,
+def _doublon_finding(records: dict, row_ids: np.ndarray, positions: np.ndarray, day: np.ndarray, key: np.ndarray,
                      fec: bool) -> Finding:  # fmt: skip
     """One group: its rows in file order, its first pairs, the amount paid more than once."""
-    positions = positions[np.argsort(picked["row_id"].to_numpy()[positions], kind="stable")]
-    recs = [picked.iloc[int(p)] for p in positions]
+    positions = positions[np.argsort(row_ids[positions], kind="stable")]
+    recs = [records[int(p)] for p in positions]
     refs = tuple(_ref(rec) for rec in recs)
     earliest = min(range(len(positions)), key=lambda i: (day[positions[i]], i))
     extra = sum(int(rec["amount"]) for i, rec in enumerate(recs) if i != earliest)

@@ -10,19 +10,9 @@ starts with ``=``, ``+``, ``-`` or ``@``.
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
 from ..core.analytics import analytics_sheet_rows
@@ -32,6 +22,7 @@ from ..money import cents_to_euros, euros_to_cents
 from ..vocabulary import DECISION_VERBS, OUTCOMES, PROCEDURE_LABELS, ROLES, SHEETS
 from ..vocabulary import PHASES as PHASE_LABELS
 from .activity import SHEET_KINDS, activity_sheet_rows
+from .xlsx import PLAIN, Cell, Style, XlsxBook, column_letter
 
 __all__ = ["write_workbook"]
 
@@ -40,9 +31,7 @@ RULE_LABELS = {code: e.label for code, e in RULES.items()}
 EURO = '#,##0.00 "€";-#,##0.00 "€"'
 PERCENT = "0.00 %"
 DATE = "dd/mm/yyyy"
-HEADER_FILL = PatternFill("solid", fgColor="E3E3FD")
-# Named: a bold font without a name prints in LibreOffice in a wider fallback (serif) face.
-BOLD = Font(name="Calibri", size=11, bold=True)
+HEADER_FILL = "E3E3FD"
 
 
 # Printing (SPEC 12): A4, each sheet at a fixed scale of at least 60 % computed from its column
@@ -56,8 +45,15 @@ MARGIN_IN = {"left": 0.4, "right": 0.4, "top": 0.7, "bottom": 0.7, "header": 0.3
 PORTRAIT_MIN_SCALE = 90
 MIN_SCALE = 60
 LINE_PT = 15  # one line of the default 11 pt font
-WRAP = Alignment(wrap_text=True)  # bottom, as the cells beside it
-HEAD = Alignment(wrap_text=True, vertical="top")
+
+# The few cell styles of the workbook (Calibri, named: a bold font without a name prints in
+# LibreOffice in a wider fallback face).
+S_HEAD = Style(bold=True, fill=HEADER_FILL, wrap=True, top=True)
+S_BOLD = Style(bold=True)
+S_WRAP = Style(wrap=True)  # bottom, as the cells beside it
+S_EURO = Style(number_format=EURO)
+S_EURO_BOLD = Style(number_format=EURO, bold=True)
+S_DATE = Style(number_format=DATE)
 
 
 def column_points(width: float) -> float:
@@ -83,103 +79,78 @@ def text_lines(text: str, width: float) -> int:
     return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
 
 
-_OPEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # workbook -> its _Sheets, to finish
-
-
 class _Sheet:
-    """A write-only sheet with typed cell helpers; rows are appended in order.
+    """A streamed sheet with typed cell helpers; rows are appended in order.
 
     ``wrap``: the columns (header names, or 1-based numbers) whose long texts wrap; a text longer
     than its column becomes a wrapped cell and its row is given the height of its lines.
     """
 
-    def __init__(self, wb: Workbook, title: str, widths: list[float], header: list[str] | None = None, wrap=()) -> None:
-        self.ws = wb.create_sheet(title)
+    def __init__(self, wb: XlsxBook, title: str, widths: list[float], header: list[str] | None = None, wrap=()) -> None:
+        self.ws = wb.sheet(title)
+        wb.owners.append(self)
         self.title = title
         # A header's longest word on one line (bold: about 1.15 character widths a letter).
         widths = [max(w, round(1.15 * max(map(len, h.split())) + 1, 1)) if h else w
                   for w, h in zip(widths, [*(header or []), *[None] * len(widths)], strict=False)]  # fmt: skip
         self.widths = widths
-        _OPEN.setdefault(wb, []).append(self)
+        self.ws.widths = widths
         self.row = 0
-        for index, width in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(index)].width = width
         self.header_width = 0
-        self.columns = {name: get_column_letter(i) for i, name in enumerate(header or [], start=1)}
+        self.columns = {name: column_letter(i) for i, name in enumerate(header or [], start=1)}
         positions = {name: i for i, name in enumerate(header or [])}
         self.wrap = [(positions[c] if isinstance(c, str) else c - 1, widths[positions[c] if isinstance(c, str)
                       else c - 1]) for c in wrap]  # fmt: skip
         self._page_setup()
         if header:
-            self.ws.freeze_panes = "A2"
+            self.ws.freeze = "A2"
             self.header_width = len(header)
             self.append([self.head(h) for h in header])
 
     def _page_setup(self) -> None:
         ws = self.ws
-        orientation, scale = page_fit(self.widths)
-        ws.page_setup.orientation = orientation
-        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        ws.page_setup.scale = scale
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
-        ws.page_margins = PageMargins(**MARGIN_IN)
-        ws.print_options.gridLines = True
-        ws.print_title_rows = "1:1"
-        ws.oddHeader.center.text = "&A"
-        ws.oddHeader.center.size = 9
-        ws.oddFooter.right.text = "page &P / &N"
-        ws.oddFooter.right.size = 8
-        ws.oddFooter.left.text = "&F"
-        ws.oddFooter.left.size = 8
-        self.scale = scale
+        ws.orientation, ws.scale = page_fit(self.widths)
+        ws.margins = dict(MARGIN_IN)
+        ws.grid_lines = True
+        ws.print_titles = "$1:$1"
+        ws.header = "&C&9&A"
+        ws.footer = "&L&8&F&R&8page &P / &N"
+        self.scale = ws.scale
 
     def col(self, name: str) -> str:
         """The column letter of a header: formulas name columns, not letters typed by hand."""
         return self.columns[name]
 
-    def head(self, text: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=text)
-        cell.font, cell.fill = BOLD, HEADER_FILL
-        cell.alignment = HEAD
-        return cell
+    def freeze(self, cell: str) -> None:
+        self.ws.freeze = cell
 
-    def text(self, value: object, *, bold: bool = False) -> WriteOnlyCell | str | None:
-        """A string cell, never a formula, whatever the text starts with.
+    def validation(self, choices: list[str], cells: str, prompt: str) -> None:
+        self.ws.validation(choices, cells, prompt)
 
-        openpyxl stores any other string as a string cell already (``+``, ``-`` and ``@`` are
-        only formulas when typed into Excel), so only ``=`` needs forcing; plain values skip
-        the cost of a cell object, which matters for a million-row ledger.
-        """
+    def head(self, text: str) -> Cell:
+        return Cell(text, S_HEAD, text=True)
+
+    def text(self, value: object, *, bold: bool = False) -> Cell | str | None:
+        """A string cell, never a formula, whatever the text starts with (plain strings are text
+        already; only ``=`` needs marking, and bold a style)."""
         if value is None:
             return None
         text = str(value)
         if not bold and not text.startswith("="):
             return text
-        cell = WriteOnlyCell(self.ws, value=text)
-        cell.data_type = "s"
-        if bold:
-            cell.font = BOLD
-        return cell
+        return Cell(text, S_BOLD if bold else PLAIN, True)
 
-    def euro(self, value: object, *, bold: bool = False) -> WriteOnlyCell:
+    def euro(self, value: object, *, bold: bool = False) -> Cell:
         """Cents as euros, or a formula string starting with ``=``."""
         if isinstance(value, int):
             value = cents_to_euros(value)
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.number_format = EURO
-        if bold:
-            cell.font = BOLD
-        return cell
+        return Cell(value, S_EURO_BOLD if bold else S_EURO)
 
-    def number(self, value: object, fmt: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.number_format = fmt
-        return cell
+    def number(self, value: object, fmt: str) -> Cell:
+        return Cell(value, Style(number_format=fmt))
 
-    def date(self, value: dt.date | None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.number_format = DATE
-        return cell
+    def date(self, value: dt.date | None) -> Cell:
+        return Cell(value, S_DATE)
 
     def append(self, cells: list) -> int:
         lines = 1
@@ -188,29 +159,25 @@ class _Sheet:
                 value = cells[index]
                 text = value.value if isinstance(value, Cell) else value
                 if isinstance(text, str) and len(text) >= width - 1 and not text.startswith("="):
-                    if not isinstance(value, Cell):
-                        value = cells[index] = WriteOnlyCell(self.ws, value=text)
-                    value.alignment = WRAP
+                    style = value.style if isinstance(value, Cell) else PLAIN
+                    cells[index] = Cell(text, style._replace(wrap=True), True)
                     lines = max(lines, text_lines(text, width))
         first = cells[0] if cells else None
-        if isinstance(first, Cell) and first.font.b and first.alignment.wrap_text:  # a header row
+        if isinstance(first, Cell) and first.style == S_HEAD:  # a header row
             for value, width in zip(cells, self.widths, strict=False):
                 if isinstance(value, Cell) and isinstance(value.value, str):
                     lines = max(lines, text_lines(value.value, width * 0.9))
-        if lines > 1:
-            self.ws.row_dimensions[self.row + 1].height = LINE_PT * lines + 2
-        self.ws.append(cells)
-        self.row += 1
+        self.row = self.ws.append(cells, LINE_PT * lines + 2 if lines > 1 else None)
         return self.row
 
     def finish(self) -> None:
         """The print area: every written row, across the sheet's columns."""
         if self.row:
-            self.ws.print_area = f"A1:{get_column_letter(len(self.widths))}{self.row}"
+            self.ws.print_area = f"$A$1:${column_letter(len(self.widths))}${self.row}"
 
     def filter(self) -> None:
         if self.header_width:
-            self.ws.auto_filter.ref = f"A1:{get_column_letter(self.header_width)}{max(self.row, 2)}"
+            self.ws.auto_filter = f"$A$1:${column_letter(self.header_width)}${max(self.row, 2)}"
 
 
 def _int(value) -> int | None:
@@ -228,9 +195,7 @@ def write_workbook(b: Bilan, path: Path) -> None:
     SUMIFS refer to the detail sheets (write-only sheets are filled in any order, saved in tab order).
     """
     a = b.audit
-    wb = Workbook(write_only=True)
-    wb.properties.creator = f"pexaudit {__version__}"
-    wb.properties.created = wb.properties.modified = a.started.replace(tzinfo=None, microsecond=0)
+    wb = XlsxBook(path, creator=f"pexaudit {__version__}", created=a.started.replace(tzinfo=None, microsecond=0))
     synthese = _Sheet(wb, SHEETS["synthese"], [40, 22, 48], wrap=(1, 2, 3))
     budget = _Sheet(wb, SHEETS["budget"], [12, 24, 14, 14, 14, 14, 14, 14, 14, 14, 10, 14], wrap=(1, 2, 3))
     pay, exp = _personnel_sheet(wb, b), _gestion_sheet(wb, b)
@@ -239,9 +204,9 @@ def write_workbook(b: Bilan, path: Path) -> None:
     for write in (_rejected_sheet, _shares_sheet, _findings_sheet, _trail_sheet, _activity_sheet, _analytics_sheet,
                   _decisions_sheet, _procedure_sheet, _explanations_sheet):  # fmt: skip
         write(wb, b)
-    for sheet in _OPEN.pop(wb, []):
+    for sheet in wb.owners:
         sheet.finish()
-    wb.save(path)
+    wb.close()
 
 
 PERSONNEL_HEADER = ["Source", "Fichier", "Feuille", "Ligne", "Agent", "Matricule", "Mois", "Ligne budgétaire",
@@ -251,7 +216,7 @@ GESTION_HEADER = ["Source", "Fichier", "Feuille", "Ligne", "Pièce", "Date", "Da
                   "Non retenu", "Règles", "Motifs"]  # fmt: skip
 
 
-def _personnel_sheet(wb: Workbook, b: Bilan) -> _Sheet:
+def _personnel_sheet(wb: XlsxBook, b: Bilan) -> _Sheet:
     """Every payroll row: declared, eligible, not retained (a formula), rules and reasons."""
     pay = _Sheet(
         wb,
@@ -274,7 +239,7 @@ def _personnel_sheet(wb: Workbook, b: Bilan) -> _Sheet:
     return pay
 
 
-def _gestion_sheet(wb: Workbook, b: Bilan) -> _Sheet:
+def _gestion_sheet(wb: XlsxBook, b: Bilan) -> _Sheet:
     """Every expense row and the flat-rate row, with its account class (Cerfa 15059)."""
     exp = _Sheet(wb, SHEETS["gestion"], [8, 12, 10, 7, 12, 10.5, 10.5, 16, 22, 9, 7, 8, 11, 13, 13, 13, 10, 28],
                  GESTION_HEADER, wrap=("Fichier", "Feuille", "Pièce", "Fournisseur", "Libellé", "Ligne budgétaire",
@@ -314,7 +279,7 @@ def _fill_budget(budget: _Sheet, b: Bilan, pay: _Sheet, exp: _Sheet) -> int:
         "Ligne", "Intitulé", "Nature", "Prévision (annexe 2)", "Réalisation déclarée",
         "Éligible avant plafond", "Écrêtement (plafond, dépassement)", "Réalisation éligible", "Non retenu",
         "Écart (€)", "Écart (%)", "Taux d'exécution")])  # fmt: skip
-    budget.ws.freeze_panes = "A2"
+    budget.freeze("A2")
     first = budget.row + 1
     for line in b.lines:
         r = budget.row + 1
@@ -439,7 +404,7 @@ ROWS_HEADER = ["Nature", "Fichier", "Feuille", "Ligne", "Référence", "Ligne bu
                "Écarté", "Règle", "Décision", "Enjeu (solde)", "Règles relevées", "Motifs"]  # fmt: skip
 
 
-def _rejected_sheet(wb: Workbook, b: Bilan) -> None:
+def _rejected_sheet(wb: XlsxBook, b: Bilan) -> None:
     """Dépenses écartées: the rejected rows after decisions (SPEC 12), largest stake first, and
     their total; shares and line-level cuts are on the Quotes-parts sheet."""
     sheet = _Sheet(
@@ -468,7 +433,7 @@ def _rejected_sheet(wb: Workbook, b: Bilan) -> None:
                   sheet.euro(totals[0], bold=True), sheet.euro(totals[1], bold=True)])  # fmt: skip
 
 
-def _shares_sheet(wb: Workbook, b: Bilan) -> None:
+def _shares_sheet(wb: XlsxBook, b: Bilan) -> None:
     """Quotes-parts: what is not retained without being a rejection (AFFECTATION and FORFAIT
     shares of rows, PLAFOND_GESTION and DEPASSEMENT on lines), and the reconciliation with the
     declared − eligible total."""
@@ -502,7 +467,7 @@ def _shares_sheet(wb: Workbook, b: Bilan) -> None:
                   sheet.euro(h.not_retained, bold=True)])  # fmt: skip
 
 
-def _findings_sheet(wb: Workbook, b: Bilan) -> None:
+def _findings_sheet(wb: XlsxBook, b: Bilan) -> None:
     sheet = _Sheet(
         wb,
         SHEETS["findings"],
@@ -516,7 +481,7 @@ def _findings_sheet(wb: Workbook, b: Bilan) -> None:
     sheet.filter()
 
 
-def _trail_sheet(wb: Workbook, b: Bilan) -> None:
+def _trail_sheet(wb: XlsxBook, b: Bilan) -> None:
     a = b.audit
     sheet = _Sheet(wb, SHEETS["trail"], [16, 40, 10, 68], ["Rôle", "Fichier", "Lignes", "SHA-256"], wrap=(1, 2, 4))
     for item in a.inputs_trail:
@@ -538,15 +503,12 @@ DECISION_HEADER = ["Fichier", "Feuille", "Ligne", "Ligne budgétaire", "Référe
 SPARE_ROWS = 200  # drop-downs below the listed rows, for a decision on a row the rules kept
 
 
-def _list_validation(ws, choices: list[str], cells: str, prompt: str) -> None:
-    dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
-    dv.error, dv.errorTitle, dv.showErrorMessage = f"Choisissez : {', '.join(choices)}", "Valeur refusée", True
-    dv.prompt, dv.showInputMessage = prompt, True
-    dv.add(cells)
-    ws.data_validations.append(dv)
+def _list_validation(sheet: _Sheet, choices: list[str], cells: str, prompt: str) -> None:
+    """A drop-down list on ``cells`` (the error message says the allowed values)."""
+    sheet.validation(choices, cells, prompt)
 
 
-def _decisions_sheet(wb: Workbook, b: Bilan) -> None:
+def _decisions_sheet(wb: XlsxBook, b: Bilan) -> None:
     """Décisions, pre-filled: the rejected rows (largest stake first), then the rows the auditor
     accepted (their decision kept for the round trip); never a row losing only a share."""
     sheet = _Sheet(
@@ -568,12 +530,12 @@ def _decisions_sheet(wb: Workbook, b: Bilan) -> None:
              sheet.text(d.rule) if d else None, sheet.text(d.motive) if d else None]
         )  # fmt: skip
     last = max(sheet.row, 2) + SPARE_ROWS
-    _list_validation(sheet.ws, list(DECISION_VERBS.values()), f"K2:K{last}", "accepter, rejeter ou partiel")
-    _list_validation(sheet.ws, list(FAILING_RULES), f"M2:M{last}", "règle du rejet (rejeter, partiel)")
+    _list_validation(sheet, list(DECISION_VERBS.values()), f"K2:K{last}", "accepter, rejeter ou partiel")
+    _list_validation(sheet, list(FAILING_RULES), f"M2:M{last}", "règle du rejet (rejeter, partiel)")
     sheet.filter()
 
 
-def _procedure_sheet(wb: Workbook, b: Bilan) -> None:
+def _procedure_sheet(wb: XlsxBook, b: Bilan) -> None:
     p = b.procedure
     sheet = _Sheet(wb, SHEETS["procedure"], [30, 30, 50], wrap=(1, 2, 3))
     rows = [
@@ -585,10 +547,10 @@ def _procedure_sheet(wb: Workbook, b: Bilan) -> None:
     ]
     for key, value, hint in rows:
         sheet.append([sheet.text(PROCEDURE_LABELS[key]), value, sheet.text(hint)])
-    _list_validation(sheet.ws, list(PHASE_LABELS.values()), "B1", "provisoire ou définitif")
+    _list_validation(sheet, list(PHASE_LABELS.values()), "B1", "provisoire ou définitif")
 
 
-def _explanations_sheet(wb: Workbook, b: Bilan) -> None:
+def _explanations_sheet(wb: XlsxBook, b: Bilan) -> None:
     sheet = _Sheet(
         wb, SHEETS["explanations"], [12, 22, 13, 13, 13, 10, 45, 45],
         ["Ligne", "Intitulé", "Budget", "Éligible", "Écart", "Écart (%)", "Explication", "Brouillon"],
@@ -609,7 +571,7 @@ def _rate(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _analytics_sheet(wb: Workbook, b: Bilan) -> None:
+def _analytics_sheet(wb: XlsxBook, b: Bilan) -> None:
     """Analyse du grand livre: each test's count and its first lines (pay-posting labels masked)."""
     header, *rows = analytics_sheet_rows(b.audit.analytics)
     sheet = _Sheet(wb, SHEETS["analytics"], [24, 30, 18, 7, 10.5, 13, 10, 36], header, wrap=(1, 2, 3, 8))
@@ -623,7 +585,7 @@ def _analytics_sheet(wb: Workbook, b: Bilan) -> None:
     sheet.filter()
 
 
-def _activity_sheet(wb: Workbook, b: Bilan) -> None:
+def _activity_sheet(wb: XlsxBook, b: Bilan) -> None:
     """Activité: every row of the activity file, action texts included (they stay out of the HTML)."""
     activity = b.audit.activity
     header, rows = activity_sheet_rows(activity)
