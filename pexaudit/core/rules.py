@@ -16,6 +16,7 @@ import statistics
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from ..fmt import pct
@@ -100,21 +101,27 @@ def prepare_payroll(frame: pd.DataFrame, convention: Convention) -> pd.DataFrame
     return out
 
 
+def per_value(column: pd.Series, function) -> pd.Series:
+    """``function`` of every value of ``column``, computed once per distinct value (a ledger
+    repeats its lines, accounts and suppliers: tens of thousands of rows, a few thousand values)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    values = np.empty(len(uniques), dtype=object)
+    values[:] = [function(value) for value in uniques]
+    return pd.Series(values[codes], index=column.index, dtype=object)
+
+
 def prepare_expenses(frame: pd.DataFrame, convention: Convention) -> pd.DataFrame:
     ids, kinds = _line_of(convention)
-    out = frame.copy()
-    out["line"] = [ids.get(text.casefold(), HORS_BUDGET) for text in out["ligne"]]
-    out["line_kind"] = [kinds.get(line, "") for line in out["line"]]
-    out["payeur_key"] = pd.Series([payer_key(p) for p in out["payeur"]], index=out.index, dtype=object)
-    out["code_key"] = pd.Series(
-        [c.upper() if c else None for c in out["code_analytique"]], index=out.index, dtype=object
+    line = per_value(frame["ligne"], lambda text: ids.get(text.casefold(), HORS_BUDGET))
+    return frame.assign(
+        line=line,
+        line_kind=per_value(line, lambda value: kinds.get(value, "")),
+        payeur_key=per_value(frame["payeur"], payer_key),
+        code_key=per_value(frame["code_analytique"], lambda c: c.upper() if c else None),
+        # EXCLUE compares account prefixes and label words as the convention's exclusions do (label_key)
+        compte_key=per_value(frame["compte"], lambda c: (c or "").replace(" ", "").strip()),
+        libelle_key=per_value(frame["libelle"], label_key),
     )
-    # EXCLUE compares account prefixes and label words as the convention's exclusions do (label_key)
-    out["compte_key"] = pd.Series(
-        [(c or "").replace(" ", "").strip() for c in out["compte"]], index=out.index, dtype=object
-    )
-    out["libelle_key"] = pd.Series([label_key(t) for t in out["libelle"]], index=out.index, dtype=object)
-    return out
 
 
 def _parameters(convention: Convention, role: str, table) -> dict:
@@ -209,6 +216,13 @@ def evaluate(convention: Convention, payroll, expenses, checker) -> Eligibility:
     return Eligibility(rows=tidy(rows.reindex(columns=ROW_COLUMNS)), checked=checked, suites=suites, skipped=skipped)
 
 
+def _filled(size: int, value: object) -> np.ndarray:
+    """An object array of ``size`` times the same (immutable) ``value``."""
+    out = np.empty(size, dtype=object)
+    out.fill(value)
+    return out
+
+
 def _outcomes(
     frame: pd.DataFrame,
     failures: pd.DataFrame,
@@ -224,51 +238,45 @@ def _outcomes(
     for row_id, rule, column, value in sorted(failures.itertuples(index=False), key=lambda f: (f[0], order[f[1]])):
         failed.setdefault(int(row_id), []).append((rule, column, value))
     row_ids = frame["row_id"].to_numpy()
-    has_failure = frame["row_id"].isin(failed.keys()).to_numpy()
+    has_failure = frame["row_id"].isin(list(failed)).to_numpy()
     is_forfait = forfait.to_numpy(dtype=bool) & ~has_failure
     plain = ~has_failure & ~is_forfait
 
-    numerators = allocation.map(lambda f: f.numerator).to_numpy(dtype=object)
-    denominators = allocation.map(lambda f: f.denominator).to_numpy(dtype=object)
+    numerators = per_value(allocation, lambda f: f.numerator).to_numpy(dtype=object)
+    denominators = per_value(allocation, lambda f: f.denominator).to_numpy(dtype=object)
     cents = amount.to_numpy(dtype=object)  # Python ints: exact whatever the size
     magnitude = (2 * abs(cents) * numerators + denominators) // (2 * denominators)
-    eligible = [m if a >= 0 else -m for a, m in zip(cents, magnitude, strict=True)]
-    eligible = [e if p else 0 for e, p in zip(eligible, plain, strict=True)]
+    eligible = np.where(plain, np.where(cents >= 0, magnitude, -magnitude), 0).astype(object)
 
-    rules: list[list[str]] = []
-    booked: list[str | None] = []
-    shared: list[str | None] = []
-    reasons: list[list[str]] = []
-    records = frame.set_index("row_id", drop=False).loc[list(failed)].to_dict("records") if failed else []
-    failing_records = {rec["row_id"]: rec for rec in records}
-    for row_id, a, e, fail, flat, alloc in zip(
-        row_ids, cents, eligible, has_failure, is_forfait, allocation, strict=True
-    ):
-        if fail:
-            fails = failed[int(row_id)]
+    # Rows failing nothing share their (immutable) trace; a failing row gets its rules and the
+    # reasons the registry writes for it: the only per-row work, and only for failing rows.
+    size = len(frame)
+    rules, reasons = _filled(size, ()), _filled(size, ())
+    booked = np.full(size, None, dtype=object)
+    shared = np.full(size, None, dtype=object)
+    flat = is_forfait & (cents != 0)
+    rules[flat] = _filled(int(flat.sum()), ("FORFAIT",))
+    reasons[flat] = _filled(int(flat.sum()), ("coût réel remplacé par le forfait de gestion",))
+    shared[flat] = "FORFAIT"
+    unallocated = plain & (eligible != cents)
+    if unallocated.any():
+        rules[unallocated] = _filled(int(unallocated.sum()), ("AFFECTATION",))
+        shared[unallocated] = "AFFECTATION"
+        texts = per_value(
+            allocation[unallocated], lambda a: (f"quote-part hors projet : affectation de l'agent à {_pct(a)}",)
+        )
+        reasons[unallocated] = texts.to_numpy(dtype=object)
+    if failed:
+        records = frame.set_index("row_id", drop=False).loc[list(failed)].to_dict("records")
+        positions = pd.Index(row_ids).get_indexer(list(failed))
+        for position, rec in zip(positions, records, strict=True):
+            fails = failed[int(rec["row_id"])]
             names = list(dict.fromkeys(f[0] for f in fails))
-            rec = failing_records[row_id]
-            rules.append(names)
-            booked.append(names[0])
-            shared.append(None)
-            reasons.append(
-                list(dict.fromkeys(_reason(rule, col, value, rec, table, convention) for rule, col, value in fails))
+            rules[position] = names
+            booked[position] = names[0]
+            reasons[position] = list(
+                dict.fromkeys(_reason(rule, col, value, rec, table, convention) for rule, col, value in fails)
             )
-        elif flat:
-            rules.append(["FORFAIT"] if a else [])
-            booked.append(None)
-            shared.append("FORFAIT" if a else None)
-            reasons.append(["coût réel remplacé par le forfait de gestion"] if a else [])
-        elif e != a:
-            rules.append(["AFFECTATION"])
-            booked.append(None)
-            shared.append("AFFECTATION")
-            reasons.append([f"quote-part hors projet : affectation de l'agent à {_pct(alloc)}"])
-        else:
-            rules.append([])
-            booked.append(None)
-            shared.append(None)
-            reasons.append([])
     return pd.DataFrame(
         {
             "row_id": frame["row_id"].to_numpy(),
@@ -280,9 +288,9 @@ def _outcomes(
             "eligible_amount": eligible,
             "rules": rules,
             "rejected_rule": booked,
-            "rejected_amount": [a if b else 0 for a, b in zip(cents, booked, strict=True)],
+            "rejected_amount": np.where(booked != None, cents, 0),  # noqa: E711 - elementwise on objects
             "share_rule": shared,
-            "share_amount": [a - e if r else 0 for a, e, r in zip(cents, eligible, shared, strict=True)],
+            "share_amount": np.where(shared != None, cents - eligible, 0),  # noqa: E711
             "reasons": reasons,
             "share": allocation.to_numpy(dtype=object),
         }
