@@ -8,9 +8,10 @@
    findings, no kernel, no rendering) of 100 000 expense rows of which 10 000 rejected, with
    and without ``rows[].impact`` and ``settlement.max_balance``.
 
-Prints the times and the ratios the project holds itself to (issue 4): one cold audit at most
-0.9 x the naive floor; the batch at most 0.15 x the time of 24 cold single audits; (issue 9)
-the stakes add at most 20 % to the in-process audit.
+Prints the times and the ratios the project holds itself to (issue 18): one cold audit at most
+0.4 x the naive floor; the batch of 24 at most 0.05 x 24 naive floors (about 0.5 s a
+convention); (issue 9) the stakes add at most 20 % to the in-process audit. The third ratio of
+issue 18, a million-line FEC, is benchmarks/fec_audit.py.
 
     .venv/bin/python benchmarks/bench.py [--conventions 24] [--workers 2] [--only impacts]
 """
@@ -162,15 +163,13 @@ def main() -> int:
         consolidation = json.loads((work / "batch" / "consolidation.json").read_text(encoding="utf-8"))
         audited = consolidation["totals"]["conventions"]
 
-    budget = args.conventions * cold
+    floors = args.conventions * floor
     print(f"naive floor: papermill GX notebook {papermill:.2f} s + nbconvert CLI {nbconvert:.2f} s = {floor:.2f} s")
-    print(f"cold pexaudit audit (sample): {cold:.2f} s  -> {cold / floor:.2f} x floor (target <= 0.90)")
+    print(f"cold pexaudit audit (sample): {cold:.2f} s  -> {cold / floor:.2f} x floor (target <= 0.40)")
     print(f"batch of {args.conventions} conventions, {args.workers} workers: {batch:.2f} s ({audited} audited, "
           f"{batch / max(audited, 1):.2f} s each)")  # fmt: skip
-    print(
-        f"  {args.conventions} cold audits would take {budget:.1f} s -> batch = {batch / budget:.3f} x (target <= 0.15)"
-    )
-    ok = cold <= 0.9 * floor and batch <= 0.15 * budget and overhead <= 0.20
+    print(f"  {args.conventions} naive floors: {floors:.1f} s -> batch = {batch / floors:.3f} x (target <= 0.05)")
+    ok = cold <= 0.4 * floor and batch <= 0.05 * floors and overhead <= 0.20
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1
 

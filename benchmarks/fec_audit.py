@@ -1,16 +1,17 @@
-"""What a million-line FEC adds to a whole ``pexaudit audit`` (issue 11), measured in one run.
+"""What a million-line FEC adds to a whole ``pexaudit audit`` (issue 18), measured in one run.
 
-Writes two conventions that differ only by their FEC: one of 1 000 000 lines, one of a few
-hundred (same generator, same seed), both mapping the project's accounts with
-``inputs.accounts`` and ``inputs.fec.label_contains``. Then measures:
+The ledger is the real FEC of ``tests/external/fec`` (934 lines) replicated to a million lines by
+``benchmarks/replicate_fec.py`` (fresh entry numbers, pieces and letters per copy); the
+convention maps seven of its class-6 accounts, which select about 57 000 project rows. Measured:
 
-- a bare ``pandas.read_csv`` of the big FEC with the right separator, every column as text (the
-  least any reader must do), in its own process;
-- ``pexaudit audit`` of each convention, as a user runs it (CLI, kernel, notebook, report,
-  workbook, letter), with the resident memory of every process of the tree sampled.
+- a bare ``pandas.read_csv`` of the big FEC with its separator, every column as text (the least
+  any reader must do), in its own process;
+- ``pexaudit audit`` of the convention on the original 934-line FEC and on the big one, as a
+  user runs it (CLI, kernel, notebook, report, workbook, letter), with the resident memory of
+  every process of the tree sampled.
 
-Targets: what the million lines add (big audit − small audit) at most 3 × the bare read; the
-largest process under 1.5 GB.
+Targets: what the million lines add (big audit − audit of the original) at most 3 × the bare
+read; the largest process at most 1.5 GB.
 
     .venv/bin/python benchmarks/fec_audit.py [--lines 1000000] [--repeat 1]
 """
@@ -32,45 +33,47 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from make_fec import generate, write  # noqa: E402 - benchmarks/make_fec.py, beside this script
-from measure import run_measured  # noqa: E402
+from measure import run_measured  # noqa: E402 - benchmarks/measure.py, beside this script
+from replicate_fec import PROJECT_ACCOUNTS, REAL, replicate  # noqa: E402
 
-SMALL_LINES = 300
+SMALL_LINES = 934  # the real ledger itself
 BARE = r"""
 import sys, time, pandas as pd
 started = time.perf_counter()
-pd.read_csv(sys.argv[1], sep="\t", dtype=str, encoding="iso-8859-15")
+pd.read_csv(sys.argv[1], sep="|", dtype=str, encoding="iso-8859-15")
 print(time.perf_counter() - started)
 """
+FEC_NAME = "123456789FEC20231231.txt"
 
 
 def write_convention(folder: Path, lines: int) -> None:
+    """The association's convention on its ledger replicated to ``lines`` lines (the original when
+    ``lines`` is its own size): personnel, management under a cap, purchases as a direct line."""
     folder.mkdir(parents=True)
-    write(folder / "123456789FEC20241231.txt", generate(lines))
+    replicate(folder / FEC_NAME, lines, REAL)
+    lines_of = {"62700000": "gestion", "61600000": "gestion"}
     convention = {
         "id": folder.name,
-        "title": "Chargé de mission PEX (association, FEC)",
+        "title": "Chargé de mission PEX (grand livre FEC répliqué)",
         "programme": "177",
-        "period": {"start": "2024-01-01", "end": "2024-12-31"},
-        "beneficiary": {"name": "Association Logement Solidaire", "siret": "32738082000032"},
-        "subsidy": {"amount": 50000, "payments": [{"date": "2024-03-25", "amount": 50000}]},
+        "period": {"start": "2023-01-01", "end": "2023-12-31"},
+        "beneficiary": {"name": "Association Nectar", "siret": "32738082000032"},
+        "subsidy": {"amount": 50000, "payments": [{"date": "2023-02-15", "amount": 50000}]},
         "budget": [
-            {"line": "personnel", "label": "Personnel", "kind": "personnel", "amount": 45500},
-            {"line": "gestion", "label": "Gestion", "kind": "management", "amount": 4500},
+            {"line": "personnel", "label": "Personnel", "kind": "personnel", "amount": 40000},
+            {"line": "gestion", "label": "Gestion", "kind": "management", "amount": 4000},
+            {"line": "achats", "label": "Achats et services", "kind": "direct", "amount": 6000},
         ],
-        "staff": [
-            {"employee_id": "M0412", "allocation": 1, "start": "2024-01-01", "ddets_validation_date": "2023-12-20"}
-        ],
+        "staff": [{"employee_id": "A1", "allocation": 1, "start": "2023-01-01", "ddets_validation_date": "2022-12-15"}],
         "rules": {"management_costs": {"mode": "actual", "cap_rate": 0.10}},
         "inputs": {
             "payroll": "paie.csv",
-            "expenses": "123456789FEC20241231.txt",
-            "accounts": {"606": "gestion", "6251": "gestion", "626": "gestion"},
-            "fec": {"label_contains": ["PEX"]},
+            "expenses": FEC_NAME,
+            "accounts": {account: lines_of.get(account, "achats") for account in PROJECT_ACCOUNTS},
         },
     }
     (folder / "convention.yaml").write_text(yaml.safe_dump(convention, allow_unicode=True), encoding="utf-8")
-    pay = ["matricule;periode;brut;charges_patronales"] + [f"M0412;{m:02d}/2024;2652,18;997,22" for m in range(1, 13)]
+    pay = ["matricule;periode;brut;charges_patronales"] + [f"A1;{m:02d}/2023;2652,18;997,22" for m in range(1, 13)]
     (folder / "paie.csv").write_text("\n".join(pay) + "\n", encoding="utf-8")
 
 
@@ -95,7 +98,7 @@ def main() -> int:
         write_convention(big, args.lines)
         write_convention(small, SMALL_LINES)
         generated = time.perf_counter() - started
-        fec = big / "123456789FEC20241231.txt"
+        fec = big / FEC_NAME
         bares, smalls, bigs = [], [], []
         for _ in range(args.repeat):
             proc = subprocess.run([sys.executable, "-c", BARE, str(fec)], capture_output=True, text=True, check=True)
