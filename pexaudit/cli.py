@@ -414,7 +414,8 @@ def init(folder: Path) -> None:
     for path in written:
         click.echo(f"écrit : {path}")
     click.echo(
-        "Remplissez convention.yaml, déposez la paie et les dépenses dans le dossier, puis :\n"
+        "Remplissez convention.yaml (chaque « À COMPLÉTER » ; pexaudit check nomme ceux qui restent), déposez la "
+        "paie et les dépenses dans le dossier, puis :\n"
         f"  pexaudit check {folder}\n  pexaudit audit {folder} --out rapports"
     )
 
