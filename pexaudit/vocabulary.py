@@ -19,6 +19,7 @@ __all__ = [
     "NATURES",
     "OUTCOMES",
     "OUTCOMES_PROPOSED",
+    "PAYMENT_SOURCES",
     "PHASES",
     "PROCEDURE_LABELS",
     "ROLES",
@@ -27,6 +28,7 @@ __all__ = [
     "VERDICTS",
     "decision_label",
     "ordinal",
+    "payment_text",
     "report_title",
     "spoken_key",
 ]
@@ -73,6 +75,8 @@ ROLES = {
     "decisions": "Décisions",
 }  # fmt: skip
 NATURES = {"payroll": "paie", "expenses": "dépense", "forfait": "forfait"}
+# Where a FEC row's payment date comes from (results.json ``rows[].payment.source``, SPEC 11).
+PAYMENT_SOURCES = {"banque": "banque", "comptant": "comptant", "lettrage": "date de lettrage"}
 ACCOUNT_CLASSES = {
     "60": "60 Achats", "61": "61 Services extérieurs", "62": "62 Autres services extérieurs",
     "63": "63 Impôts et taxes", "64": "64 Charges de personnel",
@@ -102,6 +106,17 @@ SHEETS = {
     "procedure": "Procédure",
     "explanations": "Explications",
 }
+
+
+def payment_text(source: str | None, day: str | None, journal: str | None, entry: str | None) -> str:
+    """How a FEC row was paid, in words (``day`` already a French date): « payée le 05/05/2025 par
+    l'écriture BQ 123 (banque) »; no source: « aucun paiement trouvé … »."""
+    if source is None or day is None:
+        return "aucun paiement trouvé (ni banque, ni caisse, ni lettrage daté)"
+    where = f"{journal or ''} {entry or ''}".strip()
+    if source == "lettrage":
+        return f"payée le {day} selon le lettrage de l'écriture {where} (date de lettrage, sans écriture de banque)"
+    return f"payée le {day} par l'écriture {where} ({PAYMENT_SOURCES.get(source, source)})"
 
 
 def report_title(phase: str) -> str:

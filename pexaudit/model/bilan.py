@@ -30,6 +30,7 @@ from ..core.names import location, missing, ref_of, row_name, supplier
 from ..core.registry import FAILING_RULES, FINDINGS, RULES, Finding
 from ..core.stakes import by_impact
 from ..errors import ConservationError
+from ..fmt import date_fr
 from ..inputs.convention import HORS_BUDGET
 from ..inputs.decisions import Decision, Procedure
 from ..vocabulary import (
@@ -41,6 +42,7 @@ from ..vocabulary import (
     SEVERITIES,
     VERDICTS,
     decision_label,
+    payment_text,
     report_title,
 )
 
@@ -109,6 +111,14 @@ class RowView:
     compte: str | None
     who: str | None
     month: dt.date | None
+    # A FEC row (SPEC 11): its own journal and entry, and the entry whose date is its payment date.
+    journal: str | None = None
+    entry: str | None = None
+    paid_on: dt.date | None = None  # date_paiement
+    payment_source: str | None = None  # comptant | banque | lettrage (None: no payment found)
+    payment_journal: str | None = None
+    payment_entry: str | None = None
+    payment: str | None = None  # in words, for a FEC row: « payée le 05/05/2025 par l'écriture BQ 123 (banque) »
 
     @property
     def readable_reasons(self) -> str:
@@ -358,7 +368,29 @@ def row_view(rec, line_labels: dict[str, str]) -> RowView:
         compte=rec.compte if source == "expenses" else None,
         who=rec.who if source == "payroll" else None,
         month=month,
+        **_payment(rec, source),
     )
+
+
+def _payment(rec, source: str) -> dict:
+    """The FEC columns of a row (journal, entry, where its payment date comes from), with the
+    sentence documents print; empty for any other row."""
+    journal = getattr(rec, "journal", None)
+    if source != "expenses" or missing(journal):
+        return {}
+    paid = rec.date_paiement if isinstance(rec.date_paiement, dt.date) else None
+    payment_source = None if missing(rec.payment_source) else rec.payment_source
+    pj = None if missing(rec.payment_journal) else rec.payment_journal
+    pe = None if missing(rec.payment_entry) else rec.payment_entry
+    return {
+        "journal": journal,
+        "entry": None if missing(rec.entry) else rec.entry,
+        "paid_on": paid,
+        "payment_source": payment_source,
+        "payment_journal": pj,
+        "payment_entry": pe,
+        "payment": payment_text(payment_source, date_fr(paid) if paid else None, pj, pe),
+    }
 
 
 def _groups(frame: pd.DataFrame, rule_column: str, amount_column: str, labels: dict, rules) -> tuple[RuleGroup, ...]:

@@ -29,7 +29,7 @@ from ..core.analytics import analytics_sheet_rows
 from ..core.registry import FAILING_RULES, RULES
 from ..model.bilan import ACCOUNT_GROUPS, Bilan, account_class, account_label
 from ..money import cents_to_euros, euros_to_cents
-from ..vocabulary import DECISION_VERBS, OUTCOMES, PROCEDURE_LABELS, ROLES, SHEETS
+from ..vocabulary import DECISION_VERBS, OUTCOMES, PAYMENT_SOURCES, PROCEDURE_LABELS, ROLES, SHEETS
 from ..vocabulary import PHASES as PHASE_LABELS
 from .activity import SHEET_KINDS, activity_sheet_rows
 
@@ -274,23 +274,39 @@ def _personnel_sheet(wb: Workbook, b: Bilan) -> _Sheet:
     return pay
 
 
+# A FEC's rows (SPEC 11) have no sheet: its column gives way to where the payment date comes from.
+FEC_GESTION_HEADER = [*GESTION_HEADER[:2], *GESTION_HEADER[3:7], "Payée par", "Journal du paiement",
+                      "Écriture du paiement", *GESTION_HEADER[7:]]  # fmt: skip
+GESTION_WIDTHS = [8, 12, 10, 7, 12, 10.5, 10.5, 16, 22, 9, 7, 8, 11, 13, 13, 13, 10, 28]
+FEC_GESTION_WIDTHS = [8, 12, 7, 12, 10.5, 10.5, 9, 10, 10, 14, 16, 9, 7, 8, 11, 13, 13, 13, 10, 20]
+
+
 def _gestion_sheet(wb: Workbook, b: Bilan) -> _Sheet:
-    """Every expense row and the flat-rate row, with its account class (Cerfa 15059)."""
-    exp = _Sheet(wb, SHEETS["gestion"], [8, 12, 10, 7, 12, 10.5, 10.5, 16, 22, 9, 7, 8, 11, 13, 13, 13, 10, 28],
-                 GESTION_HEADER, wrap=("Fichier", "Feuille", "Pièce", "Fournisseur", "Libellé", "Ligne budgétaire",
-                                       "Règles", "Motifs"))  # fmt: skip
-    declared, eligible = exp.col("Montant déclaré"), exp.col("Montant éligible")
+    """Every expense row and the flat-rate row, with its account class (Cerfa 15059); for a FEC,
+    the payment source, journal and entry that paid each row instead of the sheet."""
     rows = b.audit.rows
+    fec = "journal" in rows and rows["journal"].notna().any()
+    exp = _Sheet(wb, SHEETS["gestion"], FEC_GESTION_WIDTHS if fec else GESTION_WIDTHS,
+                 FEC_GESTION_HEADER if fec else GESTION_HEADER,
+                 wrap=("Fichier", "Pièce", "Fournisseur", "Libellé", "Ligne budgétaire", "Règles", "Motifs",
+                       *(("Payée par",) if fec else ("Feuille",))))  # fmt: skip
+    declared, eligible = exp.col("Montant déclaré"), exp.col("Montant éligible")
     management = {m.line for m in b.convention.management_lines}
     for rec in rows[rows["source"] != "payroll"].itertuples(index=False):
         r = exp.row + 1
         forfait = rec.source == "forfait"
         compte = None if forfait else rec.compte
+        where = [exp.text(rec.file)] if fec else [exp.text(rec.file), exp.text(rec.sheet)]
+        paid = []
+        if fec:
+            source = None if forfait else rec.payment_source
+            paid = [exp.text(PAYMENT_SOURCES.get(source, source)), exp.text(None if forfait else rec.payment_journal),
+                    exp.text(None if forfait else rec.payment_entry)]  # fmt: skip
         exp.append(
-            [exp.text("forfait" if forfait else "dépense"), exp.text(rec.file), exp.text(rec.sheet),
+            [exp.text("forfait" if forfait else "dépense"), *where,
              None if forfait else _int(rec.row), exp.text("forfait de gestion" if forfait else rec.piece),
              exp.date(None if forfait else _date(rec.date)), exp.date(None if forfait else _date(rec.date_paiement)),
-             exp.text(None if forfait else rec.fournisseur), exp.text(rec.reasons[0] if forfait else rec.libelle),
+             *paid, exp.text(None if forfait else rec.fournisseur), exp.text(rec.reasons[0] if forfait else rec.libelle),
              exp.text(compte), exp.text(account_class(compte)),
              exp.text("indirecte" if rec.line in management else "directe"),
              exp.text(rec.line), exp.euro(int(rec.amount)), exp.euro(int(rec.eligible_amount)),
