@@ -51,6 +51,7 @@ __all__ = [
     "SHARE_RULES",
     "Bilan",
     "DecisionView",
+    "ExamineView",
     "FindingView",
     "Headline",
     "LineView",
@@ -233,6 +234,18 @@ class FindingView:
 
 
 @dataclass(frozen=True)
+class ExamineView:
+    """A row a finding names (``refs``: DOUBLON_PROBABLE) for the auditor to decide: the
+    workbench lists it and the ``Décisions`` sheet offers it below the rejected rows."""
+
+    rule: str  # the finding's rule
+    label: str  # the finding's label
+    group: int  # which finding of that rule, 1-based (a DOUBLON_PROBABLE group)
+    row: RowView
+    others: tuple[str, ...]  # the refs of the other rows the finding names with it
+
+
+@dataclass(frozen=True)
 class Headline:
     verdict: str
     verdict_label: str
@@ -279,6 +292,7 @@ class Bilan:
     decisions: tuple[DecisionView, ...]
     procedure: Procedure
     findings: tuple[FindingView, ...]
+    to_examine: tuple[ExamineView, ...] = ()  # rows named by findings (refs), for the auditor to decide
 
     @property
     def convention(self):
@@ -480,7 +494,31 @@ def build(a: Audit) -> Bilan:
         decisions=decisions,
         procedure=a.procedure,
         findings=findings,
+        to_examine=_to_examine(rows, findings, labels),
     )
+
+
+def _to_examine(
+    rows: pd.DataFrame, findings: tuple[FindingView, ...], labels: dict[str, str]
+) -> tuple[ExamineView, ...]:
+    """The rows each finding with ``refs`` names, finding by finding, in the finding's order.
+
+    Only the rows whose line number a ref holds are named (a ledger of a million rows is not)."""
+    named = [f for f in findings if f.refs]
+    if not named:
+        return ()
+    numbers = {int(ref.rsplit("!", 1)[1]) for f in named for ref in f.refs if ref.rsplit("!", 1)[1].isdigit()}
+    candidates = rows[(rows["source"] != "forfait") & rows["row"].isin(numbers)]
+    by_ref = {ref_of(rec): rec for rec in candidates.itertuples(index=False)}
+    out, groups = [], Counter()
+    for f in named:
+        groups[f.rule] += 1
+        for ref in f.refs:
+            rec = by_ref.get(ref)
+            if rec is not None:
+                others = tuple(r for r in f.refs if r != ref)
+                out.append(ExamineView(f.rule, f.label, groups[f.rule], row_view(rec, labels), others))
+    return tuple(out)
 
 
 def _decision_view(rec, labels: dict[str, str]) -> DecisionView:

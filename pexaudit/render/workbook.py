@@ -550,7 +550,8 @@ def _trail_sheet(wb: Workbook, b: Bilan) -> None:
 # The round trip of SPEC 9: the auditor fills these three sheets, saves the workbook as
 # decisions.xlsx in the convention folder and runs again (pexaudit.decisions reads them).
 DECISION_HEADER = ["Fichier", "Feuille", "Ligne", "Ligne budgétaire", "Référence", "Montant déclaré", "Écarté",
-                   "Règles", "Motifs", "Enjeu (solde)", "Décision", "Montant retenu", "Règle", "Motif"]  # fmt: skip
+                   "Règles", "Motifs", "Enjeu (solde)", "Décision", "Montant retenu", "Règle", "Motif",
+                   "Constat"]  # fmt: skip
 SPARE_ROWS = 200  # drop-downs below the listed rows, for a decision on a row the rules kept
 
 
@@ -563,25 +564,30 @@ def _list_validation(ws, choices: list[str], cells: str, prompt: str) -> None:
 
 
 def _decisions_sheet(wb: Workbook, b: Bilan) -> None:
-    """Décisions, pre-filled: the rejected rows (largest stake first), then the rows the auditor
+    """Décisions, pre-filled: the rejected rows (largest stake first), the rows a finding names for
+    the auditor to decide (DOUBLON_PROBABLE, its rule in « Constat »), then the rows the auditor
     accepted (their decision kept for the round trip); never a row losing only a share."""
     sheet = _Sheet(
         wb,
         SHEETS["decisions"],
-        [12, 10, 7, 12, 28, 13, 13, 12, 30, 13, 11, 13, 11, 30],
+        [12, 10, 7, 12, 26, 13, 13, 12, 26, 13, 11, 13, 11, 26, 16],
         DECISION_HEADER,
-        wrap=("Fichier", "Feuille", "Ligne budgétaire", "Référence", "Règles", "Motifs", "Motif"),
+        wrap=("Fichier", "Feuille", "Ligne budgétaire", "Référence", "Règles", "Motifs", "Motif", "Constat"),
     )
     accepted = [d.row for d in b.decisions if d.decision.decision == "accept"]
-    for row in [*b.rejected, *accepted]:
+    # Rows a finding names (DOUBLON_PROBABLE), below the rejected rows: retained, to be decided.
+    listed = [*((row, None) for row in b.rejected), *((e.row, e) for e in b.to_examine), *((r, None) for r in accepted)]
+    for row, e in listed:
         d = row.decision
+        reasons = f"à examiner ({e.label}) avec {', '.join(e.others)}" if e else row.readable_reasons
         sheet.append(
             [sheet.text(row.file), sheet.text(row.sheet), row.row, sheet.text(row.line), sheet.text(row.name),
              sheet.euro(row.amount), sheet.euro(row.rejected), sheet.text(", ".join(row.rules)),
-             sheet.text(row.readable_reasons), None if row.impact is None else sheet.euro(row.impact),
+             sheet.text(reasons), None if row.impact is None else sheet.euro(row.impact),
              sheet.text(DECISION_VERBS[d.decision]) if d else None,
              sheet.euro(d.amount) if d and d.amount is not None else None,
-             sheet.text(d.rule) if d else None, sheet.text(d.motive) if d else None]
+             sheet.text(d.rule) if d else None, sheet.text(d.motive) if d else None,
+             sheet.text(f"{e.rule} (groupe {e.group})") if e else None]
         )  # fmt: skip
     last = max(sheet.row, 2) + SPARE_ROWS
     _list_validation(sheet.ws, list(DECISION_VERBS.values()), f"K2:K{last}", "accepter, rejeter ou partiel")
