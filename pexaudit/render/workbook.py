@@ -632,8 +632,9 @@ def _rate(value) -> float | None:
 
 
 def _analytics_sheet(wb: Workbook, b: Bilan) -> None:
-    """Analyse du grand livre: each test's count and its first lines (pay-posting labels masked)."""
-    header, *rows = analytics_sheet_rows(b.audit.analytics)
+    """Analyse du grand livre: each test's count and every line it flags, up to 10 000 a test, then
+    the count of the rest (Benford: its counts per digit); pay-posting labels masked."""
+    header, *rows = analytics_sheet_rows(b.audit.analytics, b.audit.flagged)
     sheet = _Sheet(wb, SHEETS["analytics"], [24, 30, 18, 7, 10.5, 13, 10, 36], header, wrap=(1, 2, 3, 8))
     for title, summary, file, line, day, amount, account, label in rows:
         sheet.append(
