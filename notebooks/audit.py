@@ -73,6 +73,15 @@ nb.rejected(bilan)
 nb.search(bilan)
 
 # %% [markdown] tags=["remove_cell"]
+# Les lignes que les constats nomment, retenues mais à décider : chaque groupe de doublons
+# probables (une facture payée deux fois sous deux numéros ?). Rejetez le doublon
+# (`reject`, règle `DOUBLON`) ou acceptez les deux lignes si ce sont deux dépenses : une ligne
+# décidée sort du groupe. Elles figurent aussi dans la feuille « Décisions » du classeur.
+
+# %% tags=["remove_cell"]
+nb.to_examine(bilan)
+
+# %% [markdown] tags=["remove_cell"]
 # Un scénario essaie plusieurs décisions ensemble, le solde après chacune, sans rien écrire.
 # Ci-dessous, un exemple sur les plus forts enjeux. Le vôtre :
 # `sc = nb.scenario(bilan)`, puis `sc.accept(ref, motive="…")`,

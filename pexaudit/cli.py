@@ -221,8 +221,11 @@ def check(convention: Path) -> None:
                 if value is not None:
                     for line in unmatched_missions(conv, value):
                         click.echo(f"  {line}")
-            elif what == "decisions" and (decided := describe_decisions(value)):
-                click.echo(decided)
+            elif what == "decisions":
+                if decided := describe_decisions(value):
+                    click.echo(decided)
+                if foreseen := describe_foreseen(value):
+                    click.echo(foreseen)
 
         read_inputs(convention, seen=seen)
     except BaseException as exc:
@@ -242,6 +245,21 @@ def describe_decisions(inputs) -> str | None:
         f"rejetées {counts['reject']}, partielles {counts['partial']}), {len(bound.explanations)} explication(s) "
         "de ligne"
     )
+
+
+def describe_foreseen(inputs) -> str | None:
+    """The findings the audit will state whatever the rules find (no GX needed): identity,
+    deadlines, DDETS, payments, PAIEMENT_NON_CONTROLE, MATRICULE, TOTAL, and for a FEC
+    HORS_CORRESPONDANCE, PAIE_COMPTA and SUBVENTION_COMPTA."""
+    from .core.preview import foreseen
+    from .vocabulary import SEVERITIES
+
+    found = foreseen(inputs.convention, inputs.tables)
+    if not found:
+        return None
+    lines = [f"L'audit signalera déjà, avant les règles d'éligibilité ({len(found)} constat(s)) :"]
+    lines += [f"  {SEVERITIES[f.severity]} {f.rule} : {f.message}" for f in found]
+    return "\n".join(lines)
 
 
 def describe_convention(conv) -> str:
@@ -281,11 +299,7 @@ def describe_convention(conv) -> str:
 
 def _expense_notes(conv, table) -> str | None:
     """What the rules will not apply, and rows going to hors_budget, said before the audit."""
-    notes = []
-    if table.ledger is None and not table.has("date_paiement"):
-        notes.append(
-            "pas de colonne date de paiement : la règle PAIEMENT ne sera pas appliquée (PAIEMENT_NON_CONTROLE)"
-        )
+    notes = []  # no date_paiement column: PAIEMENT_NON_CONTROLE, said with the other findings foreseen
     lines = {b.line.casefold() for b in conv.budget}
     outside = int((~table.frame["ligne"].str.strip().str.casefold().isin(lines)).sum())
     if outside:
@@ -317,7 +331,34 @@ def describe_table(table) -> str:
             f"    ligne {row}, {column} : « {text} »{_why(table.role, column, text)}"
             for row, column, text in unreadable
         ]
+    lines += _blanks(table)
     return "\n".join(lines)
+
+
+BLANKS_SHOWN = 10
+
+
+def _blanks(table) -> list[str]:
+    """The empty cells the FORMAT rule will reject, by row and column (SPEC 5): said before the audit."""
+    from .core.preview import format_blanks
+
+    blanks = format_blanks(table)
+    if not blanks:
+        return []
+    rows = len({row for row, _ in blanks})
+    out = [
+        f"  {len(blanks)} cellule(s) vide(s) où une valeur est obligatoire, sur {rows} ligne(s) qui seront "
+        f"rejetée(s) (FORMAT) si rien n'est écrit, dont :"
+    ]
+    for row, column in blanks[:BLANKS_SHOWN]:
+        header = table.headers.get(column)
+        written = f" (« {header} »)" if header and header != column else ""
+        out.append(f"    ligne {row}, {column}{written} : vide")
+    if len(blanks) > BLANKS_SHOWN:
+        out.append(f"    … et {len(blanks) - BLANKS_SHOWN} autre(s)")
+    if table.role == "payroll" and table.has("autres_couts"):
+        out.append("  (une cellule autres_couts vide vaut 0 : elle n'est pas rejetée)")
+    return out
 
 
 def _why(role: str, column: str, text: str) -> str:
@@ -393,7 +434,39 @@ def _describe_fec(table) -> str:
     if unreadable:
         lines.append(f"  {len(table.raw)} valeur(s) illisible(s) sur les lignes retenues (rejet FORMAT), dont :")
         lines += [f"    ligne {row}, {column} : « {text} »" for row, column, text in unreadable]
+    lines += _blanks(table)
+    lines += _citable(table)
     return "\n".join(lines)
+
+
+ENTRIES_SHOWN = 20
+
+
+def _citable(table) -> list[str]:
+    """For each FEC entry, the lines a decision may cite: the expense rows it produced (its charge
+    lines), never its third-party (40, 42, 467) or bank (51, 53) line."""
+    from .core.preview import citable_lines
+
+    entries = citable_lines(table)
+    if not entries:
+        return []
+    several = [e for e in entries if len(e.refs) > 1]
+    single = [e for e in entries if len(e.refs) == 1]
+    out = [
+        "  lignes qu'une décision peut citer (ref) : les lignes de charge retenues de chaque écriture, jamais sa ligne "
+        "de tiers (40, 42, 467) ni sa ligne de banque (51, 53)"
+    ]
+    if several:
+        out.append(f"    {len(several)} écriture(s) de plusieurs lignes retenues :")
+        out += [f"      {e.name} : {', '.join(e.refs)}" for e in several[:ENTRIES_SHOWN]]
+        if len(several) > ENTRIES_SHOWN:
+            out.append(f"      … et {len(several) - ENTRIES_SHOWN} autre(s)")
+    if single:
+        shown = " ; ".join(f"{e.name} : {e.refs[0]}" for e in single[:3])
+        out.append(
+            f"    {len(single)} écriture(s) d'une seule ligne retenue, la ligne à citer ({shown}{' …' if len(single) > 3 else ''})"
+        )
+    return out
 
 
 @main.command()
@@ -414,7 +487,8 @@ def init(folder: Path) -> None:
     for path in written:
         click.echo(f"écrit : {path}")
     click.echo(
-        "Remplissez convention.yaml, déposez la paie et les dépenses dans le dossier, puis :\n"
+        "Remplissez convention.yaml (chaque « À COMPLÉTER » ; pexaudit check nomme ceux qui restent), déposez la "
+        "paie et les dépenses dans le dossier, puis :\n"
         f"  pexaudit check {folder}\n  pexaudit audit {folder} --out rapports"
     )
 

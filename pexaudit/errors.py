@@ -6,6 +6,8 @@ and what was expected. Anything else is an internal error (exit code 1).
 
 from __future__ import annotations
 
+from .vocabulary import spoken_key
+
 __all__ = ["ConservationError", "InputError"]
 
 
@@ -37,8 +39,8 @@ class InputError(Exception):
             parts.append(f"ligne {self.row}")
         if self.column:
             parts.append(f"colonne « {self.column} »")
-        if self.key:
-            parts.append(f"clé « {self.key} »")
+        if self.key:  # list items counted as people count them: « staff, 2e agent, allocation »
+            parts.append(f"clé « {spoken_key(self.key)} »")
         return ", ".join(parts)
 
     @property

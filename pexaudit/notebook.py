@@ -31,6 +31,7 @@ __all__ = [
     "search",
     "show",
     "start",
+    "to_examine",
     "try_decision",
     "warm",
     "write_outputs",
@@ -103,6 +104,25 @@ def rejected(b: Bilan, rule: str | None = None, line: str | None = None) -> Tabl
     caption = (
         f"{n} ligne{'s' if n > 1 else ''} écartée{'s' if n > 1 else ''}, {eur(int(chosen['rejected_amount'].sum()))}"
         " au total ; enjeu : de combien le solde changerait si la ligne seule était admise"
+    )
+    return Table(frame, caption)
+
+
+def to_examine(b: Bilan, rule: str | None = None) -> Table:
+    """The rows the findings name for you to decide (DOUBLON_PROBABLE: each group of rows that
+    look like one invoice paid twice), as people name them, with the ``ref`` a decision cites:
+    ``sc.reject(ref, rule="DOUBLON", motive=...)`` for the duplicate, or ``sc.accept`` on both
+    rows when they are two expenses (a decided row leaves the group). ``rule`` filters."""
+    from .workbench import to_examine_table
+
+    frame = to_examine_table(b, rule)
+    groups = len({(r, g) for r, g in zip(frame["constat"], frame["groupe"], strict=True)})
+    n = len(frame)
+    caption = (
+        f"{n} ligne{'s' if n > 1 else ''} à examiner, en {groups} groupe{'s' if groups > 1 else ''} : décidez-les "
+        "(rejet du doublon au titre de DOUBLON, ou acceptation des deux lignes)"
+        if n
+        else "Aucune ligne à examiner : aucun constat ne nomme de lignes à décider"
     )
     return Table(frame, caption)
 

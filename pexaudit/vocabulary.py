@@ -7,15 +7,19 @@ here changes in every document at once, so two documents never name one thing tw
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "ACCOUNT_CLASSES",
     "DECISION_LABELS",
     "DECISION_VERBS",
     "DECISION_WORDS",
     "KINDS",
+    "LIST_ITEMS",
     "NATURES",
     "OUTCOMES",
     "OUTCOMES_PROPOSED",
+    "PAYMENT_SOURCES",
     "PHASES",
     "PROCEDURE_LABELS",
     "ROLES",
@@ -23,7 +27,10 @@ __all__ = [
     "SHEETS",
     "VERDICTS",
     "decision_label",
+    "ordinal",
+    "payment_text",
     "report_title",
+    "spoken_key",
 ]
 
 VERDICTS = {"conforme": "Conforme", "reversement": "Reversement à émettre", "a_examiner": "À examiner"}
@@ -68,6 +75,8 @@ ROLES = {
     "decisions": "Décisions",
 }  # fmt: skip
 NATURES = {"payroll": "paie", "expenses": "dépense", "forfait": "forfait"}
+# Where a FEC row's payment date comes from (results.json ``rows[].payment.source``, SPEC 11).
+PAYMENT_SOURCES = {"banque": "banque", "comptant": "comptant", "lettrage": "date de lettrage"}
 ACCOUNT_CLASSES = {
     "60": "60 Achats", "61": "61 Services extérieurs", "62": "62 Autres services extérieurs",
     "63": "63 Impôts et taxes", "64": "64 Charges de personnel",
@@ -99,6 +108,72 @@ SHEETS = {
 }
 
 
+def payment_text(source: str | None, day: str | None, journal: str | None, entry: str | None) -> str:
+    """How a FEC row was paid, in words (``day`` already a French date): « payée le 05/05/2025 par
+    l'écriture BQ 123 (banque) »; no source: « aucun paiement trouvé … »."""
+    if source is None or day is None:
+        return "aucun paiement trouvé (ni banque, ni caisse, ni lettrage daté)"
+    where = f"{journal or ''} {entry or ''}".strip()
+    if source == "lettrage":
+        return f"payée le {day} selon le lettrage de l'écriture {where} (date de lettrage, sans écriture de banque)"
+    return f"payée le {day} par l'écriture {where} ({PAYMENT_SOURCES.get(source, source)})"
+
+
 def report_title(phase: str) -> str:
     """The report's title by phase of the contradictory procedure."""
     return "Rapport provisoire — procédure contradictoire" if phase == "provisoire" else "Rapport définitif"
+
+
+# A list item as people count it (« staff, 2e agent », never ``staff[1]``, which counts from 0):
+# the noun of the items of each list of convention.yaml and decisions.yaml, by the list's path
+# (``[]`` for the items of an outer list), and whether the noun is feminine (1re, not 1er).
+LIST_ITEMS = {
+    "staff": ("agent", False),
+    "budget": ("ligne", True),
+    "subsidy.payments": ("versement", False),
+    "subsidy.other_funding": ("financeur", False),
+    "rules.project_codes": ("code", False),
+    "rules.excluded": ("exclusion", True),
+    "rules.excluded[].accounts": ("compte", False),
+    "rules.excluded[].label_contains": ("mot", False),
+    "inputs.fec.journals": ("journal", False),
+    "inputs.fec.label_contains": ("texte", False),
+    "inputs.fec.subsidy_accounts": ("compte", False),
+    "missions": ("mission", True),
+    "missions[].aliases": ("alias", False),
+    "indicators": ("indicateur", False),
+    "rows": ("décision", True),  # decisions.yaml
+    "lines": ("explication", True),
+    "activity": ("décision", True),
+}
+_TOKEN = re.compile(r"\[(\d+)\]|[^.\[\]]+")
+
+
+def ordinal(n: int, feminine: bool = False) -> str:
+    """``1er`` / ``1re``, ``2e``, ``3e``…: French ordinals as numerals."""
+    if n == 1:
+        return "1re" if feminine else "1er"
+    return f"{n}e"
+
+
+def spoken_key(path: str) -> str:
+    """A key path as people count list items: ``staff[1].allocation`` is « staff, 2e agent,
+    allocation », ``subsidy.payments[0]`` « subsidy.payments, 1er versement »."""
+    if "[" not in path:
+        return path
+    parts: list[str] = []
+    names: list[str] = []  # the dotted names since the last list item
+    generic = ""  # the path with "[]" for items, to find each list's noun
+    for match in _TOKEN.finditer(path):
+        if match.group(1) is None:
+            names.append(match.group(0))
+            generic = f"{generic}.{match.group(0)}" if generic else match.group(0)
+            continue
+        noun, feminine = LIST_ITEMS.get(generic, ("élément", False))
+        parts += [".".join(names)] if names else []
+        parts.append(f"{ordinal(int(match.group(1)) + 1, feminine)} {noun}")
+        names = []
+        generic += "[]"
+    if names:
+        parts.append(".".join(names))
+    return ", ".join(parts)

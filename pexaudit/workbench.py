@@ -35,6 +35,7 @@ from .vocabulary import DECISION_VERBS
 __all__ = [
     "ALL_HEADERS",
     "DRAFT",
+    "EXAMINE_HEADERS",
     "REJECTED_COLUMNS",
     "REJECTED_HEADERS",
     "RefusedDecision",
@@ -48,6 +49,7 @@ __all__ = [
     "rejected_table",
     "render_html",
     "simulate",
+    "to_examine_table",
 ]
 
 
@@ -181,6 +183,28 @@ def all_rows_table(b: Bilan) -> pd.DataFrame:
     rows = b.audit.rows
     views = RowList(rows, 0, b.rejected.line_labels).views()
     return _table(views, _readable(rows), ALL_HEADERS)
+
+
+EXAMINE_HEADERS = ["constat", "groupe", "désignation", "libellé", "ligne budgétaire", "montant", "retenu", "avec",
+                   "emplacement", "ref"]  # fmt: skip
+
+
+def to_examine_table(b: Bilan, rule: str | None = None) -> pd.DataFrame:
+    """The rows a finding names for the auditor to decide (DOUBLON_PROBABLE: the rows of each
+    group), finding by finding: the finding, its group, the row as people name it, its amounts,
+    the refs named with it, and the ``ref`` a decision cites (reject the duplicate under
+    DOUBLON, or accept both rows when they are two expenses). ``rule`` filters."""
+    out = []
+    for e in b.to_examine:
+        if rule and e.rule != rule.upper():
+            continue
+        v = e.row
+        cells = _cells(v, True)
+        out.append(
+            [f"{e.label} ({e.rule})", str(e.group), cells["désignation"], cells["libellé"], cells["ligne budgétaire"],
+             cells["montant"], cells["retenu"], ", ".join(e.others), cells["emplacement"], v.ref]
+        )  # fmt: skip
+    return pd.DataFrame(out, columns=EXAMINE_HEADERS, dtype=object)
 
 
 def render_html(frame: pd.DataFrame, caption: str = "") -> str:

@@ -405,3 +405,70 @@ def test_empty_ledgers(tmp_path, schema):
         jsonschema.validate(result, schema["properties"]["analytics"])
         assert result["lines"] == 0 and result["benford"]["reading"] is None
         assert result["round_amounts"]["share_lines"] is None and result["near_duplicates"]["n"] == 0
+
+
+# --- the workbook lists every flagged line (SPEC 11: up to 10 000 a test) ------------------------
+
+
+def test_the_sheet_lists_every_flagged_line_not_only_the_examples():
+    saturdays = [dt.date(2024, 1, 6) + dt.timedelta(days=7 * i) for i in range(30)]
+    frame = expenses(amounts=[10_000 + i for i in range(30)], dates=saturdays)
+    flagged: dict = {}
+    result = expenses_analytics(frame, "d.csv", flagged)
+    assert result["weekend_holiday"]["n"] == 30 and len(result["weekend_holiday"]["examples"]) == 20  # results.json
+    listed = flagged["weekend_holiday"]
+    assert isinstance(listed, pd.DataFrame) and len(listed) == 30 and listed["line"].tolist() == list(range(2, 32))
+    assert listed["day"].unique().tolist() == ["samedi"]
+    rows = analytics_sheet_rows(result, flagged)
+    weekend = [r for r in rows if r[0].startswith("Écritures datées") and r[2]]
+    assert [r[3] for r in weekend] == list(range(2, 32)) and weekend[0][1] == "samedi"
+    assert weekend[-1][4] == saturdays[-1] and weekend[-1][5] == 100.29
+    # the examples of results.json are the first lines of the list
+    assert [e["line"] for e in result["weekend_holiday"]["examples"]] == listed["line"].tolist()[:20]
+    # Benford: counts per first digit, no line
+    benford = [r for r in rows if r[0].startswith("Loi de Benford")]
+    assert len(benford) == 10 and not any(r[2] for r in benford)
+    assert benford[1][1] == "premier chiffre 1 : 30 montants, 100,0 % (attendu 30,1 %)"
+
+
+def test_the_sheet_stops_at_its_cap_and_counts_the_rest(monkeypatch):
+    import pexaudit.core.analytics as analytics
+
+    monkeypatch.setattr(analytics, "SHEET_LINES", 5)
+    frame = expenses(amounts=[10_000] * 12)  # twelve round amounts
+    flagged: dict = {}
+    result = expenses_analytics(frame, "d.csv", flagged)
+    rows = analytics_sheet_rows(result, flagged)
+    round_rows = [r for r in rows if r[0].startswith("Montants ronds")]
+    assert len(flagged["round_amounts"]) == 5 and len(round_rows) == 1 + 5 + 1
+    assert round_rows[-1][1] == "… et 7 lignes de plus, au-delà des 5 premières"
+
+
+def test_numbering_gaps_list_every_gap_with_what_is_missing(tmp_path):
+    rows = []
+    for number in (1, 2, 5, 6, 9):
+        rows += [
+            line("HA", str(number), "20240304", "60640000", debit="10,00"),
+            line("HA", str(number), "20240304", "40100000", credit="10,00"),
+        ]
+    lines = fec(tmp_path, rows)
+    flagged: dict = {}
+    result = fec_analytics(lines, START, END, flagged=flagged)
+    assert result["numbering_gaps"]["gaps"] == 2 and result["numbering_gaps"]["n"] == 4
+    sheet = [r for r in analytics_sheet_rows(result, flagged) if r[0].startswith("Trous") and r[2]]
+    assert [r[1] for r in sheet] == ["2 numéros manquants après 2", "2 numéros manquants après 6"]
+
+
+def test_a_large_ledger_lists_its_cap_quickly_from_index_arrays():
+    size = 300_000
+    frame = expenses(amounts=np.full(size, 10_000), dates=[dt.date(2024, 1, 6)] * size)  # every line flagged twice
+    flagged: dict = {}
+    started = time.perf_counter()
+    result = expenses_analytics(frame, "d.csv", flagged)
+    rows = analytics_sheet_rows(result, flagged)
+    assert time.perf_counter() - started < 20
+    assert {k: len(v) for k, v in flagged.items() if k in ("round_amounts", "weekend_holiday")} == {
+        "round_amounts": 10_000, "weekend_holiday": 10_000,
+    }  # fmt: skip
+    assert sum(1 for r in rows if r[0].startswith("Montants ronds")) == 1 + 10_000 + 1
+    assert sum(1 for r in rows if r[1] == "… et 290 000 lignes de plus, au-delà des 10 000 premières") == 2

@@ -339,3 +339,67 @@ def test_a_percent_sign_is_refused_with_the_unit(tmp_path):
     )
     with pytest.raises(InputError, match="sans « % »"):
         load_convention(tmp_path)
+
+
+# --- preparing a convention: messages say what to write, positions as people count (issue 17) ---
+
+STAFF_A1 = BASE_CONVENTION["staff"][0]
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "write_this"),
+    [
+        ({"staff": [{**STAFF_A1, "allocation": "80%"}]}, "staff[0].allocation", "écrivez 0.8"),
+        ({"staff": [{**STAFF_A1, "allocation": "80 %"}]}, "staff[0].allocation", "écrivez 0.8"),
+        ({"staff": [{**STAFF_A1, "allocation": 80}]}, "staff[0].allocation", "écrivez 0.8"),
+        ({"rules": {"management_costs": {"mode": "actual", "cap_rate": "10 %"}}}, "rules.management_costs.cap_rate",
+         "écrivez 0.1"),
+        ({"rules": {"management_costs": {"mode": "flat_rate", "rate": "7,5 %"}}}, "rules.management_costs.rate",
+         "écrivez 0.075"),
+        ({"subsidy": {"funding_rate": "80%"}}, "subsidy.funding_rate", "écrivez 0.8"),
+        ({"rules": {"variance_alert_pct": 0.15}}, "rules.variance_alert_pct", "écrivez 15"),
+        ({"rules": {"variance_alert_pct": "15%"}}, "rules.variance_alert_pct", "écrivez 15"),
+        ({"rules": {"indicator_alert_pct": "0,2"}}, "rules.indicator_alert_pct", "écrivez 20"),
+        ({"rules": {"line_overrun_pct": "10 %"}}, "rules.line_overrun_pct", "écrivez 10"),
+        ({"rules": {"line_overrun_pct": 0.1}}, "rules.line_overrun_pct", "écrivez 10"),
+        ({"rules": {"first_payment_days": "15 jours"}}, "rules.first_payment_days", "écrivez 15"),
+        ({"missions": [{"code": "a"}], "indicators": [{"code": "i", "target": "20 séances"}]},
+         "indicators[0].target", "écrivez 20"),
+        ({"subsidy": {"amount": 100.0051}}, "subsidy.amount", "écrivez 100.01"),
+    ],
+)  # fmt: skip
+def test_a_unit_slip_ends_with_the_value_to_write(tmp_path, change, key, write_this):
+    write(tmp_path, deep_merge(BASE_CONVENTION, change))
+    with pytest.raises(InputError) as info:
+        load_convention(tmp_path)
+    assert info.value.key == key
+    assert info.value.message.endswith(write_this), info.value.message
+    assert info.value.row is not None
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"staff": [STAFF_A1, {**STAFF_A1, "employee_id": "A2", "allocation": 2}]}, "clé « staff, 2e agent, allocation »"),
+        ({"budget": [*BASE_CONVENTION["budget"], {"line": "x", "kind": "direct", "amount": -1}]},
+         "clé « budget, 3e ligne, amount »"),
+        ({"subsidy": {"payments": [{"date": "2024-02-30", "amount": 1}]}}, "clé « subsidy.payments, 1er versement, date »"),
+        ({"rules": {"excluded": [{"accounts": ["6234", "62A"], "motive": "x"}]}},
+         "clé « rules.excluded, 1re exclusion, accounts, 2e compte »"),
+    ],
+)  # fmt: skip
+def test_list_items_are_counted_as_people_count_them(tmp_path, change, said):
+    write(tmp_path, deep_merge(BASE_CONVENTION, change))
+    with pytest.raises(InputError) as info:
+        load_convention(tmp_path)
+    message = info.value.message
+    assert said in message and "[" not in message.split(" : ")[0], message
+    assert "ligne " in message and info.value.row is not None
+
+
+def test_every_list_of_convention_yaml_names_its_items():
+    from pexaudit.inputs.keys import KEYS
+    from pexaudit.vocabulary import LIST_ITEMS
+
+    lists = {k.path for k in KEYS.values() if k.type == "list"}
+    assert lists <= set(LIST_ITEMS), lists - set(LIST_ITEMS)

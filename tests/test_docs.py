@@ -11,6 +11,7 @@ import yaml
 
 from pexaudit.core.registry import FINDINGS, RULES
 from pexaudit.docs import convention_template, generated_files, schema_text
+from pexaudit.errors import InputError
 from pexaudit.inputs.columns import FIELDS
 from pexaudit.inputs.convention import load_convention
 from pexaudit.inputs.keys import KEYS, json_schema
@@ -54,12 +55,39 @@ def test_the_guide_names_every_key_column_rule_and_finding():
         assert f"`{code}`" in text
 
 
-def test_the_template_loads_and_names_every_key(tmp_path):
+# What a user writes in place of each « À COMPLÉTER » of the template (its comments' examples).
+FILLED = {
+    "id": "dd33-2025-pex", "title": "Chargé de mission PEX", "start": "2025-01-01", "end": "2025-12-31",
+    "name": "Préfecture de la Gironde", "service": "DDETS de la Gironde",
+    "court": "tribunal administratif de Bordeaux", "siret": "32738082000032", "amount": "38000.00",
+    "date": "2025-02-20", "employee_id": "000127", "project_codes[]": "PEX33",
+}  # fmt: skip
+
+
+def _filled(node, key: str = ""):
+    if isinstance(node, dict):
+        return {k: _filled(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_filled(v, f"{key}[]") for v in node]
+    return FILLED[key] if isinstance(node, str) and node.startswith("À COMPLÉTER") else node
+
+
+def test_the_template_is_refused_until_filled_in_then_loads_and_names_every_key(tmp_path):
+    """`pexaudit init` writes « À COMPLÉTER » where only the user knows the value (no valid fake SIRET,
+    no fake association): a load error naming the key and its line until every one is replaced."""
     (tmp_path / "convention.yaml").write_text(convention_template(), encoding="utf-8")
     for name in ("paie.xlsx", "depenses.xlsx"):
         (tmp_path / name).touch()
+    with pytest.raises(InputError) as info:
+        load_convention(tmp_path)
+    assert info.value.key == "id" and "valeur à compléter" in info.value.message and info.value.row
+    assert "autre(s) valeur(s) à compléter" in info.value.message
+    assert "32738082000032" not in re.sub(r"#.*", "", convention_template())  # examples only in comments
+    data = _filled(yaml.load(convention_template(), Loader=_Strings))
+    (tmp_path / "convention.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     convention = load_convention(tmp_path)
     assert not convention.notes and convention.management_costs.mode == "flat_rate"
+    assert convention.siret == "32738082000032" and convention.staff[0].employee_id == "000127"
     for key in KEYS.values():
         assert re.search(rf"\b{re.escape(key.name.split('[')[0])}\b", convention_template()), key.path
 

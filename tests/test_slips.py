@@ -68,14 +68,15 @@ def test_matricule_written_127_in_a_csv_matches_staff_000127(tmp_path):
     ("old", "new", "key", "fragments"),
     [
         ("rate: 0.08", "rate: 8", "rules.management_costs.rate", ["0,08 pour 8 %", "trouvé 8"]),
-        ("allocation: 0.5", "allocation: 50", "staff[0].allocation", ["pour 50 %, écrivez 0.5"]),
+        ("allocation: 0.5", "allocation: 50", "staff, 1er agent, allocation", ["pour 50 %, écrivez 0.5"]),
+        ("allocation: 0.5", "allocation: 50%", "staff, 1er agent, allocation", ["sans « % »", "écrivez 0.5"]),
         ("signature_date: 2025-02-10", "signature_date: 2025-13-01", "signature_date", ["date impossible « 2025-13-01 »"]),
         ("signature_date: 2025-02-10", "signature_date: 2025-09-31", "signature_date", ["date impossible « 2025-09-31 »"]),
-        ("employee_id: 000127", "employee_id: 127}\n  - {employee_id: 000127", "staff[1].employee_id",
+        ("employee_id: 000127", "employee_id: 127}\n  - {employee_id: 000127", "staff, 2e agent, employee_id",
          ["zéros de tête"]),
         ('"606": gestion', '"606": fonctionnement', "inputs.accounts.606", ["ligne budgétaire « fonctionnement » inconnue"]),
         ("project_codes: []", "project_codes: []\n  variance_alert_pct: 0.15", "rules.variance_alert_pct",
-         ["15 pour 15 %"]),
+         ["15 pour 15 %", "écrivez 15"]),
     ],
 )  # fmt: skip
 def test_slips_in_convention_yaml_exit_2_with_file_key_and_line(tmp_path, old, new, key, fragments):

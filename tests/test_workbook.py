@@ -190,7 +190,9 @@ def test_decision_sheets_are_prefilled_with_drop_downs(checker, tmp_path):
     write_workbook(build(a), tmp_path / "b.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "b.xlsx")
     sheet = wb["Décisions"]
-    assert [c.value for c in sheet[1]][-4:] == ["Décision", "Montant retenu", "Règle", "Motif"]
+    header = [c.value for c in sheet[1]]
+    assert header[10:14] == ["Décision", "Montant retenu", "Règle", "Motif"]  # K to N: the drop-downs below
+    assert "Constat" in header[14:]  # the rule of a finding that names the row (DOUBLON_PROBABLE)
     prefilled = {
         (sheet[f"A{r}"].value, sheet[f"C{r}"].value): sheet[f"K{r}"].value for r in range(2, sheet.max_row + 1)
     }

@@ -29,6 +29,7 @@ from .registry import Finding, finding
 __all__ = [
     "READINGS",
     "SHEET",
+    "SHEET_LINES",
     "TESTS",
     "analytics_context",
     "analytics_sheet_rows",
@@ -38,7 +39,8 @@ __all__ = [
     "masked_label",
 ]
 
-EXAMPLES = 20
+EXAMPLES = 20  # results.json: each test's first lines (its schema)
+SHEET_LINES = 10_000  # the workbook: every line a test flags, up to this many (then the count of the rest)
 BENFORD_MIN = 1_000  # cents: amounts of at least 10 €
 BENFORD_INDICATIVE = 500  # below this many amounts, Benford's test is only indicative (Nigrini)
 NIGRINI = ((0.006, "conformite_etroite"), (0.012, "acceptable"), (0.015, "marginale"))
@@ -109,11 +111,47 @@ class _View:
     def examples(self, mask: np.ndarray) -> list[dict]:
         return [self.example(i) for i in np.flatnonzero(mask)[:EXAMPLES]]
 
+    def listing(self, positions: np.ndarray, **extra: np.ndarray) -> pd.DataFrame:
+        """The lines at ``positions`` (the first SHEET_LINES) as a small frame, column by column
+        from index arrays (never a dict per line: a ledger may flag a hundred thousand):
+        file, sheet, line, date, amount (cents, NA when unreadable), account, label (pay-posting
+        labels masked), then ``extra`` (arrays aligned on ``positions``)."""
+        at = np.asarray(positions[:SHEET_LINES], dtype=np.int64)
+        days = self.days[at]
+        dates = days.astype("datetime64[D]").astype(object)  # NaT -> None
+        amount = pd.array(self.amount[at], dtype="Int64")
+        amount[~self.readable[at]] = pd.NA
+        account = _take(self.account, at)
+        label = _take(self.label, at)
+        pay = np.fromiter((isinstance(a, str) and a.strip().startswith(PAY_ACCOUNTS) for a in account), bool, len(at))
+        frame = pd.DataFrame(
+            {
+                "file": self.file,
+                "sheet": _take(self.sheet, at) if self.sheet is not None else None,
+                "line": self.line[at].astype(np.int64),
+                "date": dates,
+                "amount": amount,
+                "account": account,
+                "label": np.where(pay, MASK, label),
+            }
+        )
+        for name, values in extra.items():
+            frame[name] = np.asarray(values)[: len(at)]
+        return frame
+
 
 def _at(values, i: int):
     """The i-th value of an array or of a Series (a categorical column of FEC lines)."""
     value = values.iloc[i] if isinstance(values, pd.Series) else values[i]
     return "" if value is None or value is pd.NA else value
+
+
+def _take(values, at: np.ndarray) -> np.ndarray:
+    """Texts of an array or of a (categorical) Series at positions, "" for missing ones."""
+    taken = values.iloc[at] if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object)[at])
+    if isinstance(taken.dtype, pd.CategoricalDtype):
+        taken = taken.astype(object)
+    return taken.where(taken.notna(), "").astype(object).to_numpy()
 
 
 def _days(values) -> np.ndarray:
@@ -219,9 +257,11 @@ def _benford(view: _View) -> dict:
     return result
 
 
-def _round_amounts(view: _View) -> dict:
+def _round_amounts(view: _View, flagged: dict | None = None) -> dict:
     cents = np.abs(view.amount)
     mask = view.readable & (cents != 0) & (cents % ROUND == 0)
+    if flagged is not None:
+        flagged["round_amounts"] = view.listing(np.flatnonzero(mask))
     total = int(cents[view.readable].sum())
     amount = int(cents[mask].sum())
     n = int(mask.sum())
@@ -246,21 +286,27 @@ def _holidays(days: np.ndarray) -> dict[int, str]:
     return {(day - dt.date(1970, 1, 1)).days: name for day, name in calendar.items()}
 
 
-def _weekend_holiday(view: _View) -> dict:
+def _weekend_holiday(view: _View, flagged: dict | None = None) -> dict:
     valid = view.days != _NAT
     weekday = (view.days + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
     holidays = _holidays(view.days)
     holiday = valid & np.isin(view.days, np.fromiter(holidays, dtype=np.int64, count=len(holidays)))
     mask = (valid & (weekday >= 5)) | holiday
+    if flagged is not None:
+        listed = np.flatnonzero(mask)[:SHEET_LINES]
+        days = [holidays.get(int(view.days[i])) or WEEKDAYS[int(weekday[i])] for i in listed]
+        flagged["weekend_holiday"] = view.listing(listed, day=np.asarray(days, dtype=object))
     found = np.flatnonzero(mask)[:EXAMPLES]
     examples = [{**view.example(i), "day": holidays.get(int(view.days[i])) or WEEKDAYS[int(weekday[i])]} for i in found]
     return {"n": int(mask.sum()), "examples": examples}
 
 
-def _cutoff(view: _View, piece_days: np.ndarray, start: dt.date, end: dt.date) -> dict:
+def _cutoff(view: _View, piece_days: np.ndarray, start: dt.date, end: dt.date, flagged: dict | None = None) -> dict:
     first, last = (np.datetime64(d, "D").astype(np.int64) for d in (start, end))
     mask = (piece_days != _NAT) & (piece_days >= first) & (piece_days <= last) & (view.days != _NAT)
     mask &= view.days > last
+    if flagged is not None:
+        flagged["cutoff"] = view.listing(np.flatnonzero(mask))
     return {"n": int(mask.sum()), "examples": view.examples(mask)}
 
 
@@ -285,7 +331,7 @@ def _window_counts(key: np.ndarray, day: np.ndarray) -> np.ndarray:
     return np.searchsorted(ordered, position + NEAR_DAYS, "right") - np.searchsorted(ordered, position - NEAR_DAYS)
 
 
-def _near_duplicates(view: _View, eligible: np.ndarray, group_keys, piece_keys) -> dict:
+def _near_duplicates(view: _View, eligible: np.ndarray, group_keys, piece_keys, flagged: dict | None = None) -> dict:
     """Lines with another line of their group, of another piece, at most NEAR_DAYS days apart.
 
     ``group_keys(index)`` and ``piece_keys(index)`` give the keys of the lines of ``index``.
@@ -295,6 +341,8 @@ def _near_duplicates(view: _View, eligible: np.ndarray, group_keys, piece_keys) 
     """
     index = np.flatnonzero(eligible & (view.days != _NAT) & view.readable)
     mask = np.zeros(len(eligible), dtype=bool)
+    if flagged is not None:
+        flagged["near_duplicates"] = view.listing(np.zeros(0, dtype=np.int64))
     if len(index) < 2:
         return {"n": 0, "examples": []}
     day = view.days[index] - view.days[index].min()
@@ -305,6 +353,8 @@ def _near_duplicates(view: _View, eligible: np.ndarray, group_keys, piece_keys) 
         group, day = group[near], day[near]
         same_piece = _combined(group, _combined(*piece_keys(candidates)))
         mask[candidates] = _window_counts(group, day) > _window_counts(same_piece, day)
+    if flagged is not None:
+        flagged["near_duplicates"] = view.listing(np.flatnonzero(mask))
     return {"n": int(mask.sum()), "examples": view.examples(mask)}
 
 
@@ -317,7 +367,7 @@ def _folded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, (np.asarray(keys, dtype=object) == "")[codes]
 
 
-def _numbering_gaps(view: _View, lines: pd.DataFrame) -> dict:
+def _numbering_gaps(view: _View, lines: pd.DataFrame, flagged: dict | None = None) -> dict:
     """Numbers missing in EcritureNum, per prefix group, over the file or within each journal.
 
     A number is an entry's trailing digits, grouped by what precedes them (SPEC 11). The
@@ -326,6 +376,8 @@ def _numbering_gaps(view: _View, lines: pd.DataFrame) -> dict:
     no numbering at all: ``absent``. A line set aside for its field count takes no part.
     """
     codes = lines["EcritureNum"].cat.codes.to_numpy()
+    if flagged is not None:
+        flagged["numbering_gaps"] = view.listing(np.zeros(0, dtype=np.int64), missing=[], after=[])
     if len(codes) and codes.min() == codes.max():
         return {"n": 0, "gaps": 0, "scope": "file", "journals": [], "examples": [], "absent": True}
     ok = ~lines["field_fault"].to_numpy() if "field_fault" in lines else np.ones(len(codes), dtype=bool)
@@ -359,7 +411,13 @@ def _numbering_gaps(view: _View, lines: pd.DataFrame) -> dict:
     same = scopes[1:] == scopes[:-1]
     step[1:][same] = numbers[1:][same] - numbers[:-1][same]
     holes = np.flatnonzero(step > 1)
-    gap = holes[np.argsort(at[holes], kind="stable")][:EXAMPLES]
+    ordered = holes[np.argsort(at[holes], kind="stable")]
+    gap = ordered[:EXAMPLES]
+    if flagged is not None:
+        listed = ordered[:SHEET_LINES]
+        flagged["numbering_gaps"] = view.listing(
+            at[listed], missing=step[listed] - 1, after=numbers[listed] - step[listed]
+        )
     names = lines["JournalCode"].cat.categories
     checked = sorted({str(names[j]) for j in np.unique(journal)})
     examples = [
@@ -378,12 +436,12 @@ def _numbering_gaps(view: _View, lines: pd.DataFrame) -> dict:
 # --- the two entry points -----------------------------------------------------------------------
 
 
-def _common(view: _View) -> dict:
+def _common(view: _View, flagged: dict | None) -> dict:
     return {
         "lines": len(view.line),
         "benford": _benford(view),
-        "round_amounts": _round_amounts(view),
-        "weekend_holiday": _weekend_holiday(view),
+        "round_amounts": _round_amounts(view, flagged),
+        "weekend_holiday": _weekend_holiday(view, flagged),
     }
 
 
@@ -394,11 +452,14 @@ def fec_analytics(
     *,
     file: str | None = None,
     integrity: dict | None = None,
+    flagged: dict | None = None,
 ) -> dict:
     """The ``analytics`` object of results.json over every line of a FEC (:attr:`FecLedger.lines`).
 
     ``file`` and ``integrity`` default to what :func:`pexaudit.fec.read_fec` left in
     ``ledger_lines.attrs`` (the integrity is computed again from the lines when absent).
+    ``flagged``, a dict, receives each test's flagged lines for the workbook (:meth:`_View.listing`:
+    the first SHEET_LINES; results.json keeps its EXAMPLES).
     """
     from ..inputs.fec import fec_integrity
 
@@ -422,19 +483,21 @@ def fec_analytics(
         supplier & (aux != "") & (view.amount != 0),
         lambda i: (aux[i], side[i], view.amount[i]),
         lambda i: (_categories(lines["PieceRef"], str.casefold, i),),
+        flagged,
     )
     integrity = integrity or lines.attrs.get("integrity") or fec_integrity(lines, file)
     return {
-        **_common(view),
-        "cutoff": _cutoff(view, _days(lines["PieceDate"]), period_start, period_end),
+        **_common(view, flagged),
+        "cutoff": _cutoff(view, _days(lines["PieceDate"]), period_start, period_end, flagged),
         "near_duplicates": near,
-        "numbering_gaps": _numbering_gaps(view, lines),
+        "numbering_gaps": _numbering_gaps(view, lines, flagged),
         "fec": {k: integrity[k] for k in ("entries", "unbalanced", "format_lines", "date_lines", "multi_date_entries")},
     }
 
 
-def expenses_analytics(expense_frame: pd.DataFrame, file: str) -> dict:
-    """The ``analytics`` object over the rows of an ordinary expenses file (montant and date)."""
+def expenses_analytics(expense_frame: pd.DataFrame, file: str, flagged: dict | None = None) -> dict:
+    """The ``analytics`` object over the rows of an ordinary expenses file (montant and date);
+    ``flagged`` as for :func:`fec_analytics`."""
     frame = expense_frame
     montant = frame["montant"]
     readable = montant.notna().to_numpy()
@@ -451,10 +514,10 @@ def expenses_analytics(expense_frame: pd.DataFrame, file: str) -> dict:
     supplier, no_supplier = _folded(frame["fournisseur"].to_numpy(dtype=object))
     pieces = frame["piece"].to_numpy(dtype=object)
     near = _near_duplicates(
-        view, ~no_supplier, lambda i: (supplier[i], view.amount[i]), lambda i: (_folded(pieces[i])[0],)
+        view, ~no_supplier, lambda i: (supplier[i], view.amount[i]), lambda i: (_folded(pieces[i])[0],), flagged
     )
     return {
-        **_common(view),
+        **_common(view, flagged),
         "cutoff": None,
         "near_duplicates": near,
         "numbering_gaps": None,
@@ -607,9 +670,13 @@ SHEET = "Analyse du grand livre"  # the workbook sheet of analytics_sheet_rows
 SHEET_HEADER = ["Test", "Constat", "Fichier", "Ligne", "Date", "Montant (€)", "Compte", "Libellé"]
 
 
-def analytics_sheet_rows(analytics: dict | None) -> list[list]:
+def analytics_sheet_rows(analytics: dict | None, flagged: dict | None = None) -> list[list]:
     """Rows of the workbook sheet *Analyse du grand livre*: a header, then per test a summary row
-    and its first lines (dates as dates, amounts in euros, pay-posting labels masked)."""
+    and the lines it flags (dates as dates, amounts in euros, pay-posting labels masked).
+
+    With ``flagged`` (what :func:`fec_analytics` or :func:`expenses_analytics` filled), every
+    flagged line up to SHEET_LINES per test, then the count of the rest (SPEC 11); without it,
+    the examples of results.json. Benford's test lists its counts per first digit, no line."""
     rows: list[list] = [SHEET_HEADER]
     if analytics is None:
         return rows
@@ -629,9 +696,61 @@ def analytics_sheet_rows(analytics: dict | None) -> list[list]:
         elif key == "round_amounts":
             summary += f", {eur(euros_to_cents(result['amount']))}"
         rows.append([title, summary, None, None, None, None, None, None])
-        for e in result.get("examples", []):
-            shown = _shown(e)
+        if key == "benford":
+            rows += _benford_rows(title, result)
+            continue
+        listed = None if flagged is None else flagged.get(key)
+        if listed is None:
+            for e in result.get("examples", []):
+                shown = _shown(e)
+                rows.append(
+                    [title, None, e["file"], e["line"], shown["date"], e["amount"], e.get("account"), shown["label"]]
+                )
+            continue
+        rows += _listed_rows(title, key, listed)
+        total = result.get("gaps", 0) if key == "numbering_gaps" else result["n"]
+        if total > len(listed):
+            rest = total - len(listed)
+            what = "trou" if key == "numbering_gaps" else "ligne"
             rows.append(
-                [title, None, e["file"], e["line"], shown["date"], e["amount"], e.get("account"), shown["label"]]
-            )
+                [title, f"… et {number_fr(rest, 0)} {what}{'s' if rest > 1 else ''} de plus, au-delà des "
+                 f"{number_fr(SHEET_LINES, 0)} premières",
+                 None, None, None, None, None, None]
+            )  # fmt: skip
     return rows
+
+
+def _benford_rows(title: str, result: dict) -> list[list]:
+    """Benford's test in the sheet: the count per first digit against the expected share."""
+    n = result["n"]
+    out = []
+    for digit, count in result["observed"].items():
+        share = f"{number_fr(Decimal(count * 100) / n, 1)} %" if n else "—"
+        expected = number_fr(Decimal(str(result["expected"][digit] * 100)), 1)
+        out.append(
+            [title, f"premier chiffre {digit} : {_plural(count, 'montant')}, {share} (attendu {expected} %)",
+             None, None, None, None, None, None]
+        )  # fmt: skip
+    return out
+
+
+def _listed_rows(title: str, key: str, listed: pd.DataFrame) -> list[list]:
+    """The flagged lines of one test (:meth:`_View.listing`) as sheet rows: column by column."""
+    if key == "weekend_holiday":
+        notes = listed["day"].tolist()
+    elif key == "numbering_gaps":
+        notes = [
+            f"{_plural(int(m), 'numéro')} manquant{'s' if m > 1 else ''} après {int(a)}"
+            for m, a in zip(listed["missing"], listed["after"], strict=True)
+        ]
+    else:
+        notes = [None] * len(listed)
+    amounts = [None if a is pd.NA else cents_to_euros(int(a)) for a in listed["amount"].tolist()]
+    files = listed["file"].tolist()
+    return [
+        [title, note, file, int(line), day, amount, account or None, label]
+        for note, file, line, day, amount, account, label in zip(
+            notes, files, listed["line"].tolist(), listed["date"].tolist(), amounts, listed["account"].tolist(),
+            listed["label"].tolist(), strict=True,
+        )
+    ]  # fmt: skip

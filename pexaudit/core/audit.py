@@ -143,6 +143,9 @@ class Audit:
     suites: dict[str, str]
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
     seconds: float = 0.0
+    # Every line each analytics test flags, for the workbook (SPEC 11: up to analytics.SHEET_LINES
+    # a test): a small frame per test made from index arrays; results.json keeps its 20 examples.
+    flagged: dict | None = field(default=None, repr=False)
 
     @property
     def convention(self) -> Convention:
@@ -216,11 +219,13 @@ def audit(folder: str | Path, checker=None, *, previous: str | Path | None = Non
     checker = checker or default_checker()
     evaluated = evaluate_rows(inputs, checker)
     expenses = inputs.tables.get("expenses")
+    flagged: dict = {}
     return assess(
         inputs,
         evaluated,
         impacts=impacts,
-        analytics=ledger_analytics(inputs.convention, expenses),
+        analytics=ledger_analytics(inputs.convention, expenses, flagged),
+        flagged=flagged,
         gx_version=checker.version,
         suites=suite_versions(),
         started=when,
@@ -238,6 +243,7 @@ def assess(
     suites: dict[str, str] | None = None,
     started: dt.datetime | None = None,
     clock: float | None = None,
+    flagged: dict | None = None,
 ) -> Audit:
     """The steps after the row rules: decisions, aggregate rules, settlement, findings, stakes."""
     c = inputs.convention
@@ -273,6 +279,7 @@ def assess(
         suites=suites or {},
         started=started or dt.datetime.now().astimezone(),
         seconds=0.0 if clock is None else round(time.perf_counter() - clock, 3),
+        flagged=flagged,
     )
 
 
@@ -326,6 +333,7 @@ def reassess(a: Audit, decisions: Decisions, bound: Bound) -> Audit:
         gx_version=a.gx_version,
         suites=a.suites,
         started=a.started,
+        flagged=a.flagged,
     )
 
 
@@ -354,16 +362,22 @@ def _inputs(inputs: Inputs, activity: ActivityResult | None) -> list[dict]:
     return trail
 
 
-def ledger_analytics(convention: Convention, expenses: Table | None) -> dict | None:
-    """The analytics of SPEC 11: over every line of a FEC, else over the expense rows."""
+def ledger_analytics(convention: Convention, expenses: Table | None, flagged: dict | None = None) -> dict | None:
+    """The analytics of SPEC 11: over every line of a FEC, else over the expense rows; ``flagged``
+    receives each test's flagged lines (the workbook's sheet)."""
     if expenses is None:
         return None
     if expenses.ledger is not None:
         ledger = expenses.ledger
         return fec_analytics(
-            ledger.lines, convention.period_start, convention.period_end, file=expenses.file, integrity=ledger.integrity
+            ledger.lines,
+            convention.period_start,
+            convention.period_end,
+            file=expenses.file,
+            integrity=ledger.integrity,
+            flagged=flagged,
         )
-    return expenses_analytics(expenses.frame, expenses.file)
+    return expenses_analytics(expenses.frame, expenses.file, flagged)
 
 
 def split_rejected(rejected_by_line) -> dict[str, int]:

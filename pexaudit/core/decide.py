@@ -24,6 +24,7 @@ from ..inputs.readers import Table
 from ..money import round_half_up
 from ..vocabulary import decision_label
 from .names import row_name
+from .preview import fec_line_hint
 from .registry import FAILING_RULES, RULES, Finding, finding
 
 __all__ = ["Bound", "apply", "bind", "counted", "decision_findings", "eligible_share", "procedure_findings"]
@@ -183,6 +184,8 @@ def _why_not(table: Table, number: int) -> str:
         return f"la ligne {number} de {table.file} est une ligne de total, qui n'est pas une ligne d'entrée"
     if table.header_row and number <= table.header_row:
         return f"la ligne {number} de {table.file} est au-dessus des données (en-tête ligne {table.header_row})"
+    if hint := fec_line_hint(table, number):  # a FEC's 401 or bank line: name the charge line to cite
+        return hint
     return f"{table.file} n'a pas de ligne de données n° {number} ({_describe(table)})"
 
 

@@ -30,7 +30,15 @@ from .registry import (
 from .rules import Flag
 from .settlement import Line, Settlement
 
-__all__ = ["bank_findings", "collect_findings", "funding_findings", "rib_key", "siret_findings", "total_label"]
+__all__ = [
+    "bank_findings",
+    "collect_findings",
+    "foreseen_findings",
+    "funding_findings",
+    "rib_key",
+    "siret_findings",
+    "total_label",
+]
 
 
 def siret_findings(siret: str) -> list[Finding]:
@@ -140,8 +148,26 @@ def collect_findings(
         *_payments(convention),
         *_overruns(convention, lines),
         *(funding_findings(convention, settlement) if settlement is not None else []),
-        *_rejections(lines, rows, expenses.has("date_paiement") if expenses is not None else None),
-        *_safety_nets(convention, lines, rows, tables.get("payroll")),
+        *_unchecked_payment(expenses),
+        *_rejections(lines, rows),
+        *_matricule(convention, tables.get("payroll")),
+        *_massive(lines),
+        *_totals(tables),
+    ]
+
+
+def foreseen_findings(convention: Convention, tables: dict) -> list[Finding]:
+    """The findings of this module that the convention and the files alone decide, before any
+    rule runs (``pexaudit check`` prints them): identity, deadlines, DDETS, payments,
+    PAIEMENT_NON_CONTROLE, MATRICULE, TOTAL. The same functions as the audit's, in its order."""
+    return [
+        *siret_findings(convention.siret),
+        *bank_findings(convention.bank),
+        *_deadlines(convention),
+        *_staff(convention),
+        *_payments(convention),
+        *_unchecked_payment(tables.get("expenses")),
+        *_matricule(convention, tables.get("payroll")),
         *_totals(tables),
     ]
 
@@ -269,14 +295,19 @@ def funding_findings(convention: Convention, settlement: Settlement) -> list[Fin
     ]  # fmt: skip
 
 
-def _rejections(lines: list[Line], rows: pd.DataFrame, has_payment_date: bool | None) -> list[Finding]:
+def _unchecked_payment(expenses) -> list[Finding]:
+    """PAIEMENT_NON_CONTROLE: the expenses have no ``date_paiement`` column."""
+    if expenses is None or expenses.has("date_paiement"):
+        return []
+    return [
+        finding("PAIEMENT_NON_CONTROLE", "les dépenses n'ont pas de colonne date de paiement : la règle PAIEMENT (dépenses effectivement "
+            "payées) n'a pas été appliquée",
+        )
+    ]  # fmt: skip
+
+
+def _rejections(lines: list[Line], rows: pd.DataFrame) -> list[Finding]:
     found = []
-    if has_payment_date is False:
-        found.append(
-            finding("PAIEMENT_NON_CONTROLE", "les dépenses n'ont pas de colonne date de paiement : la règle PAIEMENT (dépenses effectivement "
-                "payées) n'a pas été appliquée",
-            )
-        )  # fmt: skip
     booked = {rule: sum(line.rejected.get(rule, 0) for line in lines) for rule in FAILING_RULES}
     counts = rows["rejected_rule"].value_counts()
     for rule in FAILING_RULES:
@@ -294,8 +325,9 @@ def _rejections(lines: list[Line], rows: pd.DataFrame, has_payment_date: bool | 
     return found
 
 
-def _safety_nets(convention: Convention, lines: list[Line], rows: pd.DataFrame, payroll) -> list[Finding]:
-    """MATRICULE and REJET_MASSIF: results that look like a mapping problem, not like the truth."""
+def _matricule(convention: Convention, payroll) -> list[Finding]:
+    """MATRICULE: a staff member without payroll rows while rows carry matricules not in staff
+    (a mapping problem, not the truth)."""
     found = []
     if payroll is not None and len(payroll.frame):
         # Matricules are not shown (the report names nobody): the Excel rows are.
@@ -314,6 +346,12 @@ def _safety_nets(convention: Convention, lines: list[Line], rows: pd.DataFrame, 
                             "(zéros de tête, format des cellules, colonne reconnue)",
                         )
                     )  # fmt: skip
+    return found
+
+
+def _massive(lines: list[Line]) -> list[Finding]:
+    """REJET_MASSIF: more than half a line's declared cost rejected under one rule."""
+    found = []
     for line in lines:
         if line.line == HORS_BUDGET or line.declared <= 0:
             continue

@@ -18,7 +18,7 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +26,7 @@ import yaml
 
 from ..errors import InputError
 from ..money import as_fraction
+from ..vocabulary import spoken_key
 from .columns import canonical_names
 from .keys import ARTICLES, KEYS, allowed_keys
 from .parsing import normalize_key, parse_amount, parse_date, strip_accents
@@ -471,41 +472,66 @@ class _Yaml:
             )
         if isinstance(value, (int, float)):
             exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-            if not exact.is_finite() or exact != exact.quantize(Decimal("0.01")):
-                raise self.error(path, f"attendu un montant au centime près (trouvé {value!r})")
+            if not exact.is_finite():
+                raise self.error(path, f"attendu un montant en euros (trouvé {value!r})")
+            if exact != exact.quantize(Decimal("0.01")):
+                cents = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+                raise self.error(
+                    path, f"attendu un montant au centime près (trouvé {value!r}) ; arrondi au centime, écrivez {cents}"
+                )
         try:
             return parse_amount(value)
         except ValueError:
             raise self.error(path, f"attendu un montant en euros (trouvé {value!r})") from None
 
-    def number(self, path: str, *, required: bool = True) -> Fraction | None:
+    def number(self, path: str, *, required: bool = True, unit: str = "number") -> Fraction | None:
+        """A number; ``unit`` (a type of keys.py: number, integer, fraction, percent) says what to
+        write instead of a slip (« 80 % », « 15 jours », « 1 000 »), so every error ends with the
+        value to write when there is one."""
         value = self.get(path, _MISSING if required else None)
         if value is None and not required:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise self.error(path, f"attendu un nombre (trouvé {_kind(value)})")
-        if isinstance(value, str) and value.strip().endswith("%"):
-            raise self.error(path, f"attendu un nombre sans « % » (trouvé {value.strip()!r}) : voir l'unité de la clé")
+            raise self.error(path, f"attendu {_UNITS[unit]} (trouvé {_kind(value)})")
+        if isinstance(value, str):
+            written = value.strip()
+            found = _PERCENT_SIGN.fullmatch(written)
+            if found:
+                number = as_fraction(found.group(1).replace(",", "."))
+                meant = number / 100 if unit == "fraction" else number
+                raise self.error(
+                    path,
+                    f"attendu {_UNITS[unit]}, sans « % » (trouvé « {written} ») ; pour {_fr(number)} %, écrivez "
+                    f"{_yaml_number(meant)}",
+                )
+            try:
+                return as_fraction(written.replace(",", "."))
+            except (ArithmeticError, ValueError):
+                plain = _NUMBER_WITH_WORDS.fullmatch(re.sub(r"[\s\u00a0\u202f]", "", written))
+                hint = f" ; écrivez {_yaml_number(as_fraction(plain.group(1).replace(',', '.')))}" if plain else ""
+                raise self.error(path, f"attendu {_UNITS[unit]} (trouvé « {written} »){hint}") from None
         try:
-            return as_fraction(str(value).replace(",", ".") if isinstance(value, str) else value)
+            return as_fraction(value)
         except (ArithmeticError, ValueError):
-            raise self.error(path, f"attendu un nombre (trouvé {value!r})") from None
+            raise self.error(path, f"attendu {_UNITS[unit]} (trouvé {value!r})") from None
 
     def fraction(self, path: str, *, required: bool = True) -> Fraction | None:
-        """A rate in ]0 ; 1] (``0.08`` for 8 %): ``8`` or ``0`` is refused with the unit expected."""
-        value = self.number(path, required=required)
+        """A rate in ]0 ; 1] (``0.08`` for 8 %): ``8`` or ``8 %`` is refused with the value to write."""
+        value = self.number(path, required=required, unit="fraction")
         if value is None:
             return None
         if not 0 < value <= 1:
-            hint = f" ; pour {_fr(value)} %, écrivez {_yaml_number(value / 100)}" if 1 < value <= 100 else ""
-            raise self.error(
-                path, f"attendu une fraction dans ]0 ; 1], par exemple 0,08 pour 8 % (trouvé {_fr(value)}){hint}"
-            )
+            expected = f"attendu une fraction dans ]0 ; 1], par exemple 0,08 pour 8 % (trouvé {_fr(value)})"
+            if 1 < value <= 100:  # a percentage written for a fraction
+                expected += f" ; pour {_fr(value)} %, écrivez {_yaml_number(value / 100)}"
+            elif value > 100:
+                expected += " ; une fraction ne dépasse pas 1, soit 100 %"
+            raise self.error(path, expected)
         return value
 
     def percent(self, path: str, *, required: bool = True) -> Fraction | None:
         """A percentage (``15`` for 15 %): a value in ]0 ; 1] is refused as a likely fraction."""
-        value = self.number(path, required=required)
+        value = self.number(path, required=required, unit="percent")
         if value is None:
             return None
         if value < 0:
@@ -514,7 +540,7 @@ class _Yaml:
             raise self.error(
                 path,
                 f"attendu un pourcentage, par exemple 15 pour 15 % (trouvé {_fr(value)}, qui ressemble à une "
-                f"fraction ; pour {_fr(value * 100)} %, écrivez {_yaml_number(value * 100)})",
+                f"fraction) ; pour {_fr(value * 100)} %, écrivez {_yaml_number(value * 100)}",
             )
         return value
 
@@ -523,6 +549,16 @@ class _Yaml:
 
 
 _DOTTED_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+_PERCENT_SIGN = re.compile(r"(-?\d+(?:[.,]\d+)?)\s*%")
+# A number followed by a unit word (« 15 jours », « 20 personnes »), spaces already removed.
+_NUMBER_WITH_WORDS = re.compile(r"(-?\d+(?:[.,]\d+)?)[^\d.,]*", re.I)
+# What a numeric key expects, by its type in keys.py.
+_UNITS = {
+    "number": "un nombre",
+    "integer": "un nombre entier",
+    "fraction": "une fraction dans ]0 ; 1], par exemple 0,08 pour 8 %",
+    "percent": "un pourcentage, par exemple 15 pour 15 %",
+}
 
 
 def _yaml_number(value: Fraction) -> str:
@@ -558,13 +594,21 @@ PLACEHOLDER = "À COMPLÉTER"
 
 
 def _check_placeholders(doc: _Yaml) -> None:
-    """A value beginning with « À COMPLÉTER » (what ``pexaudit init`` leaves to fill) is an error."""
+    """A value beginning with « À COMPLÉTER » (what ``pexaudit init`` leaves to fill) is an error
+    naming the first such key; the others are counted with their lines, to fill them at once."""
     mark = label_key(PLACEHOLDER)
-    for path, text in doc.texts.items():
-        if label_key(text).startswith(mark):
-            raise doc.error(
-                path, f"valeur à compléter (« {text.strip()} ») : remplacez-la par la valeur de la convention"
-            )
+    found = [(path, text) for path, text in doc.texts.items() if label_key(text).startswith(mark)]
+    if not found:
+        return
+    path, text = found[0]
+    others = ""
+    if len(found) > 1:
+        lines = sorted({doc.lines.get(p) or doc.error(p, "").row or 0 for p, _ in found[1:]} - {0})
+        shown = ", ".join(map(str, lines[:15])) + (" …" if len(lines) > 15 else "")
+        others = f" ; {len(found) - 1} autre(s) valeur(s) à compléter" + (f", lignes {shown}" if lines else "")
+    raise doc.error(
+        path, f"valeur à compléter (« {text.strip()} ») : remplacez-la par la valeur de la convention{others}"
+    )
 
 
 def _check_keys(doc: _Yaml, path: str, value: object, notes: list[str]) -> None:
@@ -580,7 +624,7 @@ def _check_keys(doc: _Yaml, path: str, value: object, notes: list[str]) -> None:
                 line = doc.lines.get(sub_path)
                 where = f" (ligne {line})" if line else ""
                 notes.append(
-                    f"convention.yaml{where} : clé « {sub_path} » inconnue, ignorée ; clés possibles ici : "
+                    f"convention.yaml{where} : clé « {spoken_key(sub_path)} » inconnue, ignorée ; clés possibles ici : "
                     f"{', '.join(sorted(known))}"
                 )
                 continue
@@ -842,7 +886,7 @@ def _management_costs(doc: _Yaml, budget: tuple[BudgetLine, ...]) -> ManagementC
 
 
 def _first_payment_days(doc: _Yaml) -> int:
-    days = doc.number("rules.first_payment_days", required=False)
+    days = doc.number("rules.first_payment_days", required=False, unit="integer")
     if days is None:
         return 15
     if days < 0 or days.denominator != 1:

@@ -30,6 +30,7 @@ from ..core.names import location, missing, ref_of, row_name, supplier
 from ..core.registry import FAILING_RULES, FINDINGS, RULES, Finding
 from ..core.stakes import by_impact
 from ..errors import ConservationError
+from ..fmt import date_fr
 from ..inputs.convention import HORS_BUDGET
 from ..inputs.decisions import Decision, Procedure
 from ..vocabulary import (
@@ -41,6 +42,7 @@ from ..vocabulary import (
     SEVERITIES,
     VERDICTS,
     decision_label,
+    payment_text,
     report_title,
 )
 
@@ -49,6 +51,7 @@ __all__ = [
     "SHARE_RULES",
     "Bilan",
     "DecisionView",
+    "ExamineView",
     "FindingView",
     "Headline",
     "LineView",
@@ -109,6 +112,14 @@ class RowView:
     compte: str | None
     who: str | None
     month: dt.date | None
+    # A FEC row (SPEC 11): its own journal and entry, and the entry whose date is its payment date.
+    journal: str | None = None
+    entry: str | None = None
+    paid_on: dt.date | None = None  # date_paiement
+    payment_source: str | None = None  # comptant | banque | lettrage (None: no payment found)
+    payment_journal: str | None = None
+    payment_entry: str | None = None
+    payment: str | None = None  # in words, for a FEC row: « payée le 05/05/2025 par l'écriture BQ 123 (banque) »
 
     @property
     def readable_reasons(self) -> str:
@@ -223,6 +234,18 @@ class FindingView:
 
 
 @dataclass(frozen=True)
+class ExamineView:
+    """A row a finding names (``refs``: DOUBLON_PROBABLE) for the auditor to decide: the
+    workbench lists it and the ``Décisions`` sheet offers it below the rejected rows."""
+
+    rule: str  # the finding's rule
+    label: str  # the finding's label
+    group: int  # which finding of that rule, 1-based (a DOUBLON_PROBABLE group)
+    row: RowView
+    others: tuple[str, ...]  # the refs of the other rows the finding names with it
+
+
+@dataclass(frozen=True)
 class Headline:
     verdict: str
     verdict_label: str
@@ -269,6 +292,7 @@ class Bilan:
     decisions: tuple[DecisionView, ...]
     procedure: Procedure
     findings: tuple[FindingView, ...]
+    to_examine: tuple[ExamineView, ...] = ()  # rows named by findings (refs), for the auditor to decide
 
     @property
     def convention(self):
@@ -358,7 +382,29 @@ def row_view(rec, line_labels: dict[str, str]) -> RowView:
         compte=rec.compte if source == "expenses" else None,
         who=rec.who if source == "payroll" else None,
         month=month,
+        **_payment(rec, source),
     )
+
+
+def _payment(rec, source: str) -> dict:
+    """The FEC columns of a row (journal, entry, where its payment date comes from), with the
+    sentence documents print; empty for any other row."""
+    journal = getattr(rec, "journal", None)
+    if source != "expenses" or missing(journal):
+        return {}
+    paid = rec.date_paiement if isinstance(rec.date_paiement, dt.date) else None
+    payment_source = None if missing(rec.payment_source) else rec.payment_source
+    pj = None if missing(rec.payment_journal) else rec.payment_journal
+    pe = None if missing(rec.payment_entry) else rec.payment_entry
+    return {
+        "journal": journal,
+        "entry": None if missing(rec.entry) else rec.entry,
+        "paid_on": paid,
+        "payment_source": payment_source,
+        "payment_journal": pj,
+        "payment_entry": pe,
+        "payment": payment_text(payment_source, date_fr(paid) if paid else None, pj, pe),
+    }
 
 
 def _groups(frame: pd.DataFrame, rule_column: str, amount_column: str, labels: dict, rules) -> tuple[RuleGroup, ...]:
@@ -448,7 +494,31 @@ def build(a: Audit) -> Bilan:
         decisions=decisions,
         procedure=a.procedure,
         findings=findings,
+        to_examine=_to_examine(rows, findings, labels),
     )
+
+
+def _to_examine(
+    rows: pd.DataFrame, findings: tuple[FindingView, ...], labels: dict[str, str]
+) -> tuple[ExamineView, ...]:
+    """The rows each finding with ``refs`` names, finding by finding, in the finding's order.
+
+    Only the rows whose line number a ref holds are named (a ledger of a million rows is not)."""
+    named = [f for f in findings if f.refs]
+    if not named:
+        return ()
+    numbers = {int(ref.rsplit("!", 1)[1]) for f in named for ref in f.refs if ref.rsplit("!", 1)[1].isdigit()}
+    candidates = rows[(rows["source"] != "forfait") & rows["row"].isin(numbers)]
+    by_ref = {ref_of(rec): rec for rec in candidates.itertuples(index=False)}
+    out, groups = [], Counter()
+    for f in named:
+        groups[f.rule] += 1
+        for ref in f.refs:
+            rec = by_ref.get(ref)
+            if rec is not None:
+                others = tuple(r for r in f.refs if r != ref)
+                out.append(ExamineView(f.rule, f.label, groups[f.rule], row_view(rec, labels), others))
+    return tuple(out)
 
 
 def _decision_view(rec, labels: dict[str, str]) -> DecisionView:

@@ -19,7 +19,7 @@ from ..core.analytics import analytics_sheet_rows
 from ..core.registry import FAILING_RULES, RULES
 from ..model.bilan import ACCOUNT_GROUPS, Bilan, account_class, account_label
 from ..money import cents_to_euros, euros_to_cents
-from ..vocabulary import DECISION_VERBS, OUTCOMES, PROCEDURE_LABELS, ROLES, SHEETS
+from ..vocabulary import DECISION_VERBS, OUTCOMES, PAYMENT_SOURCES, PROCEDURE_LABELS, ROLES, SHEETS
 from ..vocabulary import PHASES as PHASE_LABELS
 from .activity import SHEET_KINDS, activity_sheet_rows
 from .xlsx import PLAIN, Cell, Style, XlsxBook, column_letter
@@ -239,23 +239,39 @@ def _personnel_sheet(wb: XlsxBook, b: Bilan) -> _Sheet:
     return pay
 
 
+# A FEC's rows (SPEC 11) have no sheet: its column gives way to where the payment date comes from.
+FEC_GESTION_HEADER = [*GESTION_HEADER[:2], *GESTION_HEADER[3:7], "Payée par", "Journal du paiement",
+                      "Écriture du paiement", *GESTION_HEADER[7:]]  # fmt: skip
+GESTION_WIDTHS = [8, 12, 10, 7, 12, 10.5, 10.5, 16, 22, 9, 7, 8, 11, 13, 13, 13, 10, 28]
+FEC_GESTION_WIDTHS = [8, 12, 7, 12, 10.5, 10.5, 9, 10, 10, 14, 16, 9, 7, 8, 11, 13, 13, 13, 10, 20]
+
+
 def _gestion_sheet(wb: XlsxBook, b: Bilan) -> _Sheet:
-    """Every expense row and the flat-rate row, with its account class (Cerfa 15059)."""
-    exp = _Sheet(wb, SHEETS["gestion"], [8, 12, 10, 7, 12, 10.5, 10.5, 16, 22, 9, 7, 8, 11, 13, 13, 13, 10, 28],
-                 GESTION_HEADER, wrap=("Fichier", "Feuille", "Pièce", "Fournisseur", "Libellé", "Ligne budgétaire",
-                                       "Règles", "Motifs"))  # fmt: skip
-    declared, eligible = exp.col("Montant déclaré"), exp.col("Montant éligible")
+    """Every expense row and the flat-rate row, with its account class (Cerfa 15059); for a FEC,
+    the payment source, journal and entry that paid each row instead of the sheet."""
     rows = b.audit.rows
+    fec = "journal" in rows and rows["journal"].notna().any()
+    exp = _Sheet(wb, SHEETS["gestion"], FEC_GESTION_WIDTHS if fec else GESTION_WIDTHS,
+                 FEC_GESTION_HEADER if fec else GESTION_HEADER,
+                 wrap=("Fichier", "Pièce", "Fournisseur", "Libellé", "Ligne budgétaire", "Règles", "Motifs",
+                       *(("Payée par",) if fec else ("Feuille",))))  # fmt: skip
+    declared, eligible = exp.col("Montant déclaré"), exp.col("Montant éligible")
     management = {m.line for m in b.convention.management_lines}
     for rec in rows[rows["source"] != "payroll"].itertuples(index=False):
         r = exp.row + 1
         forfait = rec.source == "forfait"
         compte = None if forfait else rec.compte
+        where = [exp.text(rec.file)] if fec else [exp.text(rec.file), exp.text(rec.sheet)]
+        paid = []
+        if fec:
+            source = None if forfait else rec.payment_source
+            paid = [exp.text(PAYMENT_SOURCES.get(source, source)), exp.text(None if forfait else rec.payment_journal),
+                    exp.text(None if forfait else rec.payment_entry)]  # fmt: skip
         exp.append(
-            [exp.text("forfait" if forfait else "dépense"), exp.text(rec.file), exp.text(rec.sheet),
+            [exp.text("forfait" if forfait else "dépense"), *where,
              None if forfait else _int(rec.row), exp.text("forfait de gestion" if forfait else rec.piece),
              exp.date(None if forfait else _date(rec.date)), exp.date(None if forfait else _date(rec.date_paiement)),
-             exp.text(None if forfait else rec.fournisseur), exp.text(rec.reasons[0] if forfait else rec.libelle),
+             *paid, exp.text(None if forfait else rec.fournisseur), exp.text(rec.reasons[0] if forfait else rec.libelle),
              exp.text(compte), exp.text(account_class(compte)),
              exp.text("indirecte" if rec.line in management else "directe"),
              exp.text(rec.line), exp.euro(int(rec.amount)), exp.euro(int(rec.eligible_amount)),
@@ -499,7 +515,8 @@ def _trail_sheet(wb: XlsxBook, b: Bilan) -> None:
 # The round trip of SPEC 9: the auditor fills these three sheets, saves the workbook as
 # decisions.xlsx in the convention folder and runs again (pexaudit.decisions reads them).
 DECISION_HEADER = ["Fichier", "Feuille", "Ligne", "Ligne budgétaire", "Référence", "Montant déclaré", "Écarté",
-                   "Règles", "Motifs", "Enjeu (solde)", "Décision", "Montant retenu", "Règle", "Motif"]  # fmt: skip
+                   "Règles", "Motifs", "Enjeu (solde)", "Décision", "Montant retenu", "Règle", "Motif",
+                   "Constat"]  # fmt: skip
 SPARE_ROWS = 200  # drop-downs below the listed rows, for a decision on a row the rules kept
 
 
@@ -509,25 +526,30 @@ def _list_validation(sheet: _Sheet, choices: list[str], cells: str, prompt: str)
 
 
 def _decisions_sheet(wb: XlsxBook, b: Bilan) -> None:
-    """Décisions, pre-filled: the rejected rows (largest stake first), then the rows the auditor
+    """Décisions, pre-filled: the rejected rows (largest stake first), the rows a finding names for
+    the auditor to decide (DOUBLON_PROBABLE, its rule in « Constat »), then the rows the auditor
     accepted (their decision kept for the round trip); never a row losing only a share."""
     sheet = _Sheet(
         wb,
         SHEETS["decisions"],
-        [12, 10, 7, 12, 28, 13, 13, 12, 30, 13, 11, 13, 11, 30],
+        [12, 10, 7, 12, 26, 13, 13, 12, 26, 13, 11, 13, 11, 26, 16],
         DECISION_HEADER,
-        wrap=("Fichier", "Feuille", "Ligne budgétaire", "Référence", "Règles", "Motifs", "Motif"),
+        wrap=("Fichier", "Feuille", "Ligne budgétaire", "Référence", "Règles", "Motifs", "Motif", "Constat"),
     )
     accepted = [d.row for d in b.decisions if d.decision.decision == "accept"]
-    for row in [*b.rejected, *accepted]:
+    # Rows a finding names (DOUBLON_PROBABLE), below the rejected rows: retained, to be decided.
+    listed = [*((row, None) for row in b.rejected), *((e.row, e) for e in b.to_examine), *((r, None) for r in accepted)]
+    for row, e in listed:
         d = row.decision
+        reasons = f"à examiner ({e.label}) avec {', '.join(e.others)}" if e else row.readable_reasons
         sheet.append(
             [sheet.text(row.file), sheet.text(row.sheet), row.row, sheet.text(row.line), sheet.text(row.name),
              sheet.euro(row.amount), sheet.euro(row.rejected), sheet.text(", ".join(row.rules)),
-             sheet.text(row.readable_reasons), None if row.impact is None else sheet.euro(row.impact),
+             sheet.text(reasons), None if row.impact is None else sheet.euro(row.impact),
              sheet.text(DECISION_VERBS[d.decision]) if d else None,
              sheet.euro(d.amount) if d and d.amount is not None else None,
-             sheet.text(d.rule) if d else None, sheet.text(d.motive) if d else None]
+             sheet.text(d.rule) if d else None, sheet.text(d.motive) if d else None,
+             sheet.text(f"{e.rule} (groupe {e.group})") if e else None]
         )  # fmt: skip
     last = max(sheet.row, 2) + SPARE_ROWS
     _list_validation(sheet, list(DECISION_VERBS.values()), f"K2:K{last}", "accepter, rejeter ou partiel")
@@ -572,8 +594,9 @@ def _rate(value) -> float | None:
 
 
 def _analytics_sheet(wb: XlsxBook, b: Bilan) -> None:
-    """Analyse du grand livre: each test's count and its first lines (pay-posting labels masked)."""
-    header, *rows = analytics_sheet_rows(b.audit.analytics)
+    """Analyse du grand livre: each test's count and every line it flags, up to 10 000 a test, then
+    the count of the rest (Benford: its counts per digit); pay-posting labels masked."""
+    header, *rows = analytics_sheet_rows(b.audit.analytics, b.audit.flagged)
     sheet = _Sheet(wb, SHEETS["analytics"], [24, 30, 18, 7, 10.5, 13, 10, 36], header, wrap=(1, 2, 3, 8))
     for title, summary, file, line, day, amount, account, label in rows:
         sheet.append(
