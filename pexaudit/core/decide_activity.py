@@ -146,11 +146,10 @@ def _decided(row: ActivityRow, decision: Decision | None) -> ActivityRow:
         return dataclasses.replace(
             row, status="retenue", mission=decision.mission, reason=None, faults=(), decision=decision, before=row
         )
-    motive = decision.motive.strip()
+    # The report shows the decision beside the status: no fault to add (the motive is the reason).
     return dataclasses.replace(
-        row, status=DECIDED_STATUS, reason=motive, faults=("écartée par décision du contrôleur",), decision=decision,
-        before=row,
-    )  # fmt: skip
+        row, status=DECIDED_STATUS, reason=decision.motive.strip(), faults=(), decision=decision, before=row
+    )
 
 
 def activity_decision_findings(
