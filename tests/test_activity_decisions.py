@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 
-from pexaudit.cli import main
+from pexaudit.cli import main, summary
 from pexaudit.core.audit import audit, results
 from pexaudit.errors import InputError
 from pexaudit.inputs.decisions import Decision, read_yaml_decisions
@@ -300,6 +300,16 @@ def test_the_workbook_prefills_hors_mission_and_decided_actions(audited, tmp_pat
     assert lists["O2"] == '"coordination,formation,relogement,donnees"'
     activity = {r[2]: r for r in wb["Activité"].iter_rows(min_row=2, values_only=True)}
     assert activity[8][10] == "écartée" and activity[8][11].startswith("rejet confirmé : Instruction")
+
+
+def test_without_missions_the_decisions_sheet_has_no_mission_column(make_convention, checker, tmp_path):
+    write_workbook(build(audit(make_convention(payroll=[OK_PAY]), checker)), tmp_path / "b.xlsx")
+    header = [c.value for c in openpyxl.load_workbook(tmp_path / "b.xlsx")["Décisions"][1]]
+    assert header[-1] == "Motif" and "Mission" not in header
+
+
+def test_the_summary_counts_every_decision(audited):
+    assert "Phase définitive : 4 décision(s) du contrôleur appliquée(s)" in summary(results(audited(CASE)))
 
 
 def _provisional(tmp_path: Path) -> Path:
