@@ -556,7 +556,8 @@ def _decisions_sheet(wb: Workbook, b: Bilan) -> None:
     sheet = _Sheet(
         wb,
         SHEETS["decisions"],
-        [12, 10, 7, 12, 28, 13, 13, 12, 30, 13, 11, 13, 11, 30, *([16] if missions else [])],
+        # Motifs a little narrower than before the Mission column, for the sheet to print at 60 % or more.
+        [12, 10, 7, 12, 28, 13, 13, 12, 26, 13, 11, 13, 11, 30, *([12] if missions else [])],
         DECISION_HEADER + (["Mission"] if missions else []),
         wrap=("Fichier", "Feuille", "Ligne budgétaire", "Référence", "Règles", "Motifs", "Motif"),
     )
