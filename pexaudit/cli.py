@@ -45,7 +45,7 @@ def summary(results: dict, folder: Path | None = None) -> str:
         f"  Verdict : {VERDICTS[results['verdict']]} ({severities.count('error')} constat(s) bloquant(s), "
         f"{severities.count('warning')} alerte(s), {severities.count('info')} information(s))",
     ]
-    decided = sum(1 for row in results.get("rows", ()) if row.get("decision"))
+    decided = sum(1 for f in results["findings"] if f["rule"] == "DECISION")  # one per decision, on actions too
     procedure = results.get("procedure") or {}
     if procedure.get("phase") == "definitif":
         lines.insert(1, f"  Phase définitive : {decided} décision(s) du contrôleur appliquée(s)")
@@ -240,10 +240,17 @@ def describe_decisions(inputs) -> str | None:
         return None
     counts = {kind: sum(d.decision == kind for d in bound.rows.values()) for kind in ("accept", "reject", "partial")}
     phase = {"provisoire": "provisoire", "definitif": "définitive"}[decisions.procedure.phase]
+    actions = ""
+    if bound.activity:  # refs, words and missions checked; whether an accepted action is hors mission needs GX
+        accepted = sum(d.decision == "accept" for d in bound.activity.values())
+        actions = (
+            f", {len(bound.activity)} décision(s) sur le compte rendu d'activité (admises {accepted}, écartées "
+            f"{len(bound.activity) - accepted} ; qu'une action admise soit hors mission se vérifie à l'audit)"
+        )
     return (
         f"{decisions.path.name} : phase {phase}, {len(bound.rows)} décision(s) (acceptées {counts['accept']}, "
         f"rejetées {counts['reject']}, partielles {counts['partial']}), {len(bound.explanations)} explication(s) "
-        "de ligne"
+        f"de ligne{actions}"
     )
 
 

@@ -21,13 +21,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .core.audit import reassess
-from .core.decide import Bound, bind
+from .core.activity import action_name
+from .core.audit import bind_decisions, reassess
+from .core.decide import Bound
 from .core.names import missing, row_name
 from .core.registry import FAILING_RULES, RULES
 from .errors import InputError
 from .fmt import eur
-from .inputs.decisions import Decision, Decisions
+from .inputs.decisions import Decision, Decisions, same_file
 from .inputs.parsing import parse_amount
 from .model.bilan import Bilan, RowList, RowView, build
 from .vocabulary import DECISION_VERBS
@@ -57,16 +58,39 @@ def simulate(b: Bilan, decisions: Iterable[Decision], *, replace: bool = False) 
     """The bilan as it would be with ``decisions`` taken, recomputed from the evaluated rows.
 
     ``simulate(b, [Decision(ref, "accept")])`` returns a new :class:`~pexaudit.model.Bilan`
-    whose settlement, lines, findings and stakes follow. The new decisions are added to the
-    file's (replacing any on the same row), or replace them all with ``replace=True``. A bad
-    decision raises InputError, as in a run.
+    whose settlement, lines, findings and stakes follow. A decision on a row of the activity
+    file (``Decision(ref, "accept", motive, mission="coordination")``) changes the compte rendu
+    d'activité and its findings. The new decisions are added to the file's (replacing any on
+    the same row), or replace them all with ``replace=True``. A bad decision raises
+    InputError, as in a run.
     """
     a = b.audit
-    new = bind(Decisions(rows=tuple(decisions)), a.tables, a.convention).rows
-    kept = {} if replace else {k: v for k, v in a.bound.rows.items() if k not in new}
-    rows = {**kept, **new}
-    merged = dataclasses.replace(a.decisions, rows=tuple(rows.values()))
-    return build(reassess(a, merged, Bound(rows, a.bound.explanations)))
+    new = _bind(a, decisions)
+
+    def keep(old: dict, fresh: dict) -> dict:
+        return {} if replace else {k: v for k, v in old.items() if k not in fresh}
+
+    rows = {**keep(a.bound.rows, new.rows), **new.rows}
+    activity = {**keep(a.bound.activity, new.activity), **new.activity}
+    merged = dataclasses.replace(a.decisions, rows=tuple(rows.values()), activity=tuple(activity.values()))
+    return build(reassess(a, merged, Bound(rows, a.bound.explanations, activity)))
+
+
+def _on_activity(a, decision: Decision) -> bool:
+    """Whether a decision names a row of the activity file (or gives a mission, which only an
+    action takes)."""
+    table = a.inputs.activity
+    if decision.mission is not None:
+        return True
+    return table is not None and same_file(decision.ref.split("!", 1)[0], table.file)
+
+
+def _bind(a, decisions: Iterable[Decision]) -> Bound:
+    """Decisions tried in the notebook, checked as a run checks them (activity rows apart)."""
+    decisions = list(decisions)
+    rows = tuple(d for d in decisions if not _on_activity(a, d))
+    activity = tuple(d for d in decisions if _on_activity(a, d))
+    return bind_decisions(Decisions(rows=rows, activity=activity), a.tables, a.inputs.activity, a.convention)
 
 
 REJECTED_COLUMNS = ["ref", "file", "sheet", "row", "line", "amount", "rejected", "rules", "reasons", "impact"]
@@ -265,7 +289,9 @@ def _decision_text(d: Decision) -> str:
     if d.decision == "partial":
         return f"{verb} : {eur(d.amount)} retenus, le reste au titre de {d.rule}"
     if d.decision == "reject":
-        return f"{verb} au titre de {d.rule}"
+        return f"{verb} au titre de {d.rule}" if d.rule else verb
+    if d.mission is not None:
+        return f"{verb} pour la mission {d.mission}"
     return verb if d.amount is None else f"{verb} pour {eur(d.amount)}"
 
 
@@ -303,12 +329,16 @@ class Scenario:
 
     # adding decisions
 
-    def accept(self, ref: str, *, motive: str = "", amount=None, date: dt.date | None = None) -> Scenario:
-        """Accept the row (``amount`` in euros: only for a row whose amount could not be read)."""
-        return self._step(ref, "accept", motive, None, amount, date)
+    def accept(
+        self, ref: str, *, motive: str = "", amount=None, date: dt.date | None = None, mission: str | None = None
+    ) -> Scenario:
+        """Accept the row (``amount`` in euros: only for a row whose amount could not be read);
+        an action of the activity file read hors mission, for ``mission`` (a declared mission)."""
+        return self._step(ref, "accept", motive, None, amount, date, mission)
 
     def reject(self, ref: str, *, rule: str | None = None, motive: str = "", date: dt.date | None = None) -> Scenario:
-        """Reject the row in full under ``rule`` (a code: NATURE, DOUBLON, …)."""
+        """Reject the row in full under ``rule`` (a code: NATURE, DOUBLON, …); an action of the
+        activity file, without a rule."""
         return self._step(ref, "reject", motive, rule, None, date)
 
     def partial(self, ref: str, *, amount=None, rule: str | None = None, motive: str = "",
@@ -317,24 +347,37 @@ class Scenario:
         rejected under ``rule``."""
         return self._step(ref, "partial", motive, rule, amount, date)
 
-    def _step(self, ref: str, decision: str, motive: str, rule: str | None, amount, date: dt.date | None) -> Scenario:
+    def _step(
+        self, ref: str, decision: str, motive: str, rule: str | None, amount, date: dt.date | None,
+        mission: str | None = None,
+    ) -> Scenario:  # fmt: skip
         try:
             cents = _euros(ref, amount)
         except InputError as exc:
             raise RefusedDecision(exc, len(self.steps)) from None
-        return self.add(Decision(ref, decision, motive, rule=rule.upper() if rule else None, amount=cents, date=date))
+        return self.add(
+            Decision(ref, decision, motive, rule=rule.upper() if rule else None, amount=cents, date=date,
+                     mission=mission)
+        )  # fmt: skip
 
     def add(self, decision: Decision) -> Scenario:
         """One more step with ``decision`` (a :class:`~pexaudit.decisions.Decision`, amount in cents)."""
         a = self.base.audit
         try:
-            row_id = next(iter(bind(Decisions(rows=(decision,)), a.tables, a.convention).rows))
+            bound = _bind(a, [decision])
+            if bound.activity:  # its mission as the code, as the draft will write it
+                decision = next(iter(bound.activity.values()))
             after = simulate(self.bilan, [decision])
         except InputError as exc:
             raise RefusedDecision(exc, len(self.steps)) from None
-        rows = a.rows
-        rec = next(rows[rows["row_id"] == row_id].itertuples(index=False))
-        self.steps.append(Step(decision, row_id, row_name(rec, with_location=False), after))
+        if bound.activity:
+            row_id = next(iter(bound.activity))
+            name = action_name(next(r for r in a.activity.rows if r.row_id == row_id))
+        else:
+            row_id = next(iter(bound.rows))
+            rows = a.rows
+            name = row_name(next(rows[rows["row_id"] == row_id].itertuples(index=False)), with_location=False)
+        self.steps.append(Step(decision, row_id, name, after))
         return self
 
     def undo(self) -> Scenario:
@@ -348,7 +391,7 @@ class Scenario:
     @property
     def frame(self) -> pd.DataFrame:
         """One row per step (0: the situation with the decisions file's own decisions)."""
-        own = len(self.base.audit.decisions.rows)
+        own = len(self.base.audit.decisions.rows) + len(self.base.audit.decisions.activity)
         start = (
             f"situation actuelle ({own} décision{'s' if own > 1 else ''} du fichier)" if own else "situation actuelle"
         )
@@ -426,7 +469,8 @@ class Scenario:
                 file=str(target),
             )
         target.write_text(self.draft(), encoding="utf-8")
-        print(f"Brouillon écrit : {target} ({len(self.decisions().rows)} décisions, dont {len(self.steps)} du "
+        written = len(self.decisions().rows) + len(self.decisions().activity)
+        print(f"Brouillon écrit : {target} ({written} décisions, dont {len(self.steps)} du "
               "scénario). Relisez-le, puis enregistrez-le sous le nom decisions.yaml.")  # fmt: skip
         if (self.base.convention.folder / "decisions.xlsx").is_file():
             print("Le dossier contient decisions.xlsx : le brouillon en reprend les décisions ; gardez l'un ou "
@@ -486,6 +530,18 @@ def decisions_yaml(d: Decisions, tried: dict[int, int] | None = None) -> str:
         out.append(f"    motive: {_quoted(decision.motive.strip())}")
         if decision.date:
             out.append(f"    date: {decision.date.isoformat()}")
+    if d.activity:
+        out.append("activity:")
+        for decision in d.activity:
+            if id(decision) in tried:
+                out.append(f"  # essayée dans le carnet, étape {tried[id(decision)]}")
+            out.append(f"  - ref: {_quoted(decision.ref)}")
+            out.append(f"    decision: {decision.decision}")
+            if decision.mission:
+                out.append(f"    mission: {_quoted(decision.mission)}")
+            out.append(f"    motive: {_quoted(decision.motive.strip())}")
+            if decision.date:
+                out.append(f"    date: {decision.date.isoformat()}")
     if d.lines:
         out.append("lines:")
         for note in d.lines:

@@ -465,7 +465,7 @@ def _definitive(doc) -> None:
     _keep(_para(doc, "Au vu des justificatifs et des observations présentés, les décisions suivantes ont été prises :"))
     _table(
         doc,
-        [("Dépense", 5.4, False), ("Décision", 2.6, False), ("Montant déclaré", 2.2, True),
+        [("{{ decisions_heading }}", 5.4, False), ("Décision", 2.6, False), ("Montant déclaré", 2.2, True),
          ("Montant retenu", 2.2, True), ("Motif", 4.1, False)],
         "r in decisions",
         ["{{ r.name }} ({{ r.where }})", "{{ r.decision }}", "{{ r.amount }}", "{{ r.retained }}", "{{ r.motive }}"],

@@ -192,7 +192,8 @@ def test_decision_sheets_are_prefilled_with_drop_downs(checker, tmp_path):
     sheet = wb["Décisions"]
     header = [c.value for c in sheet[1]]
     assert header[10:14] == ["Décision", "Montant retenu", "Règle", "Motif"]  # K to N: the drop-downs below
-    assert "Constat" in header[14:]  # the rule of a finding that names the row (DOUBLON_PROBABLE)
+    # The rule of a finding that names the row (DOUBLON_PROBABLE), then the mission of an accepted action.
+    assert header[14:] == ["Constat", "Mission"]
     prefilled = {
         (sheet[f"A{r}"].value, sheet[f"C{r}"].value): sheet[f"K{r}"].value for r in range(2, sheet.max_row + 1)
     }
@@ -202,6 +203,11 @@ def test_decision_sheets_are_prefilled_with_drop_downs(checker, tmp_path):
     lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation}
     assert lists["K2"] == '"accepter,rejeter,partiel"'
     assert lists["M2"] == '"FORMAT,DOUBLON,PIECE,PERIODE,PAIEMENT,PAYEUR,PROJET,NATURE,EXCLUE"'
+    assert lists["P2"] == '"coordination,ccapex_locales,formation,relogement,donnees"'  # the declared missions
+    # the action read hors mission (data/README.md), named by date and mission as written, undecided
+    action = next(r for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value == "activite.xlsx")
+    assert [sheet[f"{c}{action}"].value for c in "CHK"] == [19, "hors mission", None]
+    assert sheet[f"E{action}"].value.startswith("action du ") and sheet[f"F{action}"].value is None
     assert [r[0].value for r in wb["Procédure"].iter_rows()] == [
         "phase", "contrôleur", "observations envoyées le", "délai de réponse (jours)", "réponse reçue le",
     ]  # fmt: skip

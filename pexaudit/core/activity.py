@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..fmt import date_fr, eur, month_fr, number_fr
 from ..inputs.convention import Convention, label_key
+from ..inputs.decisions import Decision
 from ..inputs.parsing import normalize_key, text_of
 from .registry import STATUSES as ACTIVITY_STATUSES
 from .registry import Finding, finding
@@ -37,19 +38,24 @@ __all__ = [
     "ActivityRow",
     "IndicatorResult",
     "MissionResult",
+    "action_name",
     "activity_findings",
     "activity_json",
     "check_summary",
     "classify_activity",
     "count_text",
     "json_number",
+    "mission_index",
     "personnel_cost_by_month",
     "prepare_activity",
     "suite_parameters",
+    "tally",
 ]
 
-# Row statuses in order of precedence (SPEC section 10): the first that applies wins.
-STATUSES = ("retenue", "illisible", "hors_periode", "hors_mission")  # as read; "ecartee" by a decision
+# Row statuses in order of precedence (SPEC section 10): the first that applies wins. A row the
+# auditor rejects becomes "ecartee" (pexaudit.core.decide_activity).
+STATUSES = ("retenue", "illisible", "hors_periode", "hors_mission")  # as read
+DECIDED_STATUS = "ecartee"
 STATUS_LABELS = {code: entry.label for code, entry in ACTIVITY_STATUSES.items()}
 _PRECEDENCE = {status: rank for rank, status in enumerate(STATUSES[1:])}
 # The report lists at most this many actions; every row is in the workbook's Activité sheet.
@@ -72,13 +78,27 @@ class ActivityRow:
     indicator: str | None  # the matched indicator code, else the text as written (None: empty)
     value: Decimal | None  # valeur; 1 when empty on an indicator row; None when unreadable
     participants: Decimal | None
-    status: str  # one of STATUSES
-    reason: str | None  # French; may quote what the cell holds (results.json, workbook)
+    status: str  # one of STATUSES, or "ecartee" after a reject
+    reason: str | None  # French; may quote what the cell holds (results.json, workbook); a reject's motive
     faults: tuple[str, ...] = ()  # French, never quoting a cell (HTML report, findings)
+    decision: Decision | None = None  # the auditor's decision on the row (its mission: the code)
+    before: ActivityRow | None = None  # a decided row as the classification left it
 
     @property
     def month(self) -> dt.date | None:
         return self.date.replace(day=1) if self.date else None
+
+    @property
+    def ref(self) -> str:
+        """``file!sheet!row`` (CSV: ``file!!line``), as a decision names the row."""
+        return f"{self.file}!{self.sheet or ''}!{self.row}"
+
+
+def action_name(row: ActivityRow) -> str:
+    """An action as the beneficiary finds it in its own file, without its text (which may name
+    a household): ``action du 25/07/2024 rattachée à « Instruction FSL »``."""
+    when = f"action du {date_fr(row.date)}" if row.date else "action non datée"
+    return f"{when} rattachée à « {row.mission_text} »" if row.mission_text else f"{when} sans mission"
 
 
 @dataclass(frozen=True)
@@ -118,9 +138,11 @@ class ActivityResult:
         return self.file is not None
 
     def counts(self) -> dict[str, int]:
-        """Rows per status, every status present."""
+        """Rows per status, every status of the classification present; ``ecartee`` when a
+        decision rejected a row."""
         found = Counter(r.status for r in self.rows)
-        return {status: found.get(status, 0) for status in STATUSES}
+        decided = {DECIDED_STATUS: found[DECIDED_STATUS]} if found.get(DECIDED_STATUS) else {}
+        return {**{status: found.get(status, 0) for status in STATUSES}, **decided}
 
     def actions_by_month(self) -> dict[dt.date, int]:
         """Retenue actions per month (first day), in month order."""
@@ -131,7 +153,7 @@ class ActivityResult:
 # --- classification ---------------------------------------------------------------------
 
 
-def _mission_index(convention: Convention) -> dict[str, str]:
+def mission_index(convention: Convention) -> dict[str, str]:
     """Normalized code, label or alias -> code (the loader refuses a name matching two missions)."""
     index: dict[str, str] = {}
     for mission in convention.missions:
@@ -160,7 +182,7 @@ def suite_parameters(convention: Convention) -> dict:
     return {
         "period_start": convention.period_start,
         "period_end": convention.period_end,
-        "mission_keys": sorted(_mission_index(convention)),
+        "mission_keys": sorted(mission_index(convention)),
         "indicator_keys": sorted({i.code.casefold() for i in convention.indicators}),
     }
 
@@ -174,7 +196,7 @@ def classify_activity(convention: Convention, table, checker=None) -> ActivityRe
     if not convention.missions:
         return None
     if table is None:
-        return _tally(convention, (), present=False)
+        return tally(convention, (), present=False)
     if checker is None:
         from .checks import checker as default_checker
 
@@ -184,12 +206,12 @@ def classify_activity(convention: Convention, table, checker=None) -> ActivityRe
     failed: dict[int, list[tuple[str, str]]] = {}
     for row_id, status, column, _value in run.failures.itertuples(index=False):
         failed.setdefault(int(row_id), []).append((status, column))
-    missions = _mission_index(convention)
+    missions = mission_index(convention)
     indicators = {i.code.casefold(): i.code for i in convention.indicators}
     rows = []
     for rec in frame.to_dict("records"):
         rows.append(_row(rec, failed.get(int(rec["row_id"]), []), missions, indicators, table, convention))
-    result = _tally(convention, tuple(rows), present=True)
+    result = tally(convention, tuple(rows), present=True)
     result.file, result.sheet, result.header_row = table.file, table.sheet, table.header_row
     result.evaluated = run.evaluated
     return result
@@ -260,7 +282,9 @@ def _detail(status: str, column: str, rec: dict, table, convention: Convention, 
     return f"{name} illisible « {raw} »", f"{name} illisible"
 
 
-def _tally(convention: Convention, rows: tuple[ActivityRow, ...], *, present: bool) -> ActivityResult:
+def tally(convention: Convention, rows: tuple[ActivityRow, ...], *, present: bool) -> ActivityResult:
+    """Missions and indicators counted over the ``retenue`` rows (file, sheet and header left
+    unset: the caller knows them)."""
     kept = [r for r in rows if r.status == "retenue"]
     missions = tuple(
         MissionResult(
@@ -453,7 +477,7 @@ def unmatched_missions(convention: Convention, table) -> list[str]:
     """What ``check`` says of activity rows whose mission matches no code, label or alias: one
     line per text written, with its rows and the closest mission (highest difflib ratio, over
     each mission's label, code and aliases, case and accents ignored), named by its label."""
-    index = _mission_index(convention)
+    index = mission_index(convention)
     rows: dict[str, list[int]] = {}
     for text, row in zip(table.frame["mission"], table.frame["row"], strict=True):
         written = text_of(text)

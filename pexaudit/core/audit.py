@@ -3,6 +3,7 @@
     read_inputs      convention.yaml, the input files, the decisions file   -> Inputs
     evaluate_rows    the row rules (GX suites), the activity rows           -> Evaluated
     apply_decisions  the auditor's decisions on the rows                    -> rows after decisions
+    decide_activity  the auditor's decisions on the activity rows           -> ActivityResult
     apply_aggregates management cap or flat rate, once                      -> Aggregates
     settle           budget lines, conservation, settlement                 -> lines, Settlement
     find             every finding of the audit                             -> findings
@@ -37,6 +38,7 @@ from .aggregate import Aggregates, aggregate
 from .analytics import expenses_analytics, fec_analytics, integrity_findings
 from .books import book_findings
 from .decide import Bound, apply, bind, decision_findings, procedure_findings
+from .decide_activity import activity_decision_findings, apply_activity, bind_activity
 from .explanations import explain
 from .findings import collect_findings
 from .registry import Finding
@@ -50,6 +52,8 @@ __all__ = [
     "Inputs",
     "assess",
     "audit",
+    "bind_decisions",
+    "decide_activity",
     "read_inputs",
     "reassess",
     "results",
@@ -85,7 +89,7 @@ def read_inputs(
     seen = seen or (lambda what, value: None)
     convention = load_convention(folder)
     seen("convention", convention)
-    decisions = load_decisions(convention.folder)
+    decisions = load_decisions(convention.folder, convention.inputs.get("activity"))
     before, before_rows = read_previous(previous, convention.id) if previous else (None, None)
     payroll = read_payroll(convention)
     seen("payroll", payroll)
@@ -95,10 +99,20 @@ def read_inputs(
     seen("activity", activity)
     check_columns_used(convention, [payroll, expenses, activity])
     tables = {t.role: t for t in (payroll, expenses) if t is not None}
-    bound = bind(decisions, tables, convention)
+    bound = bind_decisions(decisions, tables, activity, convention)
     inputs = Inputs(convention, tables, activity, decisions, bound, before, before_rows)
     seen("decisions", inputs)
     return inputs
+
+
+def bind_decisions(
+    decisions: Decisions, tables: dict[str, Table], activity: Table | None, convention: Convention
+) -> Bound:
+    """Every decision checked against its row, without GX: payroll and expense rows (SPEC 9),
+    then activity rows (SPEC 10; whether an accepted action is hors mission is checked when the
+    decisions are applied, by :func:`decide_activity`)."""
+    bound = bind(decisions, tables, convention, activity_file=activity.file if activity is not None else None)
+    return dataclasses.replace(bound, activity=bind_activity(decisions.activity, activity, convention))
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,7 @@ class Audit:
 
     inputs: Inputs
     evaluated: Evaluated
+    activity: ActivityResult | None  # the activity rows after the auditor's decisions (None: no missions)
     aggregates: Aggregates
     rows: pd.DataFrame
     lines: tuple[Line, ...]
@@ -168,10 +183,6 @@ class Audit:
         return self.inputs.decisions.procedure
 
     @property
-    def activity(self) -> ActivityResult | None:
-        return self.evaluated.activity
-
-    @property
     def max_balance(self) -> int | None:
         """Cents; None when the stakes were not computed."""
         return None if self.stakes is None else self.stakes.max_balance
@@ -198,7 +209,7 @@ class Audit:
 
     @property
     def inputs_trail(self) -> list[dict]:
-        return _inputs(self.inputs, self.evaluated.activity)
+        return _inputs(self.inputs, self.activity)
 
     def line(self, line_id: str) -> Line:
         return next(line for line in self.lines if line.line == line_id)
@@ -248,10 +259,11 @@ def assess(
     """The steps after the row rules: decisions, aggregate rules, settlement, findings, stakes."""
     c = inputs.convention
     decided = apply_decisions(inputs, evaluated)
+    activity = decide_activity(inputs, evaluated)
     aggregates = apply_aggregates(c, decided)
     lines, settlement = settle_lines(inputs, aggregates)
     flags = tuple(raisonnable(c, aggregates.rows))
-    found = find(inputs, evaluated, aggregates, lines, settlement, flags)
+    found = find(inputs, activity, aggregates, lines, settlement, flags)
     weighed = stakes(c, aggregates.rows) if impacts else None
     rows = aggregates.rows.assign(
         impact=weighed.impact if weighed else pd.Series([None] * len(aggregates.rows), dtype=object)
@@ -265,6 +277,7 @@ def assess(
     return Audit(
         inputs=inputs,
         evaluated=evaluated,
+        activity=activity,
         aggregates=aggregates,
         rows=rows,
         lines=tuple(lines),
@@ -288,6 +301,12 @@ def apply_decisions(inputs: Inputs, evaluated: Evaluated) -> pd.DataFrame:
     return apply(inputs.convention, evaluated.eligibility.rows, inputs.bound.rows)
 
 
+def decide_activity(inputs: Inputs, evaluated: Evaluated) -> ActivityResult | None:
+    """The activity rows after the auditor's decisions (a new result; InputError for an accept
+    on an action that is not hors mission)."""
+    return apply_activity(inputs.convention, evaluated.activity, inputs.bound.activity)
+
+
 def apply_aggregates(convention: Convention, decided: pd.DataFrame) -> Aggregates:
     """Management cap or flat rate, once, on the rows after decisions."""
     return aggregate(convention, decided)
@@ -303,20 +322,22 @@ def settle_lines(inputs: Inputs, aggregates: Aggregates) -> tuple[list[Line], Se
 
 def find(
     inputs: Inputs,
-    evaluated: Evaluated,
+    activity: ActivityResult | None,
     aggregates: Aggregates,
     lines: list[Line],
     settlement: Settlement,
     flags: tuple[Flag, ...],
 ) -> tuple[Finding, ...]:
-    """Every finding, in the order of the contract's tables (sections 6, 9, 10, 11)."""
+    """Every finding, in the order of the contract's tables (sections 6, 9, 10, 11); those of
+    the activity on the activity after decisions."""
     c, rows = inputs.convention, aggregates.rows
     expenses = inputs.tables.get("expenses")
     return (
         *collect_findings(c, lines, rows, list(flags), inputs.tables, settlement),
         *decision_findings(rows, inputs.bound.rows),
+        *activity_decision_findings(c, activity, inputs.bound.activity),
         *procedure_findings(inputs.decisions.procedure, settlement.balance, c),
-        *activity_findings(c, evaluated.activity, personnel_cost_by_month(rows)),
+        *activity_findings(c, activity, personnel_cost_by_month(rows)),
         *([] if expenses is None or expenses.ledger is None else integrity_findings(expenses.ledger.integrity)),
         *book_findings(c, rows, expenses, inputs.tables.get("payroll")),
     )

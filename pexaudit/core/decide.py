@@ -9,7 +9,7 @@ the rows after the decisions, a new frame (the rules' frame is never written int
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import InputError
 from ..fmt import date_fr, eur
 from ..inputs.convention import HORS_BUDGET, Convention
-from ..inputs.decisions import DECISIONS, Decision, Decisions, LineNote, Procedure
+from ..inputs.decisions import DECISIONS, Decision, Decisions, LineNote, Procedure, same_file
 from ..inputs.parsing import normalize_key
 from ..inputs.readers import Table
 from ..money import round_half_up
@@ -54,18 +54,31 @@ class _Rows:
 
 @dataclass(frozen=True)
 class Bound:
-    """Decisions checked against the input rows: ``rows`` maps row_id -> decision (file order)."""
+    """Decisions checked against the input rows: ``rows`` maps row_id -> decision (file order);
+    ``activity`` maps an activity row's row_id -> decision, its mission the matched code
+    (:func:`pexaudit.core.decide_activity.bind_activity`)."""
 
     rows: dict[int, Decision]
     explanations: dict[str, str]  # budget line id -> the beneficiary's explanation
+    activity: dict[int, Decision] = field(default_factory=dict)
 
 
-def bind(decisions: Decisions, tables: dict[str, Table], convention: Convention) -> Bound:
-    """Check every decision (SPEC section 9's list of errors) and find its input row."""
+def bind(
+    decisions: Decisions, tables: dict[str, Table], convention: Convention, *, activity_file: str | None = None
+) -> Bound:
+    """Check every decision on a payroll or expense row (SPEC section 9's list of errors) and
+    find its input row. ``activity_file`` (the activity file's name) only sharpens the message
+    of a decision that names an action under ``rows:``."""
     indexed = [_Rows.of(t) for t in tables.values() if t.role in ("payroll", "expenses")] if decisions.rows else []
     bound: dict[int, Decision] = {}
     for decision in decisions.rows:
         check(decision)
+        parts = _split_ref(decision.ref.strip())
+        if activity_file and parts and same_file(parts[0], activity_file):
+            raise decision.error(
+                f"« {parts[0]} » est le fichier d'activité : une décision sur une action s'écrit sous activity: "
+                "(accept avec mission, ou reject), pas sous rows:"
+            )
         found, position = _locate(decision, indexed, convention)
         cost, readable = found.cost(position)
         _check_amount(decision, cost, readable)
@@ -80,6 +93,11 @@ def bind(decisions: Decisions, tables: dict[str, Table], convention: Convention)
 
 def check(decision: Decision) -> None:
     """What a decision must say by itself, whatever its row."""
+    if decision.mission is not None:
+        raise decision.error(
+            f"mission « {decision.mission} » sans objet sur une ligne de paie ou de dépense : une mission ne se "
+            "donne qu'à une action du compte rendu d'activité"
+        )
     if decision.decision not in DECISIONS:
         raise decision.error(
             f"décision inconnue « {decision.decision} » : attendu accept, reject ou partial "
@@ -136,7 +154,11 @@ def _split_ref(ref: str) -> tuple[str, str, str] | None:
     return file.strip(), sheet.strip(), row.strip()
 
 
-def _locate(decision: Decision, indexed: list[_Rows], convention: Convention) -> tuple[_Rows, int]:
+def _locate(
+    decision: Decision, indexed: list[_Rows], convention: Convention, what: str = "aucune ligne d'entrée"
+) -> tuple[_Rows, int]:
+    """The table and position of the row a decision names; ``what`` begins the message of a ref
+    that names none (« aucune ligne d'entrée », « aucune action du fichier d'activité »)."""
     ref = decision.ref.strip()
     parts = _split_ref(ref)
     # The forfait row has no file and no row (results.json: file, sheet and row null).
@@ -152,24 +174,21 @@ def _locate(decision: Decision, indexed: list[_Rows], convention: Convention) ->
     if not file:
         raise decision.error("fichier absent de la référence : attendu fichier!feuille!ligne")
     known = ", ".join(_describe(r.table) for r in indexed) or "aucun fichier d'entrée"
-    same_file = [r for r in indexed if _same(r.table.file, file)]
-    if not same_file:
-        raise decision.error(
-            f"aucune ligne d'entrée ne correspond : fichier « {file} » inconnu (fichiers lus : {known})"
-        )
-    found = next((r for r in same_file if _same(r.table.sheet or "", sheet)), None)
+    in_file = [r for r in indexed if _same(r.table.file, file)]
+    if not in_file:
+        raise decision.error(f"{what} ne correspond : fichier « {file} » inconnu (fichiers lus : {known})")
+    found = next((r for r in in_file if _same(r.table.sheet or "", sheet)), None)
     if found is None:
-        raise decision.error(f"aucune ligne d'entrée ne correspond : feuille « {sheet} » ({known})")
+        raise decision.error(f"{what} ne correspond : feuille « {sheet} » ({known})")
     if not row.isdigit():
         raise decision.error(f"numéro de ligne « {row} » illisible : attendu le n° de ligne Excel ou CSV")
     number = int(row)
     if number not in found.index:
-        raise decision.error(f"aucune ligne d'entrée ne correspond : {_why_not(found.table, number)}")
+        raise decision.error(f"{what} ne correspond : {_why_not(found.table, number)}")
     return found, int(found.index.get_loc(number))
 
 
-def _same(a: str, b: str) -> bool:
-    return a.replace("\\", "/").strip().casefold() == b.replace("\\", "/").strip().casefold()
+_same = same_file
 
 
 def _describe(table: Table) -> str:

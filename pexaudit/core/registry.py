@@ -292,7 +292,8 @@ _ENTRIES = [
           "une ligne de total ou de sous-total d'un fichier ne correspond pas à la somme de ses lignes",
           "vérifiez que l'export est complet", "fichiers d'entrée (lignes de total)", severity="warning"),
     Entry("DECISION", "constat", "décision du contrôleur", "une décision prise sur une ligne, avec son motif "
-          "et son effet", "information", "fichier de décisions", severity="info"),
+          "et son effet (sur une action du compte rendu d'activité : son statut avant et après, sans montant)",
+          "information", "fichier de décisions", severity="info"),
     Entry("CONTRADICTOIRE", "constat", "procédure contradictoire",
           "un reversement définitif sans lettre d'observations (bloquant), ou une réponse reçue après le délai "
           "(alerte)", "envoyez la lettre d'observations avant de notifier", "fichier de décisions",

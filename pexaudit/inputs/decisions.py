@@ -38,6 +38,7 @@ __all__ = [
     "load_decisions",
     "read_xlsx_decisions",
     "read_yaml_decisions",
+    "same_file",
 ]
 
 FILES = ("decisions.yaml", "decisions.xlsx")
@@ -65,6 +66,10 @@ class Decision:
     ``amount`` (cents) is the cost retained by a ``partial``, or the cost read on the voucher
     by an ``accept`` of a row whose amount could not be read. Built by hand (the notebook's
     workbench), it needs only ``ref`` and ``decision``: ``Decision(ref, "accept")``.
+
+    On a row of the activity file (SPEC 10), ``mission`` is the mission of article 2 an
+    ``accept`` attaches the action to (a code, label or alias as written; binding stores the
+    code); ``rule`` and ``amount`` have no meaning there.
     """
 
     ref: str
@@ -74,6 +79,7 @@ class Decision:
     amount: int | None = None
     date: dt.date | None = None
     place: Place = field(default_factory=Place)
+    mission: str | None = None  # activity rows only
 
     def error(self, expected: str, *, column: str | None = None, key: str | None = None) -> InputError:
         """An error naming this decision: its ref, and the line of its ``- ref:`` or its Excel row."""
@@ -135,22 +141,34 @@ class Procedure:
 
 @dataclass(frozen=True)
 class Decisions:
-    """What the convention folder's decisions file says (nothing: phase provisoire)."""
+    """What the convention folder's decisions file says (nothing: phase provisoire).
+
+    ``rows`` are the decisions on payroll and expense rows, ``activity`` those on the rows of
+    the activity file (``activity:`` of decisions.yaml; in decisions.xlsx, the rows of the
+    ``Décisions`` sheet whose ``Fichier`` is the activity file).
+    """
 
     procedure: Procedure = field(default_factory=Procedure)
     rows: tuple[Decision, ...] = ()
     lines: tuple[LineNote, ...] = ()
     path: Path | None = None
+    activity: tuple[Decision, ...] = ()
 
     def trail(self) -> dict | None:
-        """The ``inputs[]`` entry of the audit trail (role ``decisions``), or None."""
+        """The ``inputs[]`` entry of the audit trail (role ``decisions``), or None; ``rows``
+        counts every decision, on activity rows too."""
         if self.path is None:
             return None
-        return {"role": "decisions", "path": self.path.name, "sha256": sha256_of(self.path), "rows": len(self.rows)}
+        rows = len(self.rows) + len(self.activity)
+        return {"role": "decisions", "path": self.path.name, "sha256": sha256_of(self.path), "rows": rows}
 
 
-def load_decisions(folder: str | Path) -> Decisions:
-    """``decisions.yaml`` or ``decisions.xlsx`` of ``folder``; both is an error; neither: none."""
+def load_decisions(folder: str | Path, activity_file: str | None = None) -> Decisions:
+    """``decisions.yaml`` or ``decisions.xlsx`` of ``folder``; both is an error; neither: none.
+
+    ``activity_file`` is the activity file as convention.yaml names it (``inputs.activity``):
+    the rows of decisions.xlsx naming it are decisions on activity rows.
+    """
     folder = Path(folder)
     present = [folder / name for name in FILES if (folder / name).is_file()]
     if len(present) > 1:
@@ -162,16 +180,17 @@ def load_decisions(folder: str | Path) -> Decisions:
     if not present:
         return Decisions()
     path = present[0]
-    return read_yaml_decisions(path) if path.suffix == ".yaml" else read_xlsx_decisions(path)
+    return read_yaml_decisions(path) if path.suffix == ".yaml" else read_xlsx_decisions(path, activity_file)
 
 
 # --- decisions.yaml -------------------------------------------------------------------------
 
 _YAML_KEYS = {
-    "": ("phase", "auditor", "procedure", "rows", "lines"),
+    "": ("phase", "auditor", "procedure", "rows", "lines", "activity"),
     "procedure": ("observations_sent", "response_days", "response_received"),
     "rows[]": ("ref", "decision", "motive", "rule", "amount", "date"),
     "lines[]": ("line", "explanation"),
+    "activity[]": ("ref", "decision", "mission", "motive", "date"),
 }
 
 
@@ -181,11 +200,14 @@ def read_yaml_decisions(path: Path) -> Decisions:
     if doc.data is None:
         return Decisions(path=path)
     if not isinstance(doc.data, dict):
-        raise InputError("attendu une table de clés YAML (phase, auditor, procedure, rows, lines)", file=doc.file)
+        raise InputError(
+            "attendu une table de clés YAML (phase, auditor, procedure, rows, lines, activity)", file=doc.file
+        )
     _check_yaml_keys(doc)
     rows = tuple(_yaml_decision(doc, i) for i, _ in enumerate(doc.sequence("rows", required=False)))
     notes = tuple(_yaml_note(doc, i) for i, _ in enumerate(doc.sequence("lines", required=False)))
-    return Decisions(_yaml_procedure(doc), rows, notes, path)
+    activity = tuple(_yaml_activity(doc, i) for i, _ in enumerate(doc.sequence("activity", required=False)))
+    return Decisions(_yaml_procedure(doc), rows, notes, path, activity)
 
 
 def _check_yaml_keys(doc) -> None:
@@ -193,7 +215,7 @@ def _check_yaml_keys(doc) -> None:
     blocks = [("", doc.data)]
     if isinstance(doc.data.get("procedure"), dict):
         blocks.append(("procedure", doc.data["procedure"]))
-    for part in ("rows", "lines"):
+    for part in ("rows", "lines", "activity"):
         items = doc.data.get(part)
         if isinstance(items, list):
             blocks += [(f"{part}[{i}]", item) for i, item in enumerate(items) if isinstance(item, dict)]
@@ -288,6 +310,29 @@ def _yaml_decision(doc, index: int) -> Decision:
         )
 
 
+def _yaml_activity(doc, index: int) -> Decision:
+    """One decision of ``activity:``: an activity row accepted for a mission, or rejected."""
+    p = f"activity[{index}]"
+    place = Place(doc.file, None, doc.lines.get(p))
+    if not isinstance(doc.get(p), dict):
+        raise doc.error(p, "attendu une décision sur une action : ref, decision, mission (pour accept), motive")
+    ref = _yaml_text(doc, f"{p}.ref")
+    with _about(ref or f"n° {index + 1} de activity", place):
+        if not ref:
+            raise doc.error(
+                f"{p}.ref", "référence absente : attendu ref: fichier!feuille!ligne de l'action (CSV : fichier!!ligne)"
+            )
+        word = _yaml_text(doc, f"{p}.decision")
+        return Decision(
+            ref=ref,
+            decision=DECISION_WORDS.get(normalize_key(word), word),
+            motive=_yaml_text(doc, f"{p}.motive"),
+            date=doc.date(f"{p}.date", required=False),
+            place=place,
+            mission=_yaml_text(doc, f"{p}.mission") or None,
+        )
+
+
 def _yaml_note(doc, index: int) -> LineNote:
     p = f"lines[{index}]"
     doc.mapping(p)
@@ -303,7 +348,7 @@ def _yaml_note(doc, index: int) -> LineNote:
 _SHEETS = {"decisions": "Décisions", "procedure": "Procédure", "explications": "Explications"}
 _DECISION_COLUMNS = {
     "fichier": "Fichier", "feuille": "Feuille", "ligne": "Ligne", "decision": "Décision",
-    "montantretenu": "Montant retenu", "regle": "Règle", "motif": "Motif",
+    "montantretenu": "Montant retenu", "regle": "Règle", "motif": "Motif", "mission": "Mission",
 }  # fmt: skip
 _REQUIRED_COLUMNS = ("fichier", "ligne", "decision", "motif")
 # The Procédure sheet's keys (accents optional), and the English ones of decisions.yaml.
@@ -323,8 +368,12 @@ PROCEDURE_KEYS = {
 _HEADER_ROWS = 20
 
 
-def read_xlsx_decisions(path: Path) -> Decisions:
-    """Sheets ``Décisions`` (required), ``Procédure`` and ``Explications`` (optional)."""
+def read_xlsx_decisions(path: Path, activity_file: str | None = None) -> Decisions:
+    """Sheets ``Décisions`` (required), ``Procédure`` and ``Explications`` (optional).
+
+    A row of ``Décisions`` whose ``Fichier`` is ``activity_file`` is a decision on an activity
+    row (its ``Mission`` column, optional, says the mission an acceptance attaches it to).
+    """
     label = str(path)
     sheets = {
         normalize_key(name): (name, list(rows))
@@ -336,10 +385,18 @@ def read_xlsx_decisions(path: Path) -> Decisions:
             "le nom decisions.xlsx (feuilles Décisions, Procédure, Explications)",
             file=label,
         )
-    rows = _xlsx_decisions(label, *sheets["decisions"])
+    decided = _xlsx_decisions(label, *sheets["decisions"])
     procedure = _xlsx_procedure(label, *sheets["procedure"]) if "procedure" in sheets else Procedure()
     notes = _xlsx_notes(label, *sheets["explications"]) if "explications" in sheets else ()
-    return Decisions(procedure, rows, notes, path)
+    on_activity = [bool(activity_file) and same_file(d.ref.split("!", 1)[0], activity_file) for d in decided]
+    rows = tuple(d for d, act in zip(decided, on_activity, strict=True) if not act)
+    activity = tuple(d for d, act in zip(decided, on_activity, strict=True) if act)
+    return Decisions(procedure, rows, notes, path, activity)
+
+
+def same_file(a: str, b: str) -> bool:
+    """Two names of one input file: case, surrounding spaces and the slash direction ignored."""
+    return a.replace("\\", "/").strip().casefold() == b.replace("\\", "/").strip().casefold()
 
 
 def _header(file: str, sheet: str, rows: list, required: tuple[str, ...], labels: dict[str, str]) -> tuple[int, dict]:
@@ -376,6 +433,7 @@ def _xlsx_decisions(file: str, sheet: str, rows: list) -> tuple[Decision, ...]:
              _row_number(_cell(values, columns, "ligne"))),
         )  # fmt: skip
         rule = text_of(_cell(values, columns, "regle"))
+        mission = text_of(_cell(values, columns, "mission"))
         amount = _cell(values, columns, "montantretenu")
         try:
             cents = None if is_blank(amount) else parse_amount(amount)
@@ -392,6 +450,7 @@ def _xlsx_decisions(file: str, sheet: str, rows: list) -> tuple[Decision, ...]:
                 rule=rule.upper() if rule else None,
                 amount=cents,
                 place=place,
+                mission=mission or None,
             )
         )
     return tuple(out)

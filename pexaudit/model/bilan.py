@@ -3,7 +3,7 @@
 :func:`build` turns an :class:`~pexaudit.audit.Audit` into a :class:`Bilan` of frozen views:
 the headline, the budget lines, the rejected rows (one definition), the shares apart (AFFECTATION,
 FORFAIT) and the line-level cuts (PLAFOND_GESTION, DEPASSEMENT), the decisions with their
-labels, the procedure, the findings, the trail. The HTML report, the workbook, the letter, the
+labels (on the activity rows too), the procedure, the findings, the trail. The HTML report, the workbook, the letter, the
 notebook and the consolidation read it and only lay it out: every figure and every list is
 computed here, once, in integer cents, and every label comes from :mod:`pexaudit.vocabulary`.
 
@@ -23,6 +23,8 @@ from functools import cached_property
 
 import pandas as pd
 
+from ..core.activity import STATUS_LABELS, ActivityRow, action_name
+from ..core.activity import where as activity_place
 from ..core.aggregate import line_limits
 from ..core.audit import Audit
 from ..core.explanations import draft
@@ -49,6 +51,7 @@ from ..vocabulary import (
 __all__ = [
     "ACCOUNT_GROUPS",
     "SHARE_RULES",
+    "ActivityDecisionView",
     "Bilan",
     "DecisionView",
     "ExamineView",
@@ -223,6 +226,27 @@ class DecisionView:
 
 
 @dataclass(frozen=True)
+class ActivityDecisionView:
+    """A decision on an action of the activity file, as every document names it: by its date,
+    its mission as written and its file and line, never by the action's text (it may name a
+    household)."""
+
+    ref: str  # file!sheet!row, what the decision names
+    name: str  # « action du 25/07/2024 rattachée à « Instruction FSL » »
+    location: str  # activite.csv, ligne 7
+    row: ActivityRow  # after the decision (its text: workbook only)
+    decision: Decision
+    label: str  # admise après examen | rejetée après examen | rejet confirmé
+    before: str  # status as classified
+    before_label: str
+    after: str  # status after the decision: retenue | ecartee
+    after_label: str
+    mission: str | None  # accept: the mission code the action is attached to
+    mission_label: str | None
+    reason: str | None  # why the classification did not retain it (None: it was retenue)
+
+
+@dataclass(frozen=True)
 class FindingView:
     rule: str
     severity: str
@@ -293,6 +317,7 @@ class Bilan:
     procedure: Procedure
     findings: tuple[FindingView, ...]
     to_examine: tuple[ExamineView, ...] = ()  # rows named by findings (refs), for the auditor to decide
+    activity_decisions: tuple[ActivityDecisionView, ...] = ()  # in the decisions' file order
 
     @property
     def convention(self):
@@ -495,6 +520,7 @@ def build(a: Audit) -> Bilan:
         procedure=a.procedure,
         findings=findings,
         to_examine=_to_examine(rows, findings, labels),
+        activity_decisions=_activity_decisions(a),
     )
 
 
@@ -518,6 +544,36 @@ def _to_examine(
             if rec is not None:
                 others = tuple(r for r in f.refs if r != ref)
                 out.append(ExamineView(f.rule, f.label, groups[f.rule], row_view(rec, labels), others))
+    return tuple(out)
+
+
+def _activity_decisions(a: Audit) -> tuple[ActivityDecisionView, ...]:
+    if a.activity is None or not a.bound.activity:
+        return ()
+    by_id = {r.row_id: r for r in a.activity.rows}
+    labels = {m.code: m.label for m in a.convention.missions}
+    out = []
+    for row_id, d in a.bound.activity.items():
+        row = by_id[row_id]
+        before = row.before or row
+        mission = d.mission if d.decision == "accept" else None
+        out.append(
+            ActivityDecisionView(
+                ref=row.ref,
+                name=action_name(row),
+                location=activity_place(row),
+                row=row,
+                decision=d,
+                label=decision_label(d.decision, before.status != "retenue"),
+                before=before.status,
+                before_label=STATUS_LABELS[before.status],
+                after=row.status,
+                after_label=STATUS_LABELS[row.status],
+                mission=mission,
+                mission_label=labels.get(mission) if mission else None,
+                reason=before.reason,
+            )
+        )
     return tuple(out)
 
 

@@ -11,15 +11,17 @@ from ..core.activity import (
     SHEET,
     STATUS_LABELS,
     ActivityResult,
+    ActivityRow,
     count_text,
     json_number,
     where,
 )
 from ..fmt import month_fr, number_fr
 from ..inputs.convention import Convention
+from ..vocabulary import decision_label
 from .charts import activity_months_chart, data_uri, indicator_chart
 
-__all__ = ["SHEET_HEADER", "SHEET_KINDS", "activity_section", "activity_sheet_rows"]
+__all__ = ["SHEET_HEADER", "SHEET_KINDS", "activity_section", "activity_sheet_rows", "decided_label"]
 
 
 def _months_of(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -28,6 +30,15 @@ def _months_of(start: dt.date, end: dt.date) -> list[dt.date]:
         months.append(month)
         month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
     return months
+
+
+def decided_label(row: ActivityRow) -> str | None:
+    """What the auditor's decision did to an action: « admise après examen », « rejetée après
+    examen », or « rejet confirmé » for an action the classification had not retained."""
+    if row.decision is None:
+        return None
+    before = row.before or row
+    return decision_label(row.decision.decision, before.status != "retenue")
 
 
 def activity_section(convention: Convention, result: ActivityResult | None, eligible_by_month: dict) -> dict:
@@ -62,7 +73,7 @@ def activity_section(convention: Convention, result: ActivityResult | None, elig
     if not result.present:
         return context
     counts = result.counts()
-    plural = {"retenue": "retenues", "illisible": "illisibles"}
+    plural = {"retenue": "retenues", "illisible": "illisibles", "ecartee": "écartées"}
     context["counts_text"] = ", ".join(
         f"{n} {plural.get(s, STATUS_LABELS[s]) if n > 1 else STATUS_LABELS[s]}" for s, n in counts.items()
     )
@@ -92,9 +103,10 @@ def activity_section(convention: Convention, result: ActivityResult | None, elig
     context["months_chart"] = data_uri(activity_months_chart(months))
     context["actions"] = [
         {"date": r.date, "mission": r.mission or "", "status": r.status, "status_label": STATUS_LABELS[r.status],
-         "faults": ", ".join(r.faults), "source": where(r)}
+         "faults": ", ".join(r.faults), "source": where(r), "decision": decided_label(r)}
         for r in result.rows[:MAX_REPORT_ROWS]
     ]  # fmt: skip
+    context["decided"] = sum(1 for r in result.rows if r.decision is not None)
     context["count"] = len(result.rows)
     return context
 
@@ -114,9 +126,13 @@ def activity_sheet_rows(result: ActivityResult | None) -> tuple[list[str], list[
     missions = {m.code for m in result.missions}
     rows = []
     for r in result.rows:
+        reason = r.reason
+        if r.decision is not None:  # the decision and its motive (an accepted action has no reason)
+            mission = f" pour la mission {r.decision.mission}" if r.decision.decision == "accept" else ""
+            reason = f"{decided_label(r)}{mission} : {r.decision.motive.strip()}"
         rows.append(
             [r.file, r.sheet, r.row, r.date, r.mission_text or None,
              r.mission if r.mission in missions else None, r.action or None, r.indicator, json_number(r.value),
-             json_number(r.participants), STATUS_LABELS[r.status], r.reason]
+             json_number(r.participants), STATUS_LABELS[r.status], reason]
         )  # fmt: skip
     return SHEET_HEADER, rows

@@ -310,7 +310,10 @@ def _gaps(b: Bilan) -> list[dict]:
 
 
 def _decisions(b: Bilan) -> list[dict]:
-    return [
+    """The decisions on payroll and expense rows, then those on the actions of the compte rendu
+    d'activité: an action by its date and its mission as the beneficiary wrote it, never by its
+    text (which may name a household); no amount."""
+    rows = [
         {
             "name": d.row.letter_name,
             "where": d.row.location,
@@ -322,6 +325,20 @@ def _decisions(b: Bilan) -> list[dict]:
         }
         for d in b.decisions
     ]
+    for d in b.activity_decisions:
+        mission = f" au titre de la mission «{NBSP}{d.mission_label}{NBSP}»" if d.mission else ""
+        rows.append(
+            {
+                "name": d.name.replace("« ", f"«{NBSP}").replace(" »", f"{NBSP}»"),
+                "where": d.location,
+                "line": "Compte rendu d'activité",
+                "amount": "—",
+                "retained": "—",
+                "decision": f"{d.label.capitalize()}{mission}",
+                "motive": d.decision.motive.strip(),
+            }
+        )
+    return rows
 
 
 def _points(b: Bilan) -> list[dict]:
@@ -503,6 +520,7 @@ def letter_context(b: Bilan, parties: LetterParties, *, enclosure: str = "rappor
         "points": _points(b),
         "gaps": _gaps(b),
         "decisions": _decisions(b),
+        "decisions_heading": "Dépense ou action" if b.activity_decisions else "Dépense",
         "procedure": procedure,
         "previous": _previous(b),
         "enclosure": enclosure,

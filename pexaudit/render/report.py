@@ -251,6 +251,7 @@ def _procedure(b: Bilan) -> dict:
         "procedure": b.procedure,
         "late": b.procedure.late,
         "decisions": b.decisions,
+        "activity_decisions": b.activity_decisions,
         "explanations": [li for li in b.lines if li.explanation],
         "comparison": comparison(b),
     }

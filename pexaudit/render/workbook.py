@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
+from ..core.activity import STATUS_LABELS, action_name
 from ..core.analytics import analytics_sheet_rows
 from ..core.registry import FAILING_RULES, RULES
 from ..model.bilan import ACCOUNT_GROUPS, Bilan, account_class, account_label
@@ -528,12 +529,16 @@ def _list_validation(sheet: _Sheet, choices: list[str], cells: str, prompt: str)
 def _decisions_sheet(wb: XlsxBook, b: Bilan) -> None:
     """Décisions, pre-filled: the rejected rows (largest stake first), the rows a finding names for
     the auditor to decide (DOUBLON_PROBABLE, its rule in « Constat »), then the rows the auditor
-    accepted (their decision kept for the round trip); never a row losing only a share."""
+    accepted (their decision kept for the round trip); never a row losing only a share. With
+    missions declared, a Mission column, then the actions of the activity file read hors mission
+    or decided (SPEC 10), in file order."""
+    missions = [m.code for m in b.convention.missions]
     sheet = _Sheet(
         wb,
         SHEETS["decisions"],
-        [12, 10, 7, 12, 26, 13, 13, 12, 26, 13, 11, 13, 11, 26, 16],
-        DECISION_HEADER,
+        # Motifs a little narrower with the Mission column, for the sheet to print at 60 % or more.
+        [12, 10, 7, 12, 24, 13, 13, 12, 24, 13, 11, 13, 11, 24, 14, *([11] if missions else [])],
+        DECISION_HEADER + (["Mission"] if missions else []),
         wrap=("Fichier", "Feuille", "Ligne budgétaire", "Référence", "Règles", "Motifs", "Motif", "Constat"),
     )
     accepted = [d.row for d in b.decisions if d.decision.decision == "accept"]
@@ -551,10 +556,38 @@ def _decisions_sheet(wb: XlsxBook, b: Bilan) -> None:
              sheet.text(d.rule) if d else None, sheet.text(d.motive) if d else None,
              sheet.text(f"{e.rule} (groupe {e.group})") if e else None]
         )  # fmt: skip
+    _activity_decision_rows(sheet, b)
     last = max(sheet.row, 2) + SPARE_ROWS
     _list_validation(sheet, list(DECISION_VERBS.values()), f"K2:K{last}", "accepter, rejeter ou partiel")
     _list_validation(sheet, list(FAILING_RULES), f"M2:M{last}", "règle du rejet (rejeter, partiel)")
+    choices = ",".join(missions)
+    if missions and len(choices) <= LIST_LIMIT:
+        column = sheet.col("Mission")
+        _list_validation(sheet, missions, f"{column}2:{column}{last}", "mission d'une action acceptée (accepter)")
     sheet.filter()
+
+
+# Excel refuses a drop-down written in the cell rule itself beyond 255 characters: past it, the
+# Mission column is free text (the codes are read as labels and aliases are, in any case).
+LIST_LIMIT = 255
+
+
+def _activity_decision_rows(sheet: _Sheet, b: Bilan) -> None:
+    """The actions an auditor may decide on: those read hors mission, and those already decided
+    (their decision kept for the round trip); named by date and mission as written."""
+    activity = b.audit.activity
+    if activity is None:
+        return
+    for r in activity.rows:
+        if r.status != "hors_mission" and r.decision is None:
+            continue
+        before, d = r.before or r, r.decision
+        sheet.append(
+            [sheet.text(r.file), sheet.text(r.sheet), r.row, None, sheet.text(action_name(r)), None, None,
+             sheet.text(STATUS_LABELS[before.status]), sheet.text(before.reason), None,
+             sheet.text(DECISION_VERBS[d.decision]) if d else None, None, None,
+             sheet.text(d.motive) if d else None, None, sheet.text(d.mission) if d and d.mission else None]
+        )  # fmt: skip
 
 
 def _procedure_sheet(wb: XlsxBook, b: Bilan) -> None:

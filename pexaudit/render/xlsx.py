@@ -321,8 +321,12 @@ class XlsxSheet:
                     parts.append(f'<c r="{ref}{r}"{s} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
             elif isinstance(value, bool):
                 parts.append(f'<c r="{ref}{r}"{s} t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, (int, float)):
-                parts.append(f'<c r="{ref}{r}"{s}><v>{value!r}</v></c>')
+            elif isinstance(value, int):
+                parts.append(f'<c r="{ref}{r}"{s}><v>{value}</v></c>')
+            elif isinstance(value, float):
+                # Whole euros as integers (50, not 50.0): what Excel itself writes.
+                number = int(value) if value.is_integer() and abs(value) < 1e15 else value
+                parts.append(f'<c r="{ref}{r}"{s}><v>{number!r}</v></c>')
             elif isinstance(value, dt.datetime):
                 serial = (value - dt.datetime(1899, 12, 30)).total_seconds() / 86400
                 parts.append(f'<c r="{ref}{r}"{s}><v>{serial!r}</v></c>')

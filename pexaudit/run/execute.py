@@ -258,7 +258,7 @@ def run_audit(
         from ..inputs.decisions import load_decisions
         from ..inputs.previous import read_previous
 
-        load_decisions(convention_dir)
+        load_decisions(convention_dir, convention.inputs.get("activity"))
         if previous:
             previous = Path(previous).resolve()
             read_previous(previous, convention.id)
