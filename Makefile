@@ -38,8 +38,8 @@ demo: $(STAMP) ## audit the bundled sample into reports/ and print the settlemen
 test: $(STAMP) apps ## run the whole test suite (notebook, browser and property tests included)
 	$(BIN)/python -m pytest -q
 
-test-fast: $(STAMP) ## the tests that need no kernel and no browser
-	PEXAUDIT_EXAMPLES=4 $(BIN)/python -m pytest -q -m "not slow"
+test-fast: $(STAMP) ## the tests that need no kernel and no browser, on both cores (pytest-xdist)
+	PEXAUDIT_EXAMPLES=4 $(BIN)/python -m pytest -q -m "not slow" -n 2
 
 lab: $(STAMP) ## open JupyterLab on the repository, in French (no update check, no news pop-up, no PyPI)
 	mkdir -p $(VENV)/share/jupyter/lab/settings
