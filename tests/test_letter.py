@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import unicodedata
 import zipfile
 
 import pytest
 from docx import Document
+from pdfminer.high_level import extract_text
 
 from pexaudit.core.audit import audit
 from pexaudit.model.bilan import build
@@ -308,6 +310,11 @@ def test_letter_converts_to_pdf(tmp_path, fixture, request):
     pdf = tmp_path / "courrier.pdf"
     assert pdf.exists() and pdf.stat().st_size > 1000
     assert pdf.read_bytes().startswith(b"%PDF")
+    # Columns wide enough: every word of every table cell prints whole (« Déplacement s » fails).
+    printed = set(re.findall(r"[^\W\d_]+", unicodedata.normalize("NFKC", extract_text(str(pdf)))))
+    cells = {cell.text for table in Document(str(path)).tables for row in table.rows for cell in row.cells}
+    words = {word for text in cells for word in re.findall(r"[^\W\d_]{4,}", unicodedata.normalize("NFKC", text))}
+    assert words and words <= printed, sorted(words - printed)
 
 
 def test_bundled_template_is_what_the_script_builds(tmp_path):
