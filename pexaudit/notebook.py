@@ -68,21 +68,41 @@ def write_outputs(b: Bilan, out: Path, report_file: str = "rapport.html") -> Non
 # --- the auditor's workbench (cells tagged remove_cell: not in the report) -------------------
 
 
+# A run driven by `pexaudit audit` saves its notebook beside the report: a workbench table shows
+# there its first rows only (a replicated ledger's 57 000 duplicate rows made a 350 MB notebook).
+DRIVEN_ROWS = 100
+# True in a run driven by `pexaudit audit` (papermill, namespace reset first): see SearchTable.
+_DRIVEN = {"value": False}
+
+
 @dataclass(frozen=True)
 class Table:
-    """A table of French texts shown in full: every cell, every reason, no truncation."""
+    """A table of French texts shown in full: every cell, every reason, no truncation.
+
+    In a run driven by ``pexaudit audit`` (its saved notebook is not the workbench, and the
+    workbench's cells are not in the report) the first :data:`DRIVEN_ROWS` rows, then how many
+    more there are.
+    """
 
     frame: pd.DataFrame
     caption: str = ""
 
+    def _shown(self) -> tuple[pd.DataFrame, str]:
+        more = len(self.frame) - DRIVEN_ROWS
+        if not _DRIVEN["value"] or more <= 0:
+            return self.frame, self.caption
+        note = f"les {DRIVEN_ROWS} premières lignes ; les {more} autres quand le carnet est exécuté dans JupyterLab"
+        return self.frame.head(DRIVEN_ROWS), f"{self.caption} ({note})"
+
     def _repr_html_(self) -> str:
         from .workbench import render_html
 
-        return render_html(self.frame, self.caption)
+        return render_html(*self._shown())
 
     def __repr__(self) -> str:
+        frame, caption = self._shown()
         with pd.option_context("display.max_colwidth", None, "display.max_rows", None, "display.width", 250):
-            return f"{self.caption}\n{self.frame.to_string(index=False)}"
+            return f"{caption}\n{frame.to_string(index=False)}"
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -161,8 +181,6 @@ _SEARCH_CSS = (
     " .dt-container table.pexaudit-lignes td:nth-child(6), .dt-container table.pexaudit-lignes td:nth-child(9)"
     " { min-width: 10em; }"  # motifs, libellé
 )
-# True in a run driven by `pexaudit audit` (papermill, namespace reset first): see SearchTable.
-_DRIVEN = {"value": False}
 
 
 @dataclass(frozen=True)

@@ -352,3 +352,16 @@ def test_a_run_of_pexaudit_audit_keeps_the_script_out_of_its_notebook(sample_run
     assert "Scénario de 3 décisions essayées" in saved  # the other workbench cells keep their output
     report = (folder / "rapport.html").read_text(encoding="utf-8")
     assert "Scénario" not in report and "Toutes les lignes" not in report  # the workbench is not in the report
+
+
+def test_a_driven_run_shows_the_first_rows_of_a_long_table_and_says_how_many_more(sample, monkeypatch):
+    """The notebook `pexaudit audit` saves stays small when a finding names thousands of rows."""
+    monkeypatch.setattr(nb, "DRIVEN_ROWS", 5)
+    table = nb.rejected(sample)
+    assert len(table) == 12
+    full = table._repr_html_()
+    monkeypatch.setitem(nb._DRIVEN, "value", True)
+    html, text = table._repr_html_(), repr(table)
+    assert html.count("<tr") == full.count("<tr") - 7
+    assert "les 5 premières lignes ; les 7 autres quand le carnet est exécuté dans JupyterLab" in html
+    assert len(text.splitlines()) == 1 + 1 + 5  # caption, header, five rows
