@@ -192,7 +192,9 @@ clean_expenses = st.lists(
 
 # Each example of the comparisons below is two or more audits: fewer examples (20 in `make test`,
 # as many as the other properties in `make test-fast`) keep both lanes in their time.
-PAIR_SETTINGS = settings(max_examples=min(20, EXAMPLES), deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+PAIR_SETTINGS = settings(
+    max_examples=min(20, EXAMPLES), deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
 
 
 def staffed(convention: dict) -> dict:
