@@ -226,7 +226,7 @@ def to_examine_table(b: Bilan, rule: str | None = None) -> pd.DataFrame:
         cells = _cells(v, True)
         out.append(
             [f"{e.label} ({e.rule})", str(e.group), cells["désignation"], cells["libellé"], cells["ligne budgétaire"],
-             cells["montant"], cells["retenu"], ", ".join(e.others), cells["emplacement"], v.ref]
+             cells["montant"], cells["retenu"], e.others_text, cells["emplacement"], v.ref]
         )  # fmt: skip
     return pd.DataFrame(out, columns=EXAMINE_HEADERS, dtype=object)
 

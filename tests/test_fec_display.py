@@ -4,6 +4,7 @@ the Décisions sheet and the workbench."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import openpyxl
@@ -115,3 +116,22 @@ def test_decisions_sheet_without_findings_refs_is_as_before(audited, tmp_path):
     write_workbook(b, tmp_path / "b.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")["Décisions"]
     assert all(row[-1].value is None for row in sheet.iter_rows(min_row=2))
+
+
+@pytest.mark.parametrize(
+    ("copies", "text"),
+    [
+        (2, "X!!1"),
+        (6, "X!!1, X!!2, X!!3, X!!4, X!!5"),
+        (7, "X!!1, X!!2, X!!3, X!!4, X!!5 et 1 autre"),
+        (1001, "X!!1, X!!2, X!!3, X!!4, X!!5 et 995 autres"),
+    ],
+)
+def test_a_large_group_names_five_other_rows_then_counts_the_rest(bilan, copies, text):
+    """A replicated invoice can make a group of a thousand rows: each row names five of the others
+    (an Excel cell holds 32 767 characters), the same words in the workbench and the workbook."""
+    e = bilan.to_examine[0]
+    refs = (e.row.ref, *(f"X!!{i}" for i in range(1, copies)))
+    big = dataclasses.replace(e, refs=refs)
+    assert big.others_text == text
+    assert len(big.others) == copies - 1

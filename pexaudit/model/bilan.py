@@ -257,6 +257,9 @@ class FindingView:
     refs: tuple[str, ...]
 
 
+EXAMINE_OTHERS_SHOWN = 5  # the other rows of a group a document names one by one
+
+
 @dataclass(frozen=True)
 class ExamineView:
     """A row a finding names (``refs``: DOUBLON_PROBABLE) for the auditor to decide: the
@@ -266,7 +269,21 @@ class ExamineView:
     label: str  # the finding's label
     group: int  # which finding of that rule, 1-based (a DOUBLON_PROBABLE group)
     row: RowView
-    others: tuple[str, ...]  # the refs of the other rows the finding names with it
+    refs: tuple[str, ...]  # every row the finding names, this one included (shared by its group)
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        """The refs of the other rows the finding names with this one."""
+        return tuple(r for r in self.refs if r != self.row.ref)
+
+    @property
+    def others_text(self) -> str:
+        """The other rows, the first :data:`EXAMINE_OTHERS_SHOWN` by ref, then how many more (a
+        group of a thousand copies would not fit an Excel cell)."""
+        others = [r for r in self.refs if r != self.row.ref]
+        shown = ", ".join(others[:EXAMINE_OTHERS_SHOWN])
+        more = len(others) - EXAMINE_OTHERS_SHOWN
+        return f"{shown} et {more} autre{'s' if more > 1 else ''}" if more > 0 else shown
 
 
 @dataclass(frozen=True)
@@ -539,11 +556,11 @@ def _to_examine(
     out, groups = [], Counter()
     for f in named:
         groups[f.rule] += 1
-        for ref in f.refs:
+        refs = tuple(f.refs)
+        for ref in refs:
             rec = by_ref.get(ref)
             if rec is not None:
-                others = tuple(r for r in f.refs if r != ref)
-                out.append(ExamineView(f.rule, f.label, groups[f.rule], row_view(rec, labels), others))
+                out.append(ExamineView(f.rule, f.label, groups[f.rule], row_view(rec, labels), refs))
     return tuple(out)
 
 

@@ -546,7 +546,7 @@ def _decisions_sheet(wb: XlsxBook, b: Bilan) -> None:
     listed = [*((row, None) for row in b.rejected), *((e.row, e) for e in b.to_examine), *((r, None) for r in accepted)]
     for row, e in listed:
         d = row.decision
-        reasons = f"à examiner ({e.label}) avec {', '.join(e.others)}" if e else row.readable_reasons
+        reasons = f"à examiner ({e.label}) avec {e.others_text}" if e else row.readable_reasons
         sheet.append(
             [sheet.text(row.file), sheet.text(row.sheet), row.row, sheet.text(row.line), sheet.text(row.name),
              sheet.euro(row.amount), sheet.euro(row.rejected), sheet.text(", ".join(row.rules)),
