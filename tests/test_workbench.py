@@ -365,3 +365,13 @@ def test_a_driven_run_shows_the_first_rows_of_a_long_table_and_says_how_many_mor
     assert html.count("<tr") == full.count("<tr") - 7
     assert "les 5 premières lignes ; les 7 autres quand le carnet est exécuté dans JupyterLab" in html
     assert len(text.splitlines()) == 1 + 1 + 5  # caption, header, five rows
+
+
+@pytest.mark.parametrize("fixture", ["sample", "definitif"])
+def test_a_driven_run_counts_the_rows_without_laying_them_out(fixture, request, monkeypatch):
+    b = request.getfixturevalue(fixture)
+    laid_out = nb.search(b)
+    monkeypatch.setitem(nb._DRIVEN, "value", True)
+    driven = nb.search(b)
+    assert driven.caption == laid_out.caption and driven.frame.empty and len(laid_out.frame) > 0
+    assert list(driven.frame.columns) == list(laid_out.frame.columns)
