@@ -278,11 +278,12 @@ def try_decision(b: Bilan, ref: str | None, decision: str = "accept", *, amount:
     from .fmt import eur
     from .inputs.decisions import Decision
     from .inputs.parsing import normalize_key
+    from .money import as_fraction, round_half_up
     from .vocabulary import DECISION_VERBS, DECISION_WORDS
     from .workbench import simulate
 
     word = DECISION_WORDS.get(normalize_key(decision), decision)  # « accepter » as in decisions.yaml
-    cents = None if amount is None else round(amount * 100)
+    cents = None if amount is None else round_half_up(as_fraction(amount) * 100)  # exact, half up
     after = simulate(b, [Decision(ref, word, rule=rule, amount=cents)])
     rows = {}
     for label, view in (("actuel", b), (f"avec « {DECISION_VERBS.get(word, word)} » sur {ref}", after)):

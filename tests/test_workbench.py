@@ -375,3 +375,10 @@ def test_a_driven_run_counts_the_rows_without_laying_them_out(fixture, request, 
     driven = nb.search(b)
     assert driven.caption == laid_out.caption and driven.frame.empty and len(laid_out.frame) > 0
     assert list(driven.frame.columns) == list(laid_out.frame.columns)
+
+
+def test_try_decision_rounds_an_amount_in_euros_half_up_exactly(sample):
+    """0.125 € is 13 cents (half up), where round(0.125 * 100) gives 12 (banker's rounding)."""
+    ref = "paie.xlsx!Paie 2024!10"
+    tried = {x: nb.try_decision(sample, ref, "partial", amount=x, rule="DOUBLON") for x in (0.12, 0.125, 0.13)}
+    assert tried[0.125].equals(tried[0.13]) and not tried[0.125].equals(tried[0.12])
