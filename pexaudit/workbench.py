@@ -503,6 +503,26 @@ def _amount(cents: int) -> str:
     return str(Decimal(cents).scaleb(-2))
 
 
+def _decision_items(decisions, tried: dict[int, int]) -> list[str]:
+    """The YAML items of ``decisions`` (under ``rows:`` or ``activity:``), each key only when set."""
+    out = []
+    for decision in decisions:
+        if id(decision) in tried:
+            out.append(f"  # essayée dans le carnet, étape {tried[id(decision)]}")
+        out.append(f"  - ref: {_quoted(decision.ref)}")
+        out.append(f"    decision: {decision.decision}")
+        if decision.amount is not None:
+            out.append(f"    amount: {_amount(decision.amount)}")
+        if decision.rule:
+            out.append(f"    rule: {decision.rule}")
+        if decision.mission:
+            out.append(f"    mission: {_quoted(decision.mission)}")
+        out.append(f"    motive: {_quoted(decision.motive.strip())}")
+        if decision.date:
+            out.append(f"    date: {decision.date.isoformat()}")
+    return out
+
+
 def decisions_yaml(d: Decisions, tried: dict[int, int] | None = None) -> str:
     """``d`` in decisions.yaml's format (SPEC 9), which :func:`~pexaudit.decisions.read_yaml_decisions`
     reads back to the same decisions. ``tried`` (``id(decision)`` -> step) marks the scenario's."""
@@ -518,30 +538,10 @@ def decisions_yaml(d: Decisions, tried: dict[int, int] | None = None) -> str:
     if p.response_received:
         out.append(f"  response_received: {p.response_received.isoformat()}")
     out.append("rows:" if d.rows else "rows: []")
-    for decision in d.rows:
-        if id(decision) in tried:
-            out.append(f"  # essayée dans le carnet, étape {tried[id(decision)]}")
-        out.append(f"  - ref: {_quoted(decision.ref)}")
-        out.append(f"    decision: {decision.decision}")
-        if decision.amount is not None:
-            out.append(f"    amount: {_amount(decision.amount)}")
-        if decision.rule:
-            out.append(f"    rule: {decision.rule}")
-        out.append(f"    motive: {_quoted(decision.motive.strip())}")
-        if decision.date:
-            out.append(f"    date: {decision.date.isoformat()}")
+    out += _decision_items(d.rows, tried)
     if d.activity:
         out.append("activity:")
-        for decision in d.activity:
-            if id(decision) in tried:
-                out.append(f"  # essayée dans le carnet, étape {tried[id(decision)]}")
-            out.append(f"  - ref: {_quoted(decision.ref)}")
-            out.append(f"    decision: {decision.decision}")
-            if decision.mission:
-                out.append(f"    mission: {_quoted(decision.mission)}")
-            out.append(f"    motive: {_quoted(decision.motive.strip())}")
-            if decision.date:
-                out.append(f"    date: {decision.date.isoformat()}")
+        out += _decision_items(d.activity, tried)
     if d.lines:
         out.append("lines:")
         for note in d.lines:

@@ -272,11 +272,6 @@ class ExamineView:
     refs: tuple[str, ...]  # every row the finding names, this one included (shared by its group)
 
     @property
-    def others(self) -> tuple[str, ...]:
-        """The refs of the other rows the finding names with this one."""
-        return tuple(r for r in self.refs if r != self.row.ref)
-
-    @property
     def others_text(self) -> str:
         """The other rows, the first :data:`EXAMINE_OTHERS_SHOWN` by ref, then how many more (a
         group of a thousand copies would not fit an Excel cell)."""
