@@ -78,12 +78,14 @@ def _ref(rec) -> str:
     return ref_of(rec)
 
 
-def _day_numbers(values) -> np.ndarray:
-    out = np.full(len(values), _NAT, dtype=np.int64)
-    for i, value in enumerate(values):
-        if isinstance(value, dt.date):
-            out[i] = (value - dt.date(1970, 1, 1)).days
-    return out
+def _per_value(values, convert, dtype) -> np.ndarray:
+    """``convert`` applied once per distinct value (a ledger repeats its suppliers and days)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    return np.asarray([convert(u) for u in uniques], dtype=dtype)[codes]
+
+
+def _day_number(value: object) -> int:
+    return (value - dt.date(1970, 1, 1)).days if isinstance(value, dt.date) else _NAT
 
 
 def _codes(values) -> np.ndarray:
@@ -143,8 +145,8 @@ def doublon_probable(rows: pd.DataFrame, *, fec: bool) -> list[Finding]:
     eligible = expense["eligible_amount"].to_numpy(dtype=np.int64)
     flat = (expense["share_rule"] == "FORFAIT").to_numpy()  # before the flat rate: the row's cost
     before_flat = np.where(flat, amount, eligible)
-    supplier = np.asarray([_fold(s) for s in expense["fournisseur"]], dtype=object)
-    day = _day_numbers(expense["date"].tolist())
+    supplier = _per_value(expense["fournisseur"].to_numpy(dtype=object), _fold, object)
+    day = _per_value(expense["date"].to_numpy(dtype=object), _day_number, np.int64)
     decided = expense["decision"].notna().to_numpy() if "decision" in expense else np.zeros(len(expense), bool)
     candidate = (
         (before_flat != 0) & expense["readable"].to_numpy(dtype=bool) & ~decided & (supplier != "") & (day != _NAT)

@@ -275,9 +275,10 @@ class ExamineView:
     def others_text(self) -> str:
         """The other rows, the first :data:`EXAMINE_OTHERS_SHOWN` by ref, then how many more (a
         group of a thousand copies would not fit an Excel cell)."""
-        others = [r for r in self.refs if r != self.row.ref]
-        shown = ", ".join(others[:EXAMINE_OTHERS_SHOWN])
-        more = len(others) - EXAMINE_OTHERS_SHOWN
+        # Only the first few refs are looked at: a group's rows each print this text.
+        first = [r for r in self.refs[: EXAMINE_OTHERS_SHOWN + 1] if r != self.row.ref]
+        shown = ", ".join(first[:EXAMINE_OTHERS_SHOWN])
+        more = len(self.refs) - 1 - EXAMINE_OTHERS_SHOWN  # refs hold this row (see above)
         return f"{shown} et {more} autre{'s' if more > 1 else ''}" if more > 0 else shown
 
 
@@ -328,7 +329,6 @@ class Bilan:
     decisions: tuple[DecisionView, ...]
     procedure: Procedure
     findings: tuple[FindingView, ...]
-    to_examine: tuple[ExamineView, ...] = ()  # rows named by findings (refs), for the auditor to decide
     activity_decisions: tuple[ActivityDecisionView, ...] = ()  # in the decisions' file order
 
     @property
@@ -337,6 +337,12 @@ class Bilan:
 
     def line(self, line_id: str) -> LineView:
         return next(line for line in self.lines if line.line == line_id)
+
+    @cached_property
+    def to_examine(self) -> tuple[ExamineView, ...]:
+        """The rows named by findings (refs), for the auditor to decide. Laid out when a document
+        asks: a what-if scenario rebuilds the bilan after each decision and reads the balance only."""
+        return _to_examine(self.audit.rows, self.findings, line_labels(self.audit))
 
     @cached_property
     def answerable(self) -> tuple[FindingView, ...]:
@@ -531,7 +537,6 @@ def build(a: Audit) -> Bilan:
         decisions=decisions,
         procedure=a.procedure,
         findings=findings,
-        to_examine=_to_examine(rows, findings, labels),
         activity_decisions=_activity_decisions(a),
     )
 
