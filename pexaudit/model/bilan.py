@@ -149,8 +149,15 @@ class RowList:
 
     def views(self, limit: int | None = None) -> list[RowView]:
         """The first ``limit`` rows (all when None) as :class:`RowView` objects."""
-        frame = self.frame if limit is None else self.frame.head(limit)
-        return [row_view(rec, self.line_labels) for rec in frame.itertuples(index=False)]
+        if limit is None or "all_views" in self.__dict__:
+            return list(self.all_views[:limit])
+        return [row_view(rec, self.line_labels) for rec in self.frame.head(limit).itertuples(index=False)]
+
+    @cached_property
+    def all_views(self) -> tuple[RowView, ...]:
+        """Every row as a :class:`RowView`, laid out once (the workbook lists the rejected rows
+        twice, the workbench once more)."""
+        return tuple(row_view(rec, self.line_labels) for rec in self.frame.itertuples(index=False))
 
     def __iter__(self) -> Iterator[RowView]:
         return iter(self.views())

@@ -10,6 +10,7 @@ starts with ``=``, ``+``, ``-`` or ``@``.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -72,6 +73,11 @@ def page_fit(widths: list[float]) -> tuple[str, int]:
     if portrait >= PORTRAIT_MIN_SCALE:
         return "portrait", portrait
     return "landscape", min(100, int(printable["landscape"] * 100 / needed))
+
+
+@cache
+def _wrapped(style: Style) -> Style:
+    return style._replace(wrap=True)
 
 
 def text_lines(text: str, width: float) -> int:
@@ -161,7 +167,7 @@ class _Sheet:
                 text = value.value if isinstance(value, Cell) else value
                 if isinstance(text, str) and len(text) >= width - 1 and not text.startswith("="):
                     style = value.style if isinstance(value, Cell) else PLAIN
-                    cells[index] = Cell(text, style._replace(wrap=True), True)
+                    cells[index] = Cell(text, _wrapped(style), True)
                     lines = max(lines, text_lines(text, width))
         first = cells[0] if cells else None
         if isinstance(first, Cell) and first.style == S_HEAD:  # a header row

@@ -17,6 +17,7 @@ import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -39,6 +40,7 @@ def column_letter(index: int) -> str:
 _LETTERS = [column_letter(i) for i in range(1, 200)]
 
 
+@lru_cache(maxsize=1 << 14)  # a sheet repeats its file names, lines, classes and reasons
 def escape(text: str) -> str:
     """XML text: markup escaped, characters XML 1.0 forbids written as Excel's _xHHHH_."""
     text = text.translate(_ESCAPE)
