@@ -265,3 +265,35 @@ def test_round_trip_through_libreoffice(checker, tmp_path):
     )  # fmt: skip
     again, wanted = _round_trip(checker, tmp_path, saved / "rempli.xlsx")
     _same_outcome(again, wanted)
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def test_the_workbook_written_by_a_forked_writer_is_the_one_written_in_line(audited, tmp_path):
+    """A large ledger's workbook is written beside the cells (notebook.CONCURRENT_ROWS): the same
+    bytes, and ``finish`` waits for them."""
+    from pexaudit import notebook as nb
+
+    b = build(audited(SAMPLE))
+    nb.write_outputs(b, tmp_path / "inline", concurrent=False)
+    nb.write_outputs(b, tmp_path / "forked", concurrent=True)
+    nb.finish()
+    assert _parts(tmp_path / "forked" / "bilan_financier.xlsx") == _parts(tmp_path / "inline" / "bilan_financier.xlsx")
+    for name in ("results.json", "courrier.docx"):
+        assert (tmp_path / "forked" / name).is_file()
+
+
+def test_a_forked_writer_that_fails_fails_the_run(audited, tmp_path):
+    from pexaudit import notebook as nb
+
+    b = build(audited(SAMPLE))
+    (tmp_path / "bilan_financier.xlsx").mkdir()  # the workbook cannot be written there
+    nb.write_outputs(b, tmp_path, concurrent=True)
+    with pytest.raises(RuntimeError, match=r"bilan_financier\.xlsx a échoué"):
+        nb.finish()
+    nb.finish()  # nothing left to wait for
