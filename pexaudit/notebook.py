@@ -64,6 +64,7 @@ def start(convention_dir: str, out_dir: str = "", previous: str = "", report_fil
 # below, forking costs more than it saves. :func:`finish` waits for it.
 CONCURRENT_ROWS = 10_000
 _WRITING: list = []  # the forked writers not yet waited for
+_WRITTEN: list[Path] = []  # the folders write_outputs wrote into, until finish() says so
 
 
 def write_outputs(b: Bilan, out: Path, report_file: str = "rapport.html", *, concurrent: bool | None = None) -> None:
@@ -86,19 +87,24 @@ def write_outputs(b: Bilan, out: Path, report_file: str = "rapport.html", *, con
     if not concurrent:
         write_workbook(b, out / WORKBOOK)
     write_letter(b, LetterParties.from_convention(b.convention), out / "courrier.docx", enclosure=report_file)
+    _WRITTEN.append(out)
 
 
 def finish() -> None:
     """Wait for the workbook :func:`write_outputs` writes in the background (the notebook's
-    last cell); raise if its writing failed."""
+    last cell), raise if its writing failed, then say where the documents are."""
     failed = []
     while _WRITING:
         writer = _WRITING.pop(0)
         writer.join()
         if writer.exitcode != 0:
             failed.append(writer.exitcode)
+    folders = list(dict.fromkeys(_WRITTEN))
+    _WRITTEN.clear()
     if failed:
-        raise RuntimeError(f"l'écriture du classeur bilan_financier.xlsx a échoué (code {failed[0]})")
+        raise RuntimeError(f"l'écriture du classeur {WORKBOOK} a échoué (code {failed[0]})")
+    for folder in folders:
+        print(f"Écrits dans {folder} : results.json, {WORKBOOK}, courrier.docx")
 
 
 # --- the auditor's workbench (cells tagged remove_cell: not in the report) -------------------
@@ -363,6 +369,7 @@ def reset_namespace() -> None:
     _DRIVEN["value"] = True  # only pexaudit's driver calls this (run.py's first cell)
     while _WRITING:  # a run that failed before its last cell: its writer is not left behind
         _WRITING.pop(0).join()
+    _WRITTEN.clear()
     collect = gc.collect
     gc.collect = lambda generation=2: 0
     try:

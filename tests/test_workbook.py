@@ -297,3 +297,13 @@ def test_a_forked_writer_that_fails_fails_the_run(audited, tmp_path):
     with pytest.raises(RuntimeError, match=r"bilan_financier\.xlsx a échoué"):
         nb.finish()
     nb.finish()  # nothing left to wait for
+
+
+def test_finish_says_where_the_documents_are(audited, tmp_path, capsys):
+    from pexaudit import notebook as nb
+
+    nb.write_outputs(build(audited(SAMPLE)), tmp_path, concurrent=False)
+    nb.finish()
+    assert capsys.readouterr().out == f"Écrits dans {tmp_path} : results.json, bilan_financier.xlsx, courrier.docx\n"
+    nb.finish()
+    assert capsys.readouterr().out == ""
