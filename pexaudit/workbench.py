@@ -187,7 +187,8 @@ def rejected_table(b: Bilan, *, rule: str | None = None, line: str | None = None
     ``DOUBLON``) and ``line`` (a budget line id) filter.
     """
     frame = rejected_selection(b, rule=rule, line=line)
-    views = RowList(frame, 0, b.rejected.line_labels).views()
+    unfiltered = frame is b.rejected.frame  # its views are laid out once (the workbook reads them)
+    views = b.rejected.views() if unfiltered else RowList(frame, 0, b.rejected.line_labels).views()
     return _table(views, _readable(frame), REJECTED_HEADERS)
 
 
