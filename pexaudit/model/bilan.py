@@ -400,12 +400,14 @@ def row_view(rec, line_labels: dict[str, str]) -> RowView:
     source = rec.source
     month = rec.month if isinstance(rec.month, dt.date) else None
     day = rec.date if isinstance(rec.date, dt.date) else None
+    name = row_name(rec, with_location=False)
     return RowView(
         ref=ref_of(rec) if source != "forfait" else "forfait",
         source=source,
         nature=NATURES.get(source, source),
-        name=row_name(rec, with_location=False),
-        letter_name=row_name(rec, letter=True, with_location=False),
+        name=name,
+        # only a pay row is named otherwise in a letter (matricule, not agent)
+        letter_name=row_name(rec, letter=True, with_location=False) if source == "payroll" else name,
         location=location(rec),
         file=rec.file,
         sheet=rec.sheet,
