@@ -339,3 +339,18 @@ def test_the_flat_rate_is_not_shown_as_declared_by_the_beneficiary(tmp_path, che
     forfait = b.headline.forfait
     assert forfait and "Forfait de gestion (calculé sur le personnel retenu)" in text
     assert "Dépenses retenues (forfait compris)" in text
+
+
+def test_a_fec_row_is_said_paid_as_the_report_says(audited, tmp_path):
+    """The bank entry that paid a rejected FEC row (or that none did), in the same words as the
+    report's Dépenses écartées: the beneficiary finds the payment in its own books."""
+    from pexaudit.render.report import section_html
+
+    b = build(audited(ROOT / "tests" / "cases" / "fec-banque"))
+    views = b.rejected.views()
+    assert views and all(v.payment for v in views)
+    text = letter_of(b, tmp_path)
+    report = section_html("rejets", b)
+    for v in views:
+        assert v.payment in text
+        assert v.payment in report.replace("&#39;", "'")
