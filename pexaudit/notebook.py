@@ -311,10 +311,11 @@ def largest_stake(b: Bilan) -> str | None:
 
 
 def try_decision(b: Bilan, ref: str | None, decision: str = "accept", *, amount: float | None = None,
-                 rule: str | None = None):  # fmt: skip
+                 rule: str | None = None, mission: str | None = None):  # fmt: skip
     """The settlement now and with one more decision on ``ref``, recomputed without writing
     anything (no file read, GX not run again): try before recording it in decisions.yaml.
-    ``ref`` None (nothing to try): None. Several decisions together: :func:`scenario`."""
+    ``mission``: an action of the activity file accepted for that mission (code, label or
+    alias). ``ref`` None (nothing to try): None. Several decisions together: :func:`scenario`."""
     if ref is None:
         return None
     from .fmt import eur
@@ -326,7 +327,7 @@ def try_decision(b: Bilan, ref: str | None, decision: str = "accept", *, amount:
 
     word = DECISION_WORDS.get(normalize_key(decision), decision)  # « accepter » as in decisions.yaml
     cents = None if amount is None else round_half_up(as_fraction(amount) * 100)  # exact, half up
-    after = simulate(b, [Decision(ref, word, rule=rule, amount=cents)])
+    after = simulate(b, [Decision(ref, word, rule=rule, amount=cents, mission=mission)])
     rows = {}
     for label, view in (("actuel", b), (f"avec « {DECISION_VERBS.get(word, word)} » sur {ref}", after)):
         h = view.headline

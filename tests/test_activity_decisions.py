@@ -443,3 +443,20 @@ def test_the_case_results_are_what_expected_json_says(audited):
     assert [x.mission for x in d.activity] == ["Renforcement des capacités de relogement", None, None]
     assert [x.place.row for x in d.activity] == [13, 18, 21]  # the line of each - ref:
     assert {x.ref: x.motive for x in (*d.rows, *d.activity)} == MOTIVES
+
+
+def test_try_decision_accepts_an_action_for_a_mission(checker, tmp_path):
+    """One activity decision tried alone, as the scenario tries it: the issue after it is the
+    one simulate gives (a mission named by its label, as in the scenario)."""
+    from pexaudit import notebook as nb
+
+    b = build(audit(_provisional(tmp_path), checker))
+    label = "Renforcement des capacités de relogement"
+    tried = nb.try_decision(b, "activite.csv!!7", "accept", mission=label)
+    after = simulate(b, [Decision("activite.csv!!7", "accept", mission=label)])
+    assert Counter(f.rule for f in after.findings)["HORS_MISSION"] == 1
+    column = tried.columns[1]
+    assert column == "avec « accepter » sur activite.csv!!7"
+    assert tried[column]["Issue"].startswith(after.headline.outcome_label)
+    with pytest.raises(InputError, match="mission"):
+        nb.try_decision(b, "activite.csv!!7", "accept", mission="inconnue")
