@@ -198,7 +198,7 @@ def check(convention: Path) -> None:
     Exemple : pexaudit check data/conventions/cd35-2024
     """
     try:
-        from .core.activity import check_summary, unmatched_missions
+        from .core.activity import check_summary, decided_unmatched, unmatched_missions
         from .core.audit import read_inputs
 
         read: dict = {}
@@ -224,6 +224,10 @@ def check(convention: Path) -> None:
             elif what == "decisions":
                 if decided := describe_decisions(value):
                     click.echo(decided)
+                    activity = read.get("activity")
+                    if note := decided_unmatched(read["convention"], activity, value.bound.activity,
+                                                 value.decisions.path.name):  # fmt: skip
+                        click.echo(f"  {note}")
                 if foreseen := describe_foreseen(value):
                     click.echo(foreseen)
 

@@ -426,10 +426,18 @@ def test_a_refused_action_decision_leaves_the_scenario_unchanged(audited):
 # --- check ---------------------------------------------------------------------------------
 
 
-def test_check_counts_activity_decisions_and_refuses_a_bad_one_without_gx(folder):
+def test_check_counts_activity_decisions_and_refuses_a_bad_one_without_gx(folder, tmp_path):
     out = CliRunner().invoke(main, ["check", str(CASE)])
     assert out.exit_code == 0, out.output
     assert "3 décision(s) sur le compte rendu d'activité (admises 1, écartées 2" in out.output
+    # lines 7 and 8 match no mission; decisions.yaml decides both: check says so, not only "no mission"
+    assert "« Commission d'attribution » (ligne 7) : aucune mission ne correspond" in out.output
+    assert (
+        "parmi les actions sans mission correspondante, décidées dans decisions.yaml : ligne 7 (admise pour "
+        "« Renforcement des capacités de relogement »), ligne 8 (écartée)"
+    ) in out.output
+    undecided = CliRunner().invoke(main, ["check", str(_provisional(tmp_path))])
+    assert undecided.exit_code == 0 and "décidées dans" not in undecided.output
     path = folder('activity:\n  - {ref: "activite.csv!!3", decision: accept, mission: logement, motive: x}\n')
     out = CliRunner().invoke(main, ["check", str(path)])
     assert out.exit_code == 2 and "mission « logement » inconnue" in out.output and "ligne 2" in out.output

@@ -501,4 +501,26 @@ def unmatched_missions(convention: Convention, table) -> list[str]:
     return out
 
 
+def decided_unmatched(convention: Convention, table, decided: dict, file: str) -> str | None:
+    """What ``check`` adds, once the decisions are read, about the actions listed by
+    :func:`unmatched_missions` that the decisions ``file`` already decides (``decided``: row_id
+    -> decision, missions as codes): their lines and what is decided, so that none is taken
+    for an action still to settle."""
+    if table is None or not decided:
+        return None
+    index = mission_index(convention)
+    labels = {m.code: m.label for m in convention.missions}
+    items = []
+    for text, row, row_id in zip(table.frame["mission"], table.frame["row"], table.frame["row_id"], strict=True):
+        written = text_of(text)
+        decision = decided.get(int(row_id))
+        if decision is None or not written or normalize_key(written) in index:
+            continue
+        what = f"admise pour « {labels[decision.mission]} »" if decision.decision == "accept" else "écartée"
+        items.append(f"ligne {int(row)} ({what})")
+    if not items:
+        return None
+    return f"parmi les actions sans mission correspondante, décidées dans {file} : {', '.join(items)}"
+
+
 # --- report, workbook, consolidation ----------------------------------------------------
