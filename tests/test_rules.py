@@ -229,3 +229,17 @@ def test_cap_is_never_negative(make_convention, checker):
     assert (gestion["eligible"], gestion["rejected"]) == (0.0, {"PLAFOND_GESTION": 100.0})
     res = run(make_convention, checker, changes=changes, payroll=["A1;03/2024;-100,00;0;0"], name="no-expense")
     assert res["lines"][1]["eligible"] == 0.0 and res["lines"][1]["rejected"] == {}
+
+
+def test_every_failing_row_is_named_beyond_gx_samples(make_convention, checker):
+    """GX's default result lists 20 failing rows; the checker takes every one (COMPLETE on a
+    frame indexed by row id): 300 rows after the period, interleaved with good ones, each
+    rejected PERIODE with its own date in its reason."""
+    bad = [f"F{i};{1 + i % 28:02d}/01/2025;20/02/2025;Fournisseur;gestion;1;;P1" for i in range(300)]
+    good = [f"G{i};10/03/2024;20/03/2024;Fournisseur;gestion;1;;P1" for i in range(300)]
+    lines = [line for pair in zip(bad, good, strict=True) for line in pair]
+    res = run(make_convention, checker, expenses=lines)
+    rows = [r for r in res["rows"] if r["source"] == "expenses"]
+    assert [r["rules"] for r in rows] == [["PERIODE"], []] * 300
+    for i, r in enumerate(rows[::2]):
+        assert f"{1 + i % 28:02d}/01/2025" in " ".join(r["reasons"])

@@ -3,7 +3,7 @@
 The suites state the row-level rules of SPEC section 5; this module only loads them, passes the
 convention's values as suite parameters, and turns GX results into a tidy table of failures
 ``(row_id, rule, column, value)``. Failing row ids come from GX's ``unexpected_index_list``
-(``result_format=COMPLETE`` with ``row_id`` as index column), never from its capped samples.
+(``result_format=COMPLETE`` on a frame whose index is ``row_id``), never from its capped samples.
 GX usage statistics are switched off by ``pexaudit/__init__.py``, which runs before this module.
 """
 
@@ -22,7 +22,10 @@ from ..assets import suites_dir
 __all__ = ["Checker", "SuiteRun", "load_suite_json", "suite_versions"]
 
 SUITE_ROLES = ("payroll", "expenses", "activity")  # one suite and one batch definition each
-RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
+# COMPLETE: every failing row, not a capped sample. The frame is indexed by row_id, so that
+# unexpected_index_list is the failing row ids themselves: naming row_id as an index *column*
+# makes GX look each failing row up one by one (0,25 s for 21 400 failures of 57 000 rows).
+RESULT_FORMAT = {"result_format": "COMPLETE"}
 
 
 def load_suite_json(role: str) -> dict:
@@ -141,7 +144,8 @@ class Checker:
         if frame.empty or not kept:
             return SuiteRun(spec["name"], pd.DataFrame(columns=columns), _rules_of(kept), skipped)
         values = {k: v for k, v in parameters.items() if not k.startswith("has_")}
-        batch = self._batches[role].get_batch(batch_parameters={"dataframe": frame})
+        indexed = frame.set_axis(pd.Index(frame["row_id"].to_numpy()), axis=0)  # unnamed: GX lists it as is
+        batch = self._batches[role].get_batch(batch_parameters={"dataframe": indexed})
         result = batch.validate(suite, result_format=RESULT_FORMAT, expectation_parameters=values)
         records = []
         for item in result.results:
@@ -153,8 +157,9 @@ class Checker:
             kwargs = item.expectation_config.kwargs
             rule = item.expectation_config.meta["rule"]
             column = kwargs.get("column") or kwargs.get("column_A")
-            for hit in item.result.get("unexpected_index_list") or []:
-                records.append((int(hit["row_id"]), rule, column, hit.get(column)))
+            hits = item.result.get("unexpected_index_list") or []
+            values = indexed[column].loc[hits].tolist() if column and hits else [None] * len(hits)
+            records.extend((int(row_id), rule, column, value) for row_id, value in zip(hits, values, strict=True))
             if not item.success and not item.result.get("unexpected_index_list"):
                 raise RuntimeError(
                     f"GX expectation {item.expectation_config.type} on {column} failed "
