@@ -841,7 +841,8 @@ def _starts(col: _Text, *prefixes: str) -> np.ndarray:
 
 
 def _date_objects(values: np.ndarray) -> list:
-    return [None if np.isnat(v) else v.astype(dt.date) for v in values]
+    """``datetime.date`` per day, None for NaT (numpy converts the whole array at once)."""
+    return values.astype("datetime64[D]").astype(object).tolist()
 
 
 _NAT_DAY = np.iinfo(np.int64).min  # NaT as a day number
