@@ -1,4 +1,4 @@
-"""Where the time goes (issue 18), on the three workloads of ``make bench``, before optimising.
+"""Where the time goes (issue 18), on the three workloads of ``make bench``.
 
 1. ``fec``: the audit of a FEC replicated to a million lines (``replicate_fec.py``), in-process,
    under cProfile: reading, rules, decisions, findings, model, results.json, workbook, letter,
