@@ -269,6 +269,8 @@ class SearchTable:
         return f"{bundle}<style>{_SEARCH_CSS}</style><p><strong>{escape(self.caption)}</strong></p>{table}"
 
     def __repr__(self) -> str:
+        if _DRIVEN["value"]:
+            return f"{self.caption} : table interactive, affichée quand le carnet est exécuté dans JupyterLab."
         return f"{self.caption} ({len(self.frame)} lignes)"
 
 
@@ -318,21 +320,26 @@ def try_decision(b: Bilan, ref: str | None, decision: str = "accept", *, amount:
     alias). ``ref`` None (nothing to try): None. Several decisions together: :func:`scenario`."""
     if ref is None:
         return None
+    from .errors import InputError
     from .fmt import eur
     from .inputs.decisions import Decision
     from .inputs.parsing import normalize_key
     from .money import as_fraction, round_half_up
     from .vocabulary import DECISION_VERBS, DECISION_WORDS
-    from .workbench import simulate
+    from .workbench import RefusedDecision, simulate
 
     word = DECISION_WORDS.get(normalize_key(decision), decision)  # « accepter » as in decisions.yaml
     cents = None if amount is None else round_half_up(as_fraction(amount) * 100)  # exact, half up
-    after = simulate(b, [Decision(ref, word, rule=rule, amount=cents, mission=mission)])
+    try:
+        after = simulate(b, [Decision(ref, word, rule=rule, amount=cents, mission=mission)])
+    except InputError as error:  # the decision is wrong, not the data: said as the scenario says it
+        raise RefusedDecision(error) from None
     rows = {}
     for label, view in (("actuel", b), (f"avec « {DECISION_VERBS.get(word, word)} » sur {ref}", after)):
         h = view.headline
         rows[label] = {"Éligible": eur(h.eligible), "Montant justifié": eur(h.justified),
-                       "Solde": eur(h.balance, signed=True), "Issue": f"{h.outcome_label} : {eur(h.amount)}"}  # fmt: skip
+                       "Solde": eur(h.balance, signed=True), "Issue": f"{h.outcome_label} : {eur(h.amount)}",
+                       "Verdict": h.verdict_label}  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -263,7 +263,7 @@ DRAFT = "decisions.brouillon.yaml"
 class RefusedDecision(InputError):
     """A decision the scenario refused (the audit would refuse it too): the scenario is unchanged."""
 
-    def __init__(self, error: InputError, step: int) -> None:
+    def __init__(self, error: InputError, step: int | None = None) -> None:
         super().__init__(error.expected, file=error.file, sheet=error.sheet, row=error.row, column=error.column,
                          key=error.key)  # fmt: skip
         self.step = step
@@ -271,7 +271,9 @@ class RefusedDecision(InputError):
     def _render_traceback_(self) -> list[str]:
         return [
             f"\x1b[1;31mDécision refusée\x1b[0m : {self.message}",
-            f"Le scénario est inchangé (étape {self.step}) : corrigez la décision puis relancez la cellule.",
+            f"Le scénario est inchangé (étape {self.step}) : corrigez la décision puis relancez la cellule."
+            if self.step is not None
+            else "Rien n'est écrit ni changé : corrigez la décision puis relancez la cellule.",
         ]
 
 
@@ -409,7 +411,7 @@ class Scenario:
         change = h.balance - before.headline.balance
         return [
             str(step), decision, name, ref, eur(h.eligible), eur(h.justified), eur(h.balance, signed=True),
-            eur(change, signed=True) if step else "", f"{h.outcome_label} : {eur(h.amount)}",
+            eur(change, signed=True) if step else "", f"{h.outcome_label} : {eur(h.amount)}", h.verdict_label,
         ]  # fmt: skip
 
     def caption(self) -> str:
@@ -471,8 +473,9 @@ class Scenario:
             )
         target.write_text(self.draft(), encoding="utf-8")
         written = len(self.decisions().rows) + len(self.decisions().activity)
-        print(f"Brouillon écrit : {target} ({written} décisions, dont {len(self.steps)} du "
-              "scénario). Relisez-le, puis enregistrez-le sous le nom decisions.yaml.")  # fmt: skip
+        then = ("C'est le fichier de décisions que le prochain audit lira : relisez-le." if target.name == "decisions.yaml"
+                else "Relisez-le, puis enregistrez-le sous le nom decisions.yaml.")  # fmt: skip
+        print(f"Brouillon écrit : {target} ({written} décisions, dont {len(self.steps)} du scénario). {then}")
         if (self.base.convention.folder / "decisions.xlsx").is_file():
             print("Le dossier contient decisions.xlsx : le brouillon en reprend les décisions ; gardez l'un ou "
                   "l'autre (les deux ensemble sont refusés).")  # fmt: skip
@@ -480,7 +483,7 @@ class Scenario:
 
 
 SCENARIO_HEADERS = ["étape", "décision", "désignation", "ref", "éligible", "montant justifié", "solde", "effet",
-                    "issue"]  # fmt: skip
+                    "issue", "verdict"]  # fmt: skip
 
 
 def _leading_comments(path: Path) -> list[str]:

@@ -466,5 +466,14 @@ def test_try_decision_accepts_an_action_for_a_mission(checker, tmp_path):
     column = tried.columns[1]
     assert column == "avec « accepter » sur activite.csv!!7"
     assert tried[column]["Issue"].startswith(after.headline.outcome_label)
+    assert tried[column]["Verdict"] == after.headline.verdict_label  # what an activity decision changes
+    assert tried["actuel"]["Verdict"] == b.headline.verdict_label
     with pytest.raises(InputError, match="mission"):
         nb.try_decision(b, "activite.csv!!7", "accept", mission="inconnue")
+    # a refused trial is the decision's fault, said as the scenario says it, not "Erreur dans les données"
+    from pexaudit.workbench import RefusedDecision
+
+    with pytest.raises(RefusedDecision) as refused:
+        nb.try_decision(b, "activite.csv!!7", "accept")
+    shown = "\n".join(refused.value._render_traceback_())
+    assert "Décision refusée" in shown and "Rien n'est écrit ni changé" in shown

@@ -161,8 +161,11 @@ def test_the_search_table_is_offline_and_french(sample):
 
 def test_a_driven_run_shows_one_sentence_instead_of_the_script(sample, monkeypatch):
     monkeypatch.setitem(nb._DRIVEN, "value", True)
-    html = nb.search(sample)._repr_html_()
+    table = nb.search(sample)
+    html = table._repr_html_()
     assert "<script" not in html and "JupyterLab" in html and len(html) < 500
+    assert repr(table).endswith("table interactive, affichée quand le carnet est exécuté dans JupyterLab.")
+    assert "0 lignes" not in repr(table)  # the plain-text view of the saved notebook says the same
 
 
 # --- scenarios ------------------------------------------------------------------------------------
@@ -263,7 +266,7 @@ def test_the_yaml_writer_reads_back_any_text(tmp_path):
     assert read.lines[0].explanation == "- tiret: au début"
 
 
-def test_write_draft_never_replaces_a_decisions_file_unless_asked(definitif, tmp_path, checker):
+def test_write_draft_never_replaces_a_decisions_file_unless_asked(definitif, tmp_path, checker, capsys):
     folder = tmp_path / "c"
     shutil.copytree(DEFINITIF, folder)
     original = (folder / "decisions.yaml").read_text(encoding="utf-8")
@@ -274,6 +277,8 @@ def test_write_draft_never_replaces_a_decisions_file_unless_asked(definitif, tmp
     with pytest.raises(InputError, match="fichier déjà présent"):
         Scenario(build(audit(folder, checker))).write_draft("decisions.yaml")  # relative: the convention folder
     assert sc.write_draft(folder / "decisions.yaml", overwrite=True) == folder / "decisions.yaml"
+    said = capsys.readouterr().out
+    assert "le prochain audit lira" in said and "enregistrez-le sous le nom" not in said
     key = lambda d: (d.ref, d.decision, d.motive, d.rule, d.amount, d.date)  # noqa: E731
     rewritten = read_yaml_decisions(folder / "decisions.yaml")
     assert [key(d) for d in rewritten.rows] == [key(d) for d in definitif.audit.decisions.rows]
