@@ -16,7 +16,7 @@
 # %% [markdown] tags=["remove_cell"]
 # # Audit d'une convention : bilan financier
 #
-# Renseignez le dossier de la convention ci-dessous puis exécutez tout (Run > Run All Cells).
+# Renseignez le dossier de la convention ci-dessous puis exécutez tout (Exécution > Exécuter toutes les cellules).
 # Le rapport reprend exactement les sections affichées ici. Les règles sont dans `pexaudit/`
 # et `expectations/` : ce carnet ne fait qu'appeler le paquet.
 

@@ -142,3 +142,15 @@ def test_every_yaml_example_of_the_guide_reads_as_written(page, tmp_path):
         path = tmp_path / f"{page.stem}-{index}.yaml"
         path.write_text(block, encoding="utf-8")
         read_yaml(path, path.name, documented=None)  # raises InputError on a split or a syntax error
+
+
+@pytest.mark.parametrize("path", [ROOT / "README.md", DOCS / "demarrage.md"], ids=lambda p: p.name)
+def test_the_printed_summary_is_the_one_the_sample_gives(path, audited):
+    """The summary block a guide shows for ``make demo`` is what the audit of the sample prints."""
+    from pexaudit.cli import summary
+    from pexaudit.core.audit import results
+
+    text = path.read_text(encoding="utf-8")
+    shown = re.search(r"```\n(Convention cd35-2024-pex\n.*?)```", text, re.S)
+    assert shown, f"{path.name}: no summary block"
+    assert shown.group(1).rstrip("\n") == summary(results(audited(SAMPLE)))
