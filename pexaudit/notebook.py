@@ -74,6 +74,8 @@ def write_outputs(b: Bilan, out: Path, report_file: str = "rapport.html", *, con
     writes the workbook in a forked process; :func:`finish` waits for it and raises if it failed.
     """
     out.mkdir(parents=True, exist_ok=True)
+    while _WRITING:  # a cell run again before the last one: one workbook writer at a time
+        _WRITING.pop(0).join()
     if concurrent is None:
         concurrent = len(b.audit.rows) >= CONCURRENT_ROWS and sys.platform.startswith("linux")
     if concurrent:

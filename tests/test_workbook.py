@@ -282,6 +282,8 @@ def test_the_workbook_written_by_a_forked_writer_is_the_one_written_in_line(audi
     b = build(audited(SAMPLE))
     nb.write_outputs(b, tmp_path / "inline", concurrent=False)
     nb.write_outputs(b, tmp_path / "forked", concurrent=True)
+    nb.write_outputs(b, tmp_path / "forked", concurrent=True)  # the first cell run again at once
+    assert len(nb._WRITING) == 1  # the first writer was waited for: never two on one file
     nb.finish()
     assert _parts(tmp_path / "forked" / "bilan_financier.xlsx") == _parts(tmp_path / "inline" / "bilan_financier.xlsx")
     for name in ("results.json", "courrier.docx"):
