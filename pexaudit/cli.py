@@ -25,7 +25,7 @@ from .vocabulary import OUTCOMES, VERDICTS
 
 def summary(results: dict, folder: Path | None = None) -> str:
     """The French summary printed after an audit, read from results.json."""
-    from .core.audit import split_rejected
+    from .core.audit import decisions_applied, split_rejected
 
     s, t = results["settlement"], results["totals"]
     severities = [f["severity"] for f in results["findings"]]
@@ -45,7 +45,7 @@ def summary(results: dict, folder: Path | None = None) -> str:
         f"  Verdict : {VERDICTS[results['verdict']]} ({severities.count('error')} constat(s) bloquant(s), "
         f"{severities.count('warning')} alerte(s), {severities.count('info')} information(s))",
     ]
-    decided = sum(1 for f in results["findings"] if f["rule"] == "DECISION")  # one per decision, on actions too
+    decided = decisions_applied(results)
     procedure = results.get("procedure") or {}
     if procedure.get("phase") == "definitif":
         lines.insert(1, f"  Phase définitive : {decided} décision(s) du contrôleur appliquée(s)")

@@ -185,3 +185,36 @@ def test_one_worker_runs_in_process_and_consolidates(tmp_path):
     for name in ("consolidation.json", "consolidation.xlsx", "consolidation.html"):
         assert (tmp_path / "out" / name).is_file()
     assert not list((tmp_path / "out").glob(".*"))  # no partial file left behind
+
+
+def test_the_consolidation_counts_decisions_as_the_audit_summary_does(audited, tmp_path):
+    """Decisions on actions of the activity file count too: one figure, in the CLI summary
+    (« N décision(s) du contrôleur appliquée(s) ») and in the consolidation's row."""
+    from pexaudit.cli import summary
+    from pexaudit.core.audit import results as results_of
+    from pexaudit.model.consolidation import build as consolidate
+    from pexaudit.run.batch import BatchResult, Outcome
+
+    res = results_of(audited(ROOT / "tests" / "cases" / "activity-decisions"))
+    (tmp_path / res["convention_id"]).mkdir()
+    (tmp_path / res["convention_id"] / "results.json").write_text(json.dumps(res), encoding="utf-8")
+    outcome = Outcome(str(tmp_path), "ok", res["convention_id"], "titre", "bénéficiaire", "35", name="c")
+    (row,) = consolidate(BatchResult([outcome], tmp_path, 0.0))["conventions"]
+    assert row["decisions"] == 4  # one expense row and three actions
+    assert "Phase définitive : 4 décision(s) du contrôleur appliquée(s)" in summary(res)
+
+
+def test_a_duplicate_id_names_both_folders_as_given_never_by_machine_path(tmp_path):
+    from pexaudit.run.batch import _precheck, display_names, name_folders
+
+    lot = tmp_path / "lot2"
+    for name in ("a", "b"):
+        shutil.copytree(SAMPLE, lot / name / "cd35-2024")
+    folders = find_conventions([lot])
+    todo, failed = _precheck(folders)
+    assert len(todo) == 1 and len(failed) == 1
+    name_folders(failed, display_names(folders, [lot]))
+    (outcome,) = failed
+    assert outcome.name == "lot2/b/cd35-2024"
+    assert str(tmp_path) not in outcome.error
+    assert "déjà utilisé par lot2/a/cd35-2024" in outcome.error and "lot2/b/cd35-2024/convention.yaml" in outcome.error

@@ -54,6 +54,7 @@ __all__ = [
     "audit",
     "bind_decisions",
     "decide_activity",
+    "decisions_applied",
     "read_inputs",
     "reassess",
     "results",
@@ -399,6 +400,12 @@ def ledger_analytics(convention: Convention, expenses: Table | None, flagged: di
             flagged=flagged,
         )
     return expenses_analytics(expenses.frame, expenses.file, flagged)
+
+
+def decisions_applied(results: dict) -> int:
+    """How many of the controller's decisions a results.json applies, on rows and on actions of
+    the activity file alike: one DECISION finding each (the CLI summary and the consolidation)."""
+    return sum(1 for f in results["findings"] if f["rule"] == "DECISION")
 
 
 def split_rejected(rejected_by_line) -> dict[str, int]:

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 from .. import __version__
 from ..core.activity import json_number
+from ..core.audit import decisions_applied
 from ..money import euros_to_cents as _cents
 from ..vocabulary import VERDICTS
 
@@ -41,7 +42,7 @@ def build(result) -> dict:
         documents.append(res)
         s, severities = res["settlement"], [f["severity"] for f in res["findings"]]
         phase = (res.get("procedure") or {}).get("phase", "provisoire")
-        decided = sum(1 for r in res["rows"] if r.get("decision"))
+        decided = decisions_applied(res)  # rows and actions, as the audit's summary counts them
         rows.append(
             {"convention_id": o.convention_id, "territory": o.territory, "title": o.title,
              "beneficiary": o.beneficiary, "folder": o.name, "granted": s["granted"],

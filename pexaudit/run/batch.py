@@ -24,7 +24,8 @@ from ..render.consolidation import atomic
 from .execute import execute, export_html
 
 __all__ = [
-    "BatchResult", "Outcome", "audit_one", "find_conventions", "previous_results", "run_batch", "territory_of",
+    "BatchResult", "Outcome", "audit_one", "find_conventions", "name_folders", "previous_results", "run_batch",
+    "territory_of",
 ]  # fmt: skip
 
 
@@ -180,6 +181,18 @@ def _precheck(folders: list[Path]) -> tuple[list[Path], list[Outcome]]:
     return todo, failed
 
 
+def name_folders(outcomes: list[Outcome], names: dict[str, str]) -> None:
+    """Each outcome's folder as the controller named it, in its name and in its error: its own
+    folder and any other one the error cites (a duplicate id's first folder). No machine path
+    reaches the consolidation."""
+    by_length = sorted(names.items(), key=lambda item: -len(item[0]))  # a folder inside another: longest first
+    for outcome in outcomes:
+        outcome.name = names.get(outcome.folder, Path(outcome.folder).name)
+        if outcome.error:
+            for folder, name in [(outcome.folder, outcome.name), *by_length]:
+                outcome.error = outcome.error.replace(folder, name)
+
+
 def render_consolidation(out: str) -> None:
     """consolidation.html on this process's warm kernel (run where the audits ran)."""
 
@@ -217,10 +230,7 @@ def run_batch(
 
     def finish(render) -> BatchResult:
         bar.close()
-        for outcome in outcomes:
-            outcome.name = names.get(outcome.folder, Path(outcome.folder).name)
-            if outcome.error:
-                outcome.error = outcome.error.replace(outcome.folder, outcome.name)
+        name_folders(outcomes, names)
         result = BatchResult(sorted(outcomes, key=lambda o: o.folder), out, 0.0)
         write_consolidation(result, render)
         return result
