@@ -54,6 +54,8 @@ def summary(results: dict, folder: Path | None = None) -> str:
         lines.insert(1, f"  Phase provisoire : montants proposés, à soumettre au bénéficiaire{applied}")
     if folder is not None:
         lines.append(f"  Rapport : {folder / 'rapport.html'}")
+        if (folder / "rapport.pdf").is_file():  # --pdf: the report as sent with the letter
+            lines.append(f"  Rapport PDF : {folder / 'rapport.pdf'}")
         lines.append(f"  Classeur : {folder / 'bilan_financier.xlsx'}")
         lines.append(f"  Courrier : {folder / 'courrier.docx'}")
     return "\n".join(lines)

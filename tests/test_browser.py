@@ -54,6 +54,7 @@ def test_audit_pdf_option_writes_an_a4_pdf(tmp_path):
     assert proc.returncode == 0, proc.stderr
     pdf = (tmp_path / "cd35-2024-pex" / "rapport.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")
+    assert f"Rapport PDF : {tmp_path / 'cd35-2024-pex' / 'rapport.pdf'}" in proc.stdout  # the summary names it
     boxes = {tuple(float(v) for v in m) for m in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)}
     # A4 in points, portrait or landscape (the rejected rows print on landscape pages)
     assert boxes and all(abs(min(w, h) - 595.3) < 1 and abs(max(w, h) - 841.9) < 1 for w, h in boxes)

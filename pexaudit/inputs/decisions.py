@@ -222,6 +222,13 @@ def _check_yaml_keys(doc) -> None:
     for path, mapping in blocks:
         allowed = _YAML_KEYS[path.split("[")[0] + ("[]" if "[" in path else "")]
         for key in mapping:
+            if key not in allowed and path.startswith("activity[") and key in _YAML_KEYS["rows[]"]:
+                raise doc.error(
+                    f"{path}.{key}",
+                    f"« {key} » ne s'écrit que pour une ligne de dépense ou de paie (rows:) : une décision sur "
+                    "une action admet l'action pour une mission (accept, mission) ou l'écarte (reject), sans règle "
+                    "ni montant",
+                )
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
                 hint = f" ; vouliez-vous écrire « {close[0]} » ?" if close else ""
