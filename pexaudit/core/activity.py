@@ -473,16 +473,23 @@ def check_summary(convention: Convention, table) -> str:
     )
 
 
+def _without_mission(convention: Convention, table):
+    """``(mission as written, row number, row_id)`` of each activity row whose mission text
+    matches no mission's code, label or alias (an empty mission is not listed)."""
+    index = mission_index(convention)
+    for text, row, row_id in zip(table.frame["mission"], table.frame["row"], table.frame["row_id"], strict=True):
+        written = text_of(text)
+        if written and normalize_key(written) not in index:
+            yield written, int(row), int(row_id)
+
+
 def unmatched_missions(convention: Convention, table) -> list[str]:
     """What ``check`` says of activity rows whose mission matches no code, label or alias: one
     line per text written, with its rows and the closest mission (highest difflib ratio, over
     each mission's label, code and aliases, case and accents ignored), named by its label."""
-    index = mission_index(convention)
     rows: dict[str, list[int]] = {}
-    for text, row in zip(table.frame["mission"], table.frame["row"], strict=True):
-        written = text_of(text)
-        if written and normalize_key(written) not in index:
-            rows.setdefault(written, []).append(int(row))
+    for written, row, _row_id in _without_mission(convention, table):
+        rows.setdefault(written, []).append(row)
     out = []
     for written, numbers in rows.items():
         closest = max(
@@ -508,16 +515,12 @@ def decided_unmatched(convention: Convention, table, decided: dict, file: str) -
     for an action still to settle."""
     if table is None or not decided:
         return None
-    index = mission_index(convention)
     labels = {m.code: m.label for m in convention.missions}
     items = []
-    for text, row, row_id in zip(table.frame["mission"], table.frame["row"], table.frame["row_id"], strict=True):
-        written = text_of(text)
-        decision = decided.get(int(row_id))
-        if decision is None or not written or normalize_key(written) in index:
-            continue
-        what = f"admise pour « {labels[decision.mission]} »" if decision.decision == "accept" else "écartée"
-        items.append(f"ligne {int(row)} ({what})")
+    for _written, row, row_id in _without_mission(convention, table):
+        if (decision := decided.get(row_id)) is not None:
+            what = f"admise pour « {labels[decision.mission]} »" if decision.decision == "accept" else "écartée"
+            items.append(f"ligne {row} ({what})")
     if not items:
         return None
     return f"parmi les actions sans mission correspondante, décidées dans {file} : {', '.join(items)}"
