@@ -279,12 +279,9 @@ class SearchTable:
 def search(b: Bilan) -> SearchTable:
     """Every row, rejected or retained, to search (a supplier, a piece, an amount: ``480,00``)
     and filter by column: to find, for example, the row a duplicate repeats."""
-    from .core.names import missing
     from .workbench import ALL_HEADERS, all_rows_table
 
-    rows = b.audit.rows
-    rejected = sum(1 for rule in rows["rejected_rule"] if not missing(rule) and rule)  # the table's « écartée »
-    caption = f"Toutes les lignes : {len(rows)}, dont {rejected} écartées"
+    caption = f"Toutes les lignes : {len(b.audit.rows)}, dont {b.rejected.count} écartées"
     # A driven run shows one sentence (SearchTable): the rows are not laid out for nothing.
     frame = pd.DataFrame(columns=ALL_HEADERS, dtype=object) if _DRIVEN["value"] else all_rows_table(b)
     return SearchTable(frame, caption)
@@ -328,7 +325,7 @@ def try_decision(b: Bilan, ref: str | None, decision: str = "accept", *, amount:
     from .inputs.parsing import normalize_key
     from .money import as_fraction, round_half_up
     from .vocabulary import DECISION_VERBS, DECISION_WORDS
-    from .workbench import RefusedDecision, simulate
+    from .workbench import RefusedDecision, issue_text, simulate
 
     word = DECISION_WORDS.get(normalize_key(decision), decision)  # « accepter » as in decisions.yaml
     cents = None if amount is None else round_half_up(as_fraction(amount) * 100)  # exact, half up
@@ -340,7 +337,7 @@ def try_decision(b: Bilan, ref: str | None, decision: str = "accept", *, amount:
     for label, view in (("actuel", b), (f"avec « {DECISION_VERBS.get(word, word)} » sur {ref}", after)):
         h = view.headline
         rows[label] = {"Éligible": eur(h.eligible), "Montant justifié": eur(h.justified),
-                       "Solde": eur(h.balance, signed=True), "Issue": f"{h.outcome_label} : {eur(h.amount)}",
+                       "Solde": eur(h.balance, signed=True), "Issue": issue_text(h),
                        "Verdict": h.verdict_label}  # fmt: skip
     return pd.DataFrame(rows)
 

@@ -45,6 +45,7 @@ __all__ = [
     "all_rows_table",
     "decisions_yaml",
     "example_scenario",
+    "issue_text",
     "rejected_rows",
     "rejected_selection",
     "rejected_table",
@@ -411,7 +412,7 @@ class Scenario:
         change = h.balance - before.headline.balance
         return [
             str(step), decision, name, ref, eur(h.eligible), eur(h.justified), eur(h.balance, signed=True),
-            eur(change, signed=True) if step else "", f"{h.outcome_label} : {eur(h.amount)}", h.verdict_label,
+            eur(change, signed=True) if step else "", issue_text(h), h.verdict_label,
         ]  # fmt: skip
 
     def caption(self) -> str:
@@ -480,6 +481,11 @@ class Scenario:
             print("Le dossier contient decisions.xlsx : le brouillon en reprend les décisions ; gardez l'un ou "
                   "l'autre (les deux ensemble sont refusés).")  # fmt: skip
         return target
+
+
+def issue_text(h) -> str:
+    """A headline's outcome and amount, as the scenario and try_decision show them."""
+    return f"{h.outcome_label} : {eur(h.amount)}"
 
 
 SCENARIO_HEADERS = ["étape", "décision", "désignation", "ref", "éligible", "montant justifié", "solde", "effet",

@@ -26,6 +26,7 @@ from ..fmt import date_fr, eur, month_fr
 from ..inputs.convention import Convention
 from .names import ref_of
 from .registry import Finding, finding
+from .rules import per_value
 
 __all__ = [
     "NEAR_DAYS",
@@ -76,12 +77,6 @@ def _fold(text: object) -> str:
 def _ref(rec) -> str:
     """``file!sheet!row`` (CSV, FEC: ``file!!line``), as decisions name a row."""
     return ref_of(rec)
-
-
-def _per_value(values, convert, dtype) -> np.ndarray:
-    """``convert`` applied once per distinct value (a ledger repeats its suppliers and days)."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
-    return np.asarray([convert(u) for u in uniques], dtype=dtype)[codes]
 
 
 def _day_number(value: object) -> int:
@@ -145,8 +140,8 @@ def doublon_probable(rows: pd.DataFrame, *, fec: bool) -> list[Finding]:
     eligible = expense["eligible_amount"].to_numpy(dtype=np.int64)
     flat = (expense["share_rule"] == "FORFAIT").to_numpy()  # before the flat rate: the row's cost
     before_flat = np.where(flat, amount, eligible)
-    supplier = _per_value(expense["fournisseur"].to_numpy(dtype=object), _fold, object)
-    day = _per_value(expense["date"].to_numpy(dtype=object), _day_number, np.int64)
+    supplier = per_value(expense["fournisseur"], _fold).to_numpy(dtype=object)
+    day = per_value(expense["date"], _day_number).to_numpy(dtype=np.int64)
     decided = expense["decision"].notna().to_numpy() if "decision" in expense else np.zeros(len(expense), bool)
     candidate = (
         (before_flat != 0) & expense["readable"].to_numpy(dtype=bool) & ~decided & (supplier != "") & (day != _NAT)

@@ -125,6 +125,11 @@ class RowView:
     payment: str | None = None  # in words, for a FEC row: « payée le 05/05/2025 par l'écriture BQ 123 (banque) »
 
     @property
+    def where(self) -> str:
+        """Where the row is read, then how it was paid for a FEC row (report and letter)."""
+        return f"{self.location} ; {self.payment}" if self.payment else self.location
+
+    @property
     def readable_reasons(self) -> str:
         return " ; ".join(self.reasons)
 
@@ -149,9 +154,7 @@ class RowList:
 
     def views(self, limit: int | None = None) -> list[RowView]:
         """The first ``limit`` rows (all when None) as :class:`RowView` objects."""
-        if limit is None or "all_views" in self.__dict__:
-            return list(self.all_views[:limit])
-        return [row_view(rec, self.line_labels) for rec in self.frame.head(limit).itertuples(index=False)]
+        return list(self.all_views[:limit])
 
     @cached_property
     def all_views(self) -> tuple[RowView, ...]:

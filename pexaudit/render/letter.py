@@ -231,7 +231,7 @@ def _row_item(row: RowView) -> dict:
     """A rejected row as the beneficiary finds it in its own books, and why, in its words."""
     return {
         "name": row.letter_name,
-        "where": f"{row.location} ; {row.payment}" if row.payment else row.location,  # as the report says it
+        "where": row.where,  # as the report says it
         "line": _line_label(row),
         "amount": _eur(row.amount),
         "rejected": _eur(row.rejected),
