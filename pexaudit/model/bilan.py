@@ -154,7 +154,11 @@ class RowList:
 
     def views(self, limit: int | None = None) -> list[RowView]:
         """The first ``limit`` rows (all when None) as :class:`RowView` objects."""
-        return list(self.all_views[:limit])
+        if limit is None or "all_views" in self.__dict__:
+            return list(self.all_views[:limit])
+        # the first rows only: the report's tables and the letter's annex show a few hundred of a
+        # ledger's tens of thousands, whose views no other document may need
+        return [row_view(rec, self.line_labels) for rec in self.frame.head(limit).itertuples(index=False)]
 
     @cached_property
     def all_views(self) -> tuple[RowView, ...]:
